@@ -1,0 +1,38 @@
+# Entry points for a fresh machine: `make demo` and `make test` (see README.md).
+# Each installs what is missing (scripts/setup.sh), configures and builds.
+
+RELEASE_DIR := build/release
+ASAN_DIR    := build/asan
+BOUNDFLOW   := $(RELEASE_DIR)/tools/boundflow/boundflow
+CTEST_JOBS  ?= 2
+
+.PHONY: all setup build build-asan demo test test-release test-asan clean
+
+all: build
+
+setup:
+	bash scripts/setup.sh
+
+build: setup
+	cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(RELEASE_DIR)
+
+# ASan + UBSan build of the libraries and unit tests only (what CI runs sanitized).
+build-asan: setup
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBF_SANITIZE=ON -DBF_BUILD_BENCH=OFF
+	cmake --build $(ASAN_DIR) --target bf_unit_tests
+
+demo: build
+	bash examples/demo.sh $(BOUNDFLOW)
+
+test-release: build
+	ctest --test-dir $(RELEASE_DIR) --output-on-failure -j $(CTEST_JOBS)
+
+test-asan: build-asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(ASAN_DIR) -L unit --output-on-failure -j $(CTEST_JOBS)
+
+test: test-release test-asan
+
+clean:
+	rm -rf build
