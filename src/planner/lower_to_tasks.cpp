@@ -1,0 +1,139 @@
+#include "planner/lower_to_tasks.h"
+
+#include <algorithm>
+#include <set>
+
+#include "support/error.h"
+
+namespace bf {
+namespace {
+
+BufferSpec spec_for_value(const Graph& g, ValueId v, const PlannerConfig& config) {
+  BufferSpec spec;
+  spec.name = g.value(v).name;
+  if (g.is_input(v)) {
+    spec.scope = BufferScope::Input;
+  } else if (g.is_output(v)) {
+    spec.scope = BufferScope::Output;
+  } else {
+    spec.scope = BufferScope::Intermediate;
+  }
+  const TensorType& t = g.type(v);
+  // Float activations are computed in the plan's dtype (an f32 graph may be bounded in f64).
+  spec.dtype = is_floating(t.dtype) ? config.dtype : t.dtype;
+  spec.shape = t.shape;
+  spec.batch = config.batch;
+  spec.layout = config.domain == PlanDomain::Interval ? BufferLayout::Interval : BufferLayout::Plain;
+  spec.alignment = config.alignment;
+  finalize_buffer_spec(spec);
+  return spec;
+}
+
+}  // namespace
+
+std::vector<std::int64_t> cut_crossings(const Graph& g) {
+  const auto& nodes = g.nodes();
+  const std::size_t n = nodes.size();
+  // last_reader[v]: last node index reading activation v.
+  std::vector<std::int64_t> last_reader(static_cast<std::size_t>(g.num_values()), -1);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (ValueId v : nodes[i].inputs) {
+      if (v != kNoValue && !g.is_constant(v)) last_reader[static_cast<std::size_t>(v)] = static_cast<std::int64_t>(i);
+    }
+  }
+  // A value produced by node p and last read by node r crosses every cut after i for p <= i < r.
+  std::vector<std::int64_t> delta(n + 1, 0);
+  for (std::size_t p = 0; p < n; ++p) {
+    for (ValueId v : nodes[p].outputs) {
+      std::int64_t r = last_reader[static_cast<std::size_t>(v)];
+      if (r > static_cast<std::int64_t>(p)) {
+        delta[p] += 1;
+        delta[static_cast<std::size_t>(r)] -= 1;
+      }
+    }
+  }
+  std::vector<std::int64_t> crossing(n == 0 ? 0 : n - 1, 0);
+  std::int64_t running = 0;
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    running += delta[i];
+    crossing[i] = running;
+  }
+  return crossing;
+}
+
+void lower_to_tasks(PlanBundle& bundle, const std::vector<NodeId>& segment_starts) {
+  const Graph& g = *bundle.graph;
+  const auto& nodes = g.nodes();
+  const auto n = static_cast<NodeId>(nodes.size());
+  BF_ASSERT(n == 0 ? segment_starts.empty() : (!segment_starts.empty() && segment_starts.front() == 0));
+  for (std::size_t i = 1; i < segment_starts.size(); ++i) BF_ASSERT(segment_starts[i] > segment_starts[i - 1]);
+  BF_ASSERT(segment_starts.empty() || segment_starts.back() < n);
+
+  // Logical buffers: graph inputs first, then node outputs in node order.
+  StoragePlan& storage = bundle.storage;
+  storage = StoragePlan{};
+  auto add_buffer = [&](ValueId v) {
+    if (storage.value_to_buffer.count(v)) return;
+    BufferSpec spec = spec_for_value(g, v, bundle.config);
+    spec.id = static_cast<BufferId>(storage.logical_buffers.size());
+    storage.value_to_buffer[v] = spec.id;
+    storage.logical_buffers.push_back(std::move(spec));
+  };
+  for (ValueId v : g.inputs()) add_buffer(v);
+  for (const auto& node : nodes) {
+    for (ValueId v : node.outputs) add_buffer(v);
+  }
+
+  // Which task produces each value.
+  std::vector<TaskId> producer_task(static_cast<std::size_t>(g.num_values()), -1);
+  TaskGraph& tg = bundle.task_graph;
+  tg = TaskGraph{};
+  for (std::size_t s = 0; s < segment_starts.size(); ++s) {
+    NodeId begin = segment_starts[s];
+    NodeId end = s + 1 < segment_starts.size() ? segment_starts[s + 1] : n;
+    Task task;
+    task.id = static_cast<TaskId>(s);
+    task.kind = bundle.config.domain == PlanDomain::Interval ? TaskKind::Bound : TaskKind::Forward;
+    task.name = "t" + std::to_string(s);
+    for (NodeId i = begin; i < end; ++i) {
+      const Node& node = nodes[static_cast<std::size_t>(i)];
+      task.ops.push_back(TaskOp{i, node.op, node.inputs, node.outputs});
+      for (ValueId v : node.outputs) producer_task[static_cast<std::size_t>(v)] = task.id;
+    }
+    tg.tasks.push_back(std::move(task));
+  }
+
+  // Contracts and edges.
+  std::vector<std::vector<TaskId>> readers(static_cast<std::size_t>(g.num_values()));
+  for (const auto& task : tg.tasks) {
+    std::set<ValueId> seen_inputs, seen_params;
+    for (const auto& op : task.ops) {
+      for (ValueId v : op.inputs) {
+        if (v == kNoValue) continue;
+        if (g.is_constant(v)) {
+          if (seen_params.insert(v).second) tg.tasks[static_cast<std::size_t>(task.id)].io.params.push_back(v);
+          continue;
+        }
+        if (producer_task[static_cast<std::size_t>(v)] == task.id) continue;
+        if (seen_inputs.insert(v).second) {
+          tg.tasks[static_cast<std::size_t>(task.id)].io.inputs.push_back(storage.buffer_of(v));
+          readers[static_cast<std::size_t>(v)].push_back(task.id);
+          TaskId src = producer_task[static_cast<std::size_t>(v)];
+          if (src >= 0) tg.edges.push_back(TaskEdge{src, task.id, storage.buffer_of(v)});
+        }
+      }
+    }
+  }
+  for (auto& task : tg.tasks) {
+    for (const auto& op : task.ops) {
+      for (ValueId v : op.outputs) {
+        if (!readers[static_cast<std::size_t>(v)].empty() || g.is_output(v)) task.io.outputs.push_back(storage.buffer_of(v));
+      }
+    }
+  }
+  std::stable_sort(tg.edges.begin(), tg.edges.end(), [](const TaskEdge& a, const TaskEdge& b) {
+    return std::tie(a.src, a.dst, a.buffer) < std::tie(b.src, b.dst, b.buffer);
+  });
+}
+
+}  // namespace bf

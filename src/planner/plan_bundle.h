@@ -1,0 +1,86 @@
+// Everything the planner knows about one plan, handed from pass to pass:
+// the graph it was made from, the options, the task graph, the storage plan,
+// and the results of analyses (liveness) and rewrites (reuse statistics).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "planner/planner_config.h"
+#include "planner/storage_plan.h"
+#include "planner/task_graph.h"
+
+namespace bf {
+
+// Position of an op in the linear schedule (tasks in order, ops in order).
+struct OpPosition {
+  TaskId task = -1;
+  std::int32_t index_in_task = -1;
+};
+
+// When a logical buffer is alive. Op positions index LivenessInfo::schedule.
+// producer_op / last_use_op are where the buffer is written and last read
+// (graph inputs are written "before op 0": -1). [live_begin, live_end] is the
+// span it occupies memory: equal to [producer_op, last_use_op] for
+// intermediates; pinned buffers (graph inputs and outputs) live for the whole
+// run, [-1, num_ops], since the caller writes or reads them outside it.
+struct BufferLifetime {
+  BufferId buffer = -1;
+  std::int64_t producer_op = -1;
+  std::int64_t last_use_op = -1;
+  TaskId producer_task = -1;
+  TaskId last_use_task = -1;
+  std::int64_t live_begin = -1;
+  std::int64_t live_end = -1;
+  bool pinned = false;
+
+  bool overlaps(const BufferLifetime& other) const {
+    return live_begin <= other.live_end && other.live_begin <= live_end;
+  }
+};
+
+struct LivenessInfo {
+  std::vector<OpPosition> schedule;
+  std::vector<BufferLifetime> lifetimes;  // indexed by logical buffer id
+  // Most logical bytes alive at one op position: no reuse scheme can go below it.
+  std::int64_t lower_bound_bytes = 0;
+  std::int64_t lower_bound_at_op = -1;
+  // Logical buffers alive at the end of each op position (what an executor that
+  // frees at last use holds after the op), for checking executors against it.
+  std::vector<std::int64_t> live_bytes_per_op;
+};
+
+struct ReuseStats {
+  std::string policy;
+  std::int64_t hits = 0;    // logical buffers placed in an existing physical buffer
+  std::int64_t misses = 0;  // logical buffers that got a new physical buffer
+  std::int64_t grown = 0;   // hits that enlarged the physical buffer (size policy)
+  std::map<std::string, std::int64_t> miss_reasons;
+  std::int64_t logical_buffers = 0;
+  std::int64_t physical_buffers = 0;
+  std::int64_t logical_bytes = 0;
+  std::int64_t physical_bytes = 0;
+  std::int64_t lower_bound_bytes = 0;
+};
+
+struct PassTiming {
+  std::string pass;
+  double ms = 0.0;
+};
+
+struct PlanBundle {
+  std::shared_ptr<const Graph> graph;
+  PlannerConfig config;
+  TaskGraph task_graph;
+  StoragePlan storage;
+  std::optional<LivenessInfo> liveness;
+  std::optional<ReuseStats> reuse_stats;
+  std::vector<PassTiming> timings;
+  std::vector<std::string> passes_run;
+};
+
+}  // namespace bf
