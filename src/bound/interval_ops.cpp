@@ -1,0 +1,451 @@
+#include "bound/interval_ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "support/error.h"
+
+namespace bf {
+namespace {
+
+// Which plane of an operand to hand to the primal op.
+enum class Plane { Lower, Upper };
+
+struct Ctx {
+  const Node& node;
+  std::span<const IbpOperand> in;
+  std::span<const IntervalOut> out;
+  std::span<const Shape* const> out_shapes;
+  DType dtype;
+  std::int64_t batch;
+  AbsWeightCache& abs_cache;
+
+  std::int64_t out_elems(std::size_t i = 0) const { return batch * numel(*out_shapes[i]); }
+  std::int64_t in_elems(std::size_t i) const { return batch * numel(*in[i].shape); }
+};
+
+ConstOperand constant_operand(const Tensor& t) { return ConstOperand{t.raw_data(), t.dtype(), &t.shape(), false}; }
+
+ConstOperand plane_operand(const Ctx& c, std::size_t i, Plane plane) {
+  const IbpOperand& op = c.in[i];
+  if (!op.present) return ConstOperand{nullptr, c.dtype, nullptr, false};
+  if (op.is_constant) return constant_operand(*op.constant);
+  return ConstOperand{plane == Plane::Lower ? op.bounds.lower : op.bounds.upper, c.dtype, op.shape, true};
+}
+
+void eval_into(const Node& node, const std::vector<ConstOperand>& ins, void* out, DType dtype, const Shape* shape,
+               std::int64_t batch) {
+  MutOperand o{out, dtype, shape};
+  eval_op(node, ins, std::span<const MutOperand>(&o, 1), batch);
+}
+
+// Applies the primal op to the lower planes and to the upper planes: exact for ops
+// non-decreasing in every activation operand.
+void monotone(const Ctx& c) {
+  BF_ASSERT(c.out.size() == 1);
+  for (Plane plane : {Plane::Lower, Plane::Upper}) {
+    std::vector<ConstOperand> ins;
+    for (std::size_t i = 0; i < c.in.size(); ++i) ins.push_back(plane_operand(c, i, plane));
+    eval_into(c.node, ins, plane == Plane::Lower ? c.out[0].lower : c.out[0].upper, c.dtype, c.out_shapes[0],
+              c.batch);
+  }
+}
+
+// Index of the single activation operand among `candidates`; -1 when all are constant,
+// -2 when more than one is an activation.
+int single_activation(const Ctx& c, std::initializer_list<std::size_t> candidates) {
+  int found = -1;
+  for (std::size_t i : candidates) {
+    if (i < c.in.size() && c.in[i].present && !c.in[i].is_constant) {
+      if (found >= 0) return -2;
+      found = static_cast<int>(i);
+    }
+  }
+  return found;
+}
+
+template <typename T>
+void centre_radius_inputs(const Ctx& c, std::size_t i, std::vector<T>& centre, std::vector<T>& radius) {
+  const auto n = static_cast<std::size_t>(c.in_elems(i));
+  const T* l = static_cast<const T*>(c.in[i].bounds.lower);
+  const T* u = static_cast<const T*>(c.in[i].bounds.upper);
+  centre.resize(n);
+  radius.resize(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    centre[k] = (u[k] + l[k]) / T(2);
+    radius[k] = (u[k] - l[k]) / T(2);
+  }
+}
+
+template <typename T>
+void write_centre_radius(const Ctx& c, const std::vector<T>& centre, const std::vector<T>& radius) {
+  T* lo = static_cast<T*>(c.out[0].lower);
+  T* hi = static_cast<T*>(c.out[0].upper);
+  for (std::size_t k = 0; k < centre.size(); ++k) {
+    lo[k] = centre[k] - radius[k];
+    hi[k] = centre[k] + radius[k];
+  }
+}
+
+// Ops affine in their one activation operand x, with constant weights:
+//   f(x) = L(x) + bias,   c' = f(c),   r' = |L|(r)
+// where |L| is the same op with every weight replaced by its absolute value,
+// the bias dropped and Gemm's alpha by |alpha|.
+template <typename T>
+void affine_in_one_operand(const Ctx& c, std::size_t x, std::initializer_list<std::size_t> weights,
+                           std::initializer_list<std::size_t> biases) {
+  std::vector<T> centre, radius;
+  centre_radius_inputs<T>(c, x, centre, radius);
+  const auto n_out = static_cast<std::size_t>(c.out_elems());
+  std::vector<T> out_centre(n_out), out_radius(n_out);
+
+  std::vector<ConstOperand> ins(c.in.size());
+  for (std::size_t i = 0; i < c.in.size(); ++i) ins[i] = plane_operand(c, i, Plane::Lower);
+  ins[x] = ConstOperand{centre.data(), c.dtype, c.in[x].shape, true};
+  eval_into(c.node, ins, out_centre.data(), c.dtype, c.out_shapes[0], c.batch);
+
+  Node abs_node = c.node;
+  if (abs_node.op == OpKind::Gemm) abs_node.attrs.set("alpha", std::fabs(abs_node.attrs.get_float("alpha", 1.0)));
+  ins[x] = ConstOperand{radius.data(), c.dtype, c.in[x].shape, true};
+  for (std::size_t w : weights) {
+    if (w < c.in.size() && c.in[w].present) ins[w] = constant_operand(c.abs_cache.abs_of(*c.in[w].constant));
+  }
+  for (std::size_t b : biases) {
+    if (b < c.in.size()) ins[b] = ConstOperand{nullptr, c.dtype, nullptr, false};
+  }
+  eval_into(abs_node, ins, out_radius.data(), c.dtype, c.out_shapes[0], c.batch);
+  write_centre_radius(c, out_centre, out_radius);
+}
+
+// Interval matrix product of two activations: with A = Ac ± Ar and B = Bc ± Br,
+// A·B lies in Ac·Bc ± (|Ac|·Br + Ar·|Bc| + Ar·Br).
+template <typename T>
+void bilinear_matmul(const Ctx& c) {
+  std::vector<T> ac, ar, bc, br;
+  centre_radius_inputs<T>(c, 0, ac, ar);
+  centre_radius_inputs<T>(c, 1, bc, br);
+  std::vector<T> abs_ac(ac.size()), abs_bc(bc.size());
+  std::transform(ac.begin(), ac.end(), abs_ac.begin(), [](T v) { return std::fabs(v); });
+  std::transform(bc.begin(), bc.end(), abs_bc.begin(), [](T v) { return std::fabs(v); });
+  const auto n_out = static_cast<std::size_t>(c.out_elems());
+  std::vector<T> centre(n_out), radius(n_out, T(0)), term(n_out);
+  auto product = [&](const std::vector<T>& a, const std::vector<T>& b, std::vector<T>& dst) {
+    std::vector<ConstOperand> ins = {ConstOperand{a.data(), c.dtype, c.in[0].shape, true},
+                                     ConstOperand{b.data(), c.dtype, c.in[1].shape, true}};
+    eval_into(c.node, ins, dst.data(), c.dtype, c.out_shapes[0], c.batch);
+  };
+  product(ac, bc, centre);
+  for (auto [a, b] : {std::pair{&abs_ac, &br}, std::pair{&ar, &abs_bc}, std::pair{&ar, &br}}) {
+    product(*a, *b, term);
+    for (std::size_t k = 0; k < n_out; ++k) radius[k] += term[k];
+  }
+  write_centre_radius(c, centre, radius);
+}
+
+// Mul and Div: the result's bounds are the min and max over the four bound
+// combinations (two when an operand is a constant). A divisor interval that
+// contains zero has unbounded quotients.
+template <typename T>
+void products(const Ctx& c) {
+  const auto n_out = static_cast<std::size_t>(c.out_elems());
+  std::vector<std::vector<T>> cand;
+  for (Plane pa : {Plane::Lower, Plane::Upper}) {
+    for (Plane pb : {Plane::Lower, Plane::Upper}) {
+      std::vector<T> v(n_out);
+      eval_into(c.node, {plane_operand(c, 0, pa), plane_operand(c, 1, pb)}, v.data(), c.dtype, c.out_shapes[0],
+                c.batch);
+      cand.push_back(std::move(v));
+    }
+  }
+  T* lo = static_cast<T*>(c.out[0].lower);
+  T* hi = static_cast<T*>(c.out[0].upper);
+  constexpr T kInf = std::numeric_limits<T>::infinity();
+  for (std::size_t k = 0; k < n_out; ++k) {
+    T mn = cand[0][k], mx = cand[0][k];
+    bool nan = std::isnan(mn);
+    for (std::size_t j = 1; j < 4; ++j) {
+      mn = std::min(mn, cand[j][k]);
+      mx = std::max(mx, cand[j][k]);
+      nan |= std::isnan(cand[j][k]);
+    }
+    lo[k] = nan ? -kInf : mn;
+    hi[k] = nan ? kInf : mx;
+  }
+  if (c.node.op != OpKind::Div || c.in[1].is_constant) return;
+  // Divisor interval containing zero: the quotient is unbounded there. Mark it using
+  // the primal op's broadcasting: evaluate lower * upper of the divisor (<= 0 iff 0 is inside).
+  Node mul = c.node;
+  mul.op = OpKind::Mul;
+  std::vector<T> straddle(n_out), ones(static_cast<std::size_t>(c.in_elems(0)), T(1));
+  ConstOperand one{ones.data(), c.dtype, c.in[0].shape, true};
+  std::vector<T> dl(n_out), du(n_out);
+  eval_into(mul, {one, plane_operand(c, 1, Plane::Lower)}, dl.data(), c.dtype, c.out_shapes[0], c.batch);
+  eval_into(mul, {one, plane_operand(c, 1, Plane::Upper)}, du.data(), c.dtype, c.out_shapes[0], c.batch);
+  for (std::size_t k = 0; k < n_out; ++k) {
+    if (dl[k] <= T(0) && du[k] >= T(0)) {
+      lo[k] = -kInf;
+      hi[k] = kInf;
+    }
+  }
+}
+
+void sub(const Ctx& c) {
+  // [a] - [b] = [a.lower - b.upper, a.upper - b.lower]
+  eval_into(c.node, {plane_operand(c, 0, Plane::Lower), plane_operand(c, 1, Plane::Upper)}, c.out[0].lower, c.dtype,
+            c.out_shapes[0], c.batch);
+  eval_into(c.node, {plane_operand(c, 0, Plane::Upper), plane_operand(c, 1, Plane::Lower)}, c.out[0].upper, c.dtype,
+            c.out_shapes[0], c.batch);
+}
+
+void neg(const Ctx& c) {
+  eval_into(c.node, {plane_operand(c, 0, Plane::Upper)}, c.out[0].lower, c.dtype, c.out_shapes[0], c.batch);
+  eval_into(c.node, {plane_operand(c, 0, Plane::Lower)}, c.out[0].upper, c.dtype, c.out_shapes[0], c.batch);
+}
+
+// LeakyRelu with a negative slope is not monotone: f(x) = alpha*x >= 0 for x < 0.
+template <typename T>
+void leaky_relu_negative_slope(const Ctx& c, T alpha) {
+  const T* l = static_cast<const T*>(c.in[0].bounds.lower);
+  const T* u = static_cast<const T*>(c.in[0].bounds.upper);
+  T* lo = static_cast<T*>(c.out[0].lower);
+  T* hi = static_cast<T*>(c.out[0].upper);
+  auto f = [alpha](T x) { return x >= T(0) ? x : alpha * x; };
+  for (std::int64_t k = 0; k < c.out_elems(); ++k) {
+    T fl = f(l[k]), fu = f(u[k]);
+    lo[k] = (l[k] <= T(0) && u[k] >= T(0)) ? T(0) : std::min(fl, fu);
+    hi[k] = std::max(fl, fu);
+  }
+}
+
+// y = x * s + t per element: the sign of s decides which bound maps where.
+template <typename T>
+void scale_shift(const Ctx& c) {
+  const Shape& shape = *c.in[0].shape;
+  const Tensor& scale = *c.in[1].constant;
+  const Tensor& shift = *c.in[2].constant;
+  const auto ss = broadcast_strides(scale.shape(), shape);
+  const auto ts = broadcast_strides(shift.shape(), shape);
+  const auto strides = contiguous_strides(shape);
+  const std::int64_t n = numel(shape);
+  const T* l = static_cast<const T*>(c.in[0].bounds.lower);
+  const T* u = static_cast<const T*>(c.in[0].bounds.upper);
+  T* lo = static_cast<T*>(c.out[0].lower);
+  T* hi = static_cast<T*>(c.out[0].upper);
+  const T* sp = scale.data<T>();
+  const T* tp = shift.data<T>();
+  for (std::int64_t k = 0; k < n; ++k) {
+    std::int64_t si = 0, ti = 0, rem = k;
+    for (std::size_t d = 0; d < shape.size(); ++d) {
+      std::int64_t idx = rem / strides[d];
+      rem %= strides[d];
+      si += idx * ss[d];
+      ti += idx * ts[d];
+    }
+    const T s = sp[si], t = tp[ti];
+    for (std::int64_t b = 0; b < c.batch; ++b) {
+      const std::int64_t e = b * n + k;
+      T a = l[e] * s + t, z = u[e] * s + t;
+      lo[e] = std::min(a, z);
+      hi[e] = std::max(a, z);
+    }
+  }
+}
+
+// Inference BatchNormalization is per-channel affine: y = s_c * x + (beta_c - s_c * mean_c),
+// s_c = scale_c / sqrt(var_c + eps). Centre through the primal op, radius scaled by |s_c|.
+template <typename T>
+void batch_norm(const Ctx& c) {
+  std::vector<T> centre, radius;
+  centre_radius_inputs<T>(c, 0, centre, radius);
+  const auto n_out = static_cast<std::size_t>(c.out_elems());
+  std::vector<T> out_centre(n_out);
+  std::vector<ConstOperand> ins;
+  ins.push_back(ConstOperand{centre.data(), c.dtype, c.in[0].shape, true});
+  for (std::size_t i = 1; i < 5; ++i) ins.push_back(plane_operand(c, i, Plane::Lower));
+  eval_into(c.node, ins, out_centre.data(), c.dtype, c.out_shapes[0], c.batch);
+  const Shape& shape = *c.in[0].shape;
+  const std::int64_t channels = shape[1];
+  const std::int64_t inner = numel(shape) / (shape[0] * channels);
+  const T eps = static_cast<T>(c.node.attrs.get_float("epsilon", 1e-5));
+  const T* scale = c.in[1].constant->data<T>();
+  const T* var = c.in[4].constant->data<T>();
+  for (std::size_t k = 0; k < n_out; ++k) {
+    const std::int64_t ch = (static_cast<std::int64_t>(k) / inner) % channels;
+    radius[k] *= std::fabs(scale[ch] / std::sqrt(var[ch] + eps));
+  }
+  write_centre_radius(c, out_centre, radius);
+}
+
+// Softmax over a run of axes. For output i of a group with bounds [l, u]:
+//   y_i >= 1 / (1 + sum_{j != i} exp(u_j - l_i)),   y_i <= 1 / (1 + sum_{j != i} exp(l_j - u_i)).
+template <typename T>
+void softmax(const Ctx& c) {
+  const Shape& shape = *c.in[0].shape;
+  const auto& axes = c.node.attrs.get_ints("axes");
+  std::int64_t outer = 1, group = 1, inner = 1;
+  for (std::int64_t d = 0; d < static_cast<std::int64_t>(shape.size()); ++d) {
+    if (d < axes.front()) outer *= shape[static_cast<std::size_t>(d)];
+    else if (d <= axes.back()) group *= shape[static_cast<std::size_t>(d)];
+    else inner *= shape[static_cast<std::size_t>(d)];
+  }
+  const T* l = static_cast<const T*>(c.in[0].bounds.lower);
+  const T* u = static_cast<const T*>(c.in[0].bounds.upper);
+  T* lo = static_cast<T*>(c.out[0].lower);
+  T* hi = static_cast<T*>(c.out[0].upper);
+  for (std::int64_t o = 0; o < c.batch * outer; ++o) {
+    for (std::int64_t in = 0; in < inner; ++in) {
+      auto at = [&](std::int64_t g) { return (o * group + g) * inner + in; };
+      for (std::int64_t i = 0; i < group; ++i) {
+        T sum_lo = 0, sum_hi = 0;
+        for (std::int64_t j = 0; j < group; ++j) {
+          if (j == i) continue;
+          sum_lo += std::exp(u[at(j)] - l[at(i)]);
+          sum_hi += std::exp(l[at(j)] - u[at(i)]);
+        }
+        lo[at(i)] = T(1) / (T(1) + sum_lo);
+        hi[at(i)] = T(1) / (T(1) + sum_hi);
+      }
+    }
+  }
+}
+
+template <typename T>
+void dispatch(const Ctx& c) {
+  const OpKind op = c.node.op;
+  switch (op) {
+    case OpKind::Affine:
+    case OpKind::Conv:
+    case OpKind::ConvTranspose: {
+      BF_CHECK(!c.in[0].is_constant && c.in[1].is_constant && (c.in.size() < 3 || !c.in[2].present || c.in[2].is_constant),
+               ErrorKind::Unsupported, "{} with non-constant weights has no interval rule", op_name(op));
+      affine_in_one_operand<T>(c, 0, {1}, {2});
+      return;
+    }
+    case OpKind::Gemm: {
+      int x = single_activation(c, {0, 1});
+      BF_CHECK(x >= 0 && (c.in.size() < 3 || !c.in[2].present || c.in[2].is_constant), ErrorKind::Unsupported,
+               "Gemm needs exactly one activation operand among A and B and a constant C");
+      affine_in_one_operand<T>(c, static_cast<std::size_t>(x), {x == 0 ? 1u : 0u}, {2});
+      return;
+    }
+    case OpKind::MatMul: {
+      int x = single_activation(c, {0, 1});
+      if (x == -2) {
+        bilinear_matmul<T>(c);
+        return;
+      }
+      BF_ASSERT(x >= 0);
+      affine_in_one_operand<T>(c, static_cast<std::size_t>(x), {x == 0 ? 1u : 0u}, {});
+      return;
+    }
+    case OpKind::Add:
+      monotone(c);
+      return;
+    case OpKind::Sub:
+      sub(c);
+      return;
+    case OpKind::Mul:
+    case OpKind::Div:
+      products<T>(c);
+      return;
+    case OpKind::Neg:
+      neg(c);
+      return;
+    case OpKind::LeakyRelu: {
+      const double alpha = c.node.attrs.get_float("alpha", 0.01);
+      if (alpha < 0) {
+        leaky_relu_negative_slope<T>(c, static_cast<T>(alpha));
+      } else {
+        monotone(c);
+      }
+      return;
+    }
+    case OpKind::Relu:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::Clip:
+    case OpKind::Identity:
+    case OpKind::Dropout:
+    case OpKind::Flatten:
+    case OpKind::Reshape:
+    case OpKind::Squeeze:
+    case OpKind::Unsqueeze:
+    case OpKind::Transpose:
+    case OpKind::Concat:
+    case OpKind::Slice:
+    case OpKind::Gather:
+    case OpKind::Pad:
+    case OpKind::MaxPool:
+    case OpKind::AveragePool:
+    case OpKind::GlobalAveragePool:
+    case OpKind::ReduceMean:
+    case OpKind::ReduceSum:
+      // Non-decreasing in every element of the activation operands.
+      monotone(c);
+      return;
+    case OpKind::BatchNormalization:
+      batch_norm<T>(c);
+      return;
+    case OpKind::ScaleShift:
+      scale_shift<T>(c);
+      return;
+    case OpKind::Softmax:
+      softmax<T>(c);
+      return;
+  }
+  fail(ErrorKind::Internal, "no interval rule for {}", op_name(op));
+}
+
+}  // namespace
+
+const Tensor& AbsWeightCache::abs_of(const Tensor& weight) {
+  auto it = cache_.find(weight.raw_data());
+  if (it != cache_.end()) return it->second;
+  Tensor abs = weight.clone();
+  visit_dtype(abs.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      T* p = abs.mutable_data<T>();
+      for (std::int64_t i = 0; i < abs.numel(); ++i) p[i] = std::fabs(p[i]);
+    } else {
+      fail(ErrorKind::Unsupported, "|W| of a {} weight", dtype_name(abs.dtype()));
+    }
+  });
+  return cache_.emplace(weight.raw_data(), std::move(abs)).first->second;
+}
+
+std::int64_t AbsWeightCache::bytes() const {
+  std::int64_t total = 0;
+  for (const auto& [k, t] : cache_) total += static_cast<std::int64_t>(t.nbytes());
+  return total;
+}
+
+void ibp_eval_op(const Node& node, std::span<const IbpOperand> inputs, std::span<const IntervalOut> outputs,
+                 std::span<const Shape* const> output_shapes, DType dtype, std::int64_t batch,
+                 AbsWeightCache& abs_cache) {
+  Ctx c{node, inputs, outputs, output_shapes, dtype, batch, abs_cache};
+  BF_ASSERT(outputs.size() == output_shapes.size());
+  for (const auto& op : inputs) {
+    if (op.present && op.is_constant) {
+      BF_CHECK(op.constant->dtype() == dtype || !is_floating(op.constant->dtype()), ErrorKind::Internal,
+               "constant of dtype {} in a {} interval computation", dtype_name(op.constant->dtype()),
+               dtype_name(dtype));
+    }
+  }
+  try {
+    if (dtype == DType::F32) {
+      dispatch<float>(c);
+    } else if (dtype == DType::F64) {
+      dispatch<double>(c);
+    } else {
+      fail(ErrorKind::Unsupported, "interval bounds in {}", dtype_name(dtype));
+    }
+  } catch (Error& e) {
+    e.with_node(node.name, std::string(op_name(node.op)));
+    throw;
+  }
+}
+
+}  // namespace bf

@@ -1,0 +1,67 @@
+// The interval domain (IBP): for every primal IR op, how [lower, upper] bounds
+// of its operands map to bounds of its result. Sound for every op: any concrete
+// input inside the operand intervals gives a result inside the output interval
+// (in exact arithmetic; computed in the operand dtype like auto_LiRPA, see
+// docs/soundness.md).
+//
+//   affine in one operand (Gemm, MatMul, Affine, Conv, ConvTranspose):
+//       centre-radius form, c' = f(c) (with bias), r' = |f|(r) (|W|, no bias);
+//   BatchNormalization, ScaleShift: per-channel/per-element sign handling;
+//   Add, Sub: interval sums; Mul, Div: the min/max of the bound products
+//       (a divisor interval containing 0 gives (-inf, inf));
+//   monotone ops (Relu, Sigmoid, Tanh, Clip, LeakyRelu with alpha >= 0, pooling,
+//       reductions, every data-movement op): the primal op applied to each bound;
+//   Neg, LeakyRelu with alpha < 0, Softmax: dedicated formulas;
+//   MatMul of two activations: interval matrix product in centre-radius form.
+// Primal arithmetic comes from bf::eval_op, the single definition of each op.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+
+#include "ir/graph.h"
+#include "kernels/op_eval.h"
+
+namespace bf {
+
+// An activation's bounds: `batch` samples of `shape` in each plane.
+struct IntervalIn {
+  const void* lower = nullptr;
+  const void* upper = nullptr;
+};
+struct IntervalOut {
+  void* lower = nullptr;
+  void* upper = nullptr;
+};
+
+// One operand of an interval op: either an activation's bounds or a constant.
+struct IbpOperand {
+  bool is_constant = false;
+  IntervalIn bounds;     // when !is_constant
+  const Tensor* constant = nullptr;  // when is_constant
+  const Shape* shape = nullptr;      // per-sample shape (the constant's own shape for constants)
+  bool present = true;               // false for an absent optional operand
+};
+
+// |W| for each constant weight, computed once and kept for the life of a plan
+// ("prepared once per plan"), keyed by the constant's storage.
+class AbsWeightCache {
+ public:
+  const Tensor& abs_of(const Tensor& weight);
+  std::int64_t bytes() const;
+  std::size_t size() const { return cache_.size(); }
+
+ private:
+  std::map<const void*, Tensor> cache_;
+};
+
+// Bounds of `node`'s outputs from bounds of its operands, for `batch` samples
+// computed in `dtype` (f32 or f64; every interval plane and constant has it).
+// Throws bf::Error(Unsupported) for a form with no sound rule here (e.g. a
+// convolution whose weights are activations).
+void ibp_eval_op(const Node& node, std::span<const IbpOperand> inputs, std::span<const IntervalOut> outputs,
+                 std::span<const Shape* const> output_shapes, DType dtype, std::int64_t batch,
+                 AbsWeightCache& abs_cache);
+
+}  // namespace bf
