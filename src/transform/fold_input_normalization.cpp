@@ -128,21 +128,26 @@ Plan analyze(const Graph& g) {
   return plan;
 }
 
-// Composes the steps: x*a1+b1 then *a2+b2 ... = x*(a1*a2*...) + (...), over the
-// broadcast of every parameter's shape, in double.
+// Composes the steps: x*a1+b1 then *a2+b2 ... = x*(a1*a2*...) + (...), in double.
+// The scale lives on the broadcast of the scale shapes only, the shift on the
+// broadcast of every parameter's shape (it depends on the scales too).
 std::pair<Param, Param> compose(const std::vector<AffineStep>& steps) {
-  Shape shape;
-  for (const auto& s : steps) shape = broadcast_shapes(broadcast_shapes(shape, s.scale.shape), s.shift.shape);
-  std::size_t count = static_cast<std::size_t>(numel(shape));
-  Param scale{shape, std::vector<double>(count, 1.0)};
-  Param shift{shape, std::vector<double>(count, 0.0)};
+  Shape scale_shape, shift_shape;
   for (const auto& s : steps) {
-    auto a = broadcast_values(Tensor::from_vector<double>(s.scale.shape, s.scale.values), shape);
-    auto b = broadcast_values(Tensor::from_vector<double>(s.shift.shape, s.shift.values), shape);
-    for (std::size_t i = 0; i < count; ++i) {
-      scale.values[i] *= a[i];
-      shift.values[i] = shift.values[i] * a[i] + b[i];
-    }
+    scale_shape = broadcast_shapes(scale_shape, s.scale.shape);
+    shift_shape = broadcast_shapes(broadcast_shapes(shift_shape, s.scale.shape), s.shift.shape);
+  }
+  auto expand = [](const Param& p, const Shape& to) {
+    return broadcast_values(Tensor::from_vector<double>(p.shape, p.values), to);
+  };
+  Param scale{scale_shape, std::vector<double>(static_cast<std::size_t>(numel(scale_shape)), 1.0)};
+  Param shift{shift_shape, std::vector<double>(static_cast<std::size_t>(numel(shift_shape)), 0.0)};
+  for (const auto& s : steps) {
+    auto a = expand(s.scale, scale_shape);
+    for (std::size_t i = 0; i < a.size(); ++i) scale.values[i] *= a[i];
+    auto a_for_shift = expand(s.scale, shift_shape);
+    auto b = expand(s.shift, shift_shape);
+    for (std::size_t i = 0; i < b.size(); ++i) shift.values[i] = shift.values[i] * a_for_shift[i] + b[i];
   }
   return {scale, shift};
 }

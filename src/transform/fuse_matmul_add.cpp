@@ -17,6 +17,7 @@ struct Fusion {
   double alpha = 1.0;                       // W' scaled by alpha
   ValueId bias_constant = kNoValue;         // Gemm's C (scaled by beta), or
   std::optional<std::vector<double>> bias;  // an explicit bias [N]
+  ValueId bias_reuse = kNoValue;            // a stored constant equal to `bias`
   double beta = 1.0;
   std::int64_t out_features = 0;
 };
@@ -91,6 +92,10 @@ Plan analyze(const Graph& g) {
     if (auto add = find_bias_add(g, uses, id)) {
       f.add = add->add;
       f.bias = std::move(add->bias);
+      // Add(y, c) / Add(c, y) with c already [N]: the Affine reads c itself.
+      const Node& a = g.node(add->add);
+      ValueId c = a.inputs[0] == n.outputs[0] ? a.inputs[1] : a.inputs[0];
+      if (a.op == OpKind::Add && g.type(c).shape == Shape{f.out_features}) f.bias_reuse = c;
     }
     plan.fusions.push_back(std::move(f));
   }
@@ -118,6 +123,7 @@ ValueId affine_weight(Graph& g, const Fusion& f, const std::string& base) {
 }
 
 ValueId affine_bias(Graph& g, const Fusion& f, DType dtype, const std::string& base) {
+  if (f.bias_reuse != kNoValue) return f.bias_reuse;
   if (f.bias) {
     return add_fresh_constant(g, base, tensor_from_doubles(dtype, {f.out_features}, *f.bias));
   }
