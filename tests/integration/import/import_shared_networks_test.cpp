@@ -1,0 +1,48 @@
+// Every network under ../shared (VNN-COMP benchmarks and the golden auto_LiRPA
+// networks) imports and validates, quickly enough for the 9 MB cnn_cifar.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "frontend/onnx/onnx_importer.h"
+#include "ir/graph.h"
+#include "support/test_paths.h"
+
+namespace bf {
+namespace {
+
+TEST(ImportSharedNetworks, EveryNetworkImportsAndValidates) {
+  std::vector<std::string> networks = test::shared_networks();
+  ASSERT_FALSE(networks.empty()) << "no networks under " << test::shared_dir();
+  int imported = 0;
+  for (const auto& path : networks) {
+    auto start = std::chrono::steady_clock::now();
+    try {
+      Graph g = import_onnx(path);
+      validate(g);
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      ASSERT_EQ(g.inputs().size(), 1u) << path;
+      std::printf("%-80s %3zu nodes  in %-16s out %-12s %7.1f ms\n", path.c_str(), g.nodes().size(),
+                  g.type(g.inputs()[0]).str().c_str(), g.type(g.outputs()[0]).str().c_str(), ms);
+      ++imported;
+    } catch (const Error& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
+  std::printf("imported and validated %d of %zu networks\n", imported, networks.size());
+  EXPECT_EQ(imported, static_cast<int>(networks.size()));
+}
+
+TEST(ImportSharedNetworks, LargestNetworkImportsQuickly) {
+  // cnn_cifar.onnx is 9 MB of weights: the import must stay linear in the model size.
+  std::string path = test::shared_dir() + "/golden/cnn_cifar.onnx";
+  auto start = std::chrono::steady_clock::now();
+  Graph g = import_onnx(path);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(seconds, 2.0) << "importing " << path << " took " << seconds << " s";
+  EXPECT_EQ(g.type(g.inputs()[0]).shape, Shape({1, 3, 32, 32}));
+}
+
+}  // namespace
+}  // namespace bf
