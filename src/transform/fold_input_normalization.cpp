@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "transform/linear_patterns.h"
 #include "transform/rewrite_utils.h"
 
@@ -84,6 +86,32 @@ struct Plan {
   std::vector<std::string> remarks;
 };
 
+std::pair<Param, Param> compose(const std::vector<AffineStep>& steps);
+
+// The composition must stay an exact stand-in: every parameter finite (x * inf and
+// inf - inf do not reassociate) and the composed values representable in the dtype.
+std::optional<std::string> composition_obstacle(const Graph& g, const Chain& chain) {
+  DType dtype = g.type(chain.steps.front().activation).dtype;
+  const Node& last = g.node(chain.nodes.back());
+  for (const auto& s : chain.steps) {
+    for (const auto* p : {&s.scale, &s.shift}) {
+      for (double v : p->values) {
+        if (!std::isfinite(v))
+          return fmt::format("kept the chain ending at {}: a constant is not finite", describe(last));
+      }
+    }
+  }
+  auto [scale, shift] = compose(chain.steps);
+  for (const auto* p : {&scale, &shift}) {
+    for (double v : p->values) {
+      if (!std::isfinite(v) || !fits_dtype(v, dtype))
+        return fmt::format("kept the chain ending at {}: the composed scale/shift overflows {}", describe(last),
+                           dtype_name(dtype));
+    }
+  }
+  return std::nullopt;
+}
+
 Plan analyze(const Graph& g) {
   Plan plan;
   UseInfo uses(g);
@@ -123,6 +151,10 @@ Plan analyze(const Graph& g) {
   for (auto& chain : chains) {
     // A lone ScaleShift is already in normal form.
     if (chain.nodes.size() == 1 && g.node(chain.nodes[0]).op == OpKind::ScaleShift) continue;
+    if (auto why = composition_obstacle(g, chain)) {
+      plan.remarks.push_back(*why);
+      continue;
+    }
     plan.chains.push_back(std::move(chain));
   }
   return plan;

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <limits>
+
 namespace bf {
 
 UseInfo::UseInfo(const Graph& graph)
@@ -67,7 +70,15 @@ std::optional<std::vector<double>> as_last_axis_vector(const Tensor& t, std::int
   return std::vector<double>(static_cast<std::size_t>(n), values.at(0));
 }
 
+bool fits_dtype(double v, DType dtype) {
+  if (!std::isfinite(v) || dtype != DType::F32) return true;
+  return std::abs(v) <= static_cast<double>(std::numeric_limits<float>::max());
+}
+
 Tensor tensor_from_doubles(DType dtype, const Shape& shape, const std::vector<double>& values) {
+  for (double v : values) {
+    BF_CHECK(fits_dtype(v, dtype), ErrorKind::Unsupported, "folded value {} overflows {}", v, dtype_name(dtype));
+  }
   return Tensor::from_vector<double>(shape, values).cast(dtype);
 }
 

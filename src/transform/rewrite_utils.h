@@ -40,7 +40,12 @@ std::vector<double> broadcast_values(const Tensor& t, const Shape& to);
 // take under broadcasting. nullopt otherwise.
 std::optional<std::vector<double>> as_last_axis_vector(const Tensor& t, std::int64_t n);
 
-// A tensor of `dtype` (rounded from double) with the given shape and values.
+// False when a finite `v` would round to infinity in `dtype` (only f32 can overflow).
+bool fits_dtype(double v, DType dtype);
+
+// A tensor of `dtype` (rounded from double) with the given shape and values. A finite
+// value that overflows `dtype` throws bf::Error(Unsupported): a fold must never turn
+// finite weights into infinities.
 Tensor tensor_from_doubles(DType dtype, const Shape& shape, const std::vector<double>& values);
 
 // Adds a constant under a fresh name derived from `base`; returns its id.
