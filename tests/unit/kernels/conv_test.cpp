@@ -16,6 +16,12 @@ struct ConvCase {
   bool bias = true;
 };
 
+ConvCase conv_case(Shape x, Shape w, Ints strides, Ints pads, Ints dilations, std::int64_t group = 1,
+                   Ints output_padding = {}, bool bias = true) {
+  return {std::move(x),         std::move(w), std::move(strides),        std::move(pads),
+          std::move(dilations), group,        std::move(output_padding), bias};
+}
+
 Attributes conv_attrs(const ConvCase& c, bool transposed) {
   Ints kernel(c.w.begin() + 2, c.w.end());
   Attributes a = attrs({{"kernel_shape", kernel},
@@ -33,7 +39,7 @@ TEST(Conv, HandComputedStridedPadded) {
   // x = 1..9 on 3x3, kernel of ones 2x2, pad 1 all round, stride 2 -> 2x2 output of window sums.
   Tensor x = f32({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
   Tensor w = f32({1, 1, 2, 2}, {1, 1, 1, 1});
-  ConvCase c{{1, 1, 3, 3}, {1, 1, 2, 2}, {2, 2}, {1, 1, 1, 1}, {1, 1}};
+  ConvCase c = conv_case({1, 1, 3, 3}, {1, 1, 2, 2}, {2, 2}, {1, 1, 1, 1}, {1, 1});
   for (DType dt : {DType::F32, DType::F64}) {
     Tensor y = eval1(make_node(OpKind::Conv, conv_attrs(c, false)), {x.cast(dt), w.cast(dt), f64({1}, {0.5}).cast(dt)});
     EXPECT_EQ(y.shape(), Shape({1, 1, 2, 2}));
@@ -46,7 +52,7 @@ TEST(Conv, HandComputedDilatedGrouped) {
   // Two groups of one channel each; dilation 2 on a length-5 signal, kernel [1, -1].
   Tensor x = f64({1, 2, 5}, {0, 1, 2, 3, 4, 10, 20, 30, 40, 50});
   Tensor w = f64({2, 1, 2}, {1, -1, 2, 0});
-  ConvCase c{{1, 2, 5}, {2, 1, 2}, {1}, {0, 0}, {2}, 2};
+  ConvCase c = conv_case({1, 2, 5}, {2, 1, 2}, {1}, {0, 0}, {2}, 2);
   for (DType dt : {DType::F32, DType::F64}) {
     Tensor y = eval1(make_node(OpKind::Conv, conv_attrs(c, false)), {x.cast(dt), w.cast(dt), Tensor()});
     EXPECT_EQ(y.shape(), Shape({1, 2, 3}));
@@ -58,34 +64,34 @@ TEST(ConvTranspose, HandComputedStrideAndOutputPadding) {
   // x = [1, 2], kernel [1,1,1], stride 2: y = [1,1,1+2,2,2]; output_padding 1 appends a 0 (+ bias).
   Tensor x = f64({1, 1, 2}, {1, 2});
   Tensor w = f64({1, 1, 3}, {1, 1, 1});
-  ConvCase c{{1, 1, 2}, {1, 1, 3}, {2}, {0, 0}, {1}, 1, {1}};
+  ConvCase c = conv_case({1, 1, 2}, {1, 1, 3}, {2}, {0, 0}, {1}, 1, {1});
   for (DType dt : {DType::F32, DType::F64}) {
     Tensor y =
         eval1(make_node(OpKind::ConvTranspose, conv_attrs(c, true)), {x.cast(dt), w.cast(dt), f64({1}, {10}).cast(dt)});
     EXPECT_EQ(values(y), (std::vector<double>{11, 11, 13, 12, 12, 10})) << dtype_name(dt);
   }
   // Pads crop the full output [1,1,3,2,2] by one at each end.
-  ConvCase p{{1, 1, 2}, {1, 1, 3}, {2}, {1, 1}, {1}, 1, {0}};
+  ConvCase p = conv_case({1, 1, 2}, {1, 1, 3}, {2}, {1, 1}, {1}, 1, {0});
   Tensor y = eval1(make_node(OpKind::ConvTranspose, conv_attrs(p, true)), {x, w, Tensor()});
   EXPECT_EQ(values(y), (std::vector<double>{1, 3, 2}));
 }
 
 std::vector<ConvCase> conv_cases() {
   return {
-      {{2, 3, 9, 8}, {4, 3, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}},
-      {{1, 4, 11, 10}, {6, 2, 3, 2}, {2, 3}, {0, 1, 2, 0}, {1, 2}, 2},
-      {{1, 6, 7, 7}, {6, 1, 3, 3}, {1, 1}, {2, 2, 2, 2}, {2, 2}, 6, {}, false},  // depthwise, dilated
-      {{2, 2, 13}, {3, 2, 4}, {3}, {2, 1}, {2}},
-      {{1, 2, 5, 6, 4}, {2, 2, 2, 3, 2}, {1, 2, 1}, {1, 0, 1, 0, 1, 1}, {1, 1, 2}},
+      conv_case({2, 3, 9, 8}, {4, 3, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}),
+      conv_case({1, 4, 11, 10}, {6, 2, 3, 2}, {2, 3}, {0, 1, 2, 0}, {1, 2}, 2),
+      conv_case({1, 6, 7, 7}, {6, 1, 3, 3}, {1, 1}, {2, 2, 2, 2}, {2, 2}, 6, {}, false),  // depthwise, dilated
+      conv_case({2, 2, 13}, {3, 2, 4}, {3}, {2, 1}, {2}),
+      conv_case({1, 2, 5, 6, 4}, {2, 2, 2, 3, 2}, {1, 2, 1}, {1, 0, 1, 0, 1, 1}, {1, 1, 2}),
   };
 }
 
 std::vector<ConvCase> conv_transpose_cases() {
   return {
-      {{2, 3, 5, 4}, {3, 2, 3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 1, {1, 0}},
-      {{1, 4, 4, 5}, {4, 3, 2, 3}, {3, 1}, {0, 1, 2, 0}, {1, 2}, 2, {2, 0}},
-      {{1, 2, 6}, {2, 2, 3}, {2}, {2, 0}, {2}, 1, {1}},
-      {{1, 2, 3, 3, 3}, {2, 1, 2, 2, 2}, {2, 2, 2}, {0, 0, 0, 1, 1, 1}, {1, 1, 1}, 2, {0, 1, 0}},
+      conv_case({2, 3, 5, 4}, {3, 2, 3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 1, {1, 0}),
+      conv_case({1, 4, 4, 5}, {4, 3, 2, 3}, {3, 1}, {0, 1, 2, 0}, {1, 2}, 2, {2, 0}),
+      conv_case({1, 2, 6}, {2, 2, 3}, {2}, {2, 0}, {2}, 1, {1}),
+      conv_case({1, 2, 3, 3, 3}, {2, 1, 2, 2, 2}, {2, 2, 2}, {0, 0, 0, 1, 1, 1}, {1, 1, 1}, 2, {0, 1, 0}),
   };
 }
 
@@ -113,7 +119,7 @@ TEST(ConvTranspose, OneDnnF32AgreesWithF64Loops) {
 // the same weights, strides, pads and dilations (no bias). This checks the
 // loops against an identity that does not rely on either implementation.
 TEST(ConvTranspose, IsTheAdjointOfConv) {
-  ConvCase c{{1, 4, 9, 7}, {6, 2, 3, 2}, {2, 1}, {1, 0, 0, 1}, {1, 2}, 2, {}, false};
+  ConvCase c = conv_case({1, 4, 9, 7}, {6, 2, 3, 2}, {2, 1}, {1, 0, 0, 1}, {1, 2}, 2, {}, false);
   Tensor x = random_tensor(DType::F64, c.x, 300);
   Tensor w = random_tensor(DType::F64, c.w, 301);
   Tensor cx = eval1(make_node(OpKind::Conv, conv_attrs(c, false)), {x, w, Tensor()});
