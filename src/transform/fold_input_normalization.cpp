@@ -129,12 +129,10 @@ Plan analyze(const Graph& g) {
     }
     auto producer = producers[static_cast<std::size_t>(step->activation)];
     if (producer && (n.op == OpKind::Add || n.op == OpKind::Sub)) {
+      // The bias of a MatMul that fuse_matmul_add turns into Affine: left for it (no
+      // remark, it is not left alone by the pipeline).
       auto bias = find_bias_add(g, uses, *producer);
-      if (bias && bias->add == static_cast<NodeId>(i)) {
-        plan.remarks.push_back(fmt::format("kept {}: it is the bias of {}, fused by fuse_matmul_add", describe(n),
-                                           describe(g.node(*producer))));
-        continue;
-      }
+      if (bias && bias->add == static_cast<NodeId>(i)) continue;
     }
     // Extend the producer's chain when this node is the only reader of its result.
     int c = -1;
