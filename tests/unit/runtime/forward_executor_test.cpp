@@ -1,0 +1,161 @@
+// The reference forward executor on hand-built graphs: results against hand
+// computation, batching, f64 compute on an f32 graph without touching the
+// graph, shared (constant-only) values, input checking and activation freeing.
+#include "runtime/forward_executor.h"
+
+#include <gtest/gtest.h>
+
+#include "ir/printer.h"
+
+namespace bf {
+namespace {
+
+// x[1,2] -> Affine(W = [[1,2],[3,-4]], b = [0.5, 0.25]) -> Relu -> y[1,2]
+Graph affine_relu() {
+  Graph g;
+  g.name = "affine_relu";
+  ValueId x = g.add_input("x", {DType::F32, {1, 2}});
+  ValueId w = g.add_constant("w", Tensor::from_vector<float>({2, 2}, {1, 2, 3, -4}));
+  ValueId b = g.add_constant("b", Tensor::from_vector<float>({2}, {0.5f, 0.25f}));
+  ValueId h = g.add_inferred_node(OpKind::Affine, "fc", {}, {x, w, b}, {"h"})[0];
+  ValueId y = g.add_inferred_node(OpKind::Relu, "relu", {}, {h}, {"y"})[0];
+  g.add_output(y);
+  return g;
+}
+
+TEST(ForwardExecutor, SingleSampleHandComputed) {
+  // x = [1, 1]: h = [1+2+0.5, 3-4+0.25] = [3.5, -0.75] -> y = [3.5, 0]
+  auto y = run_forward(affine_relu(), {Tensor::from_vector<float>({1, 2}, {1, 1})});
+  ASSERT_EQ(y.size(), 1u);
+  EXPECT_EQ(y[0].dtype(), DType::F32);
+  EXPECT_EQ(y[0].shape(), Shape({1, 2}));
+  EXPECT_EQ(y[0].to_vector<float>(), (std::vector<float>{3.5f, 0.0f}));
+}
+
+TEST(ForwardExecutor, BatchPrependsADimensionAndAcceptsAnyInputShape) {
+  ForwardOptions opt;
+  opt.batch = 3;
+  // Three samples given flat: only the element count matters.
+  auto y = run_forward(affine_relu(), {Tensor::from_vector<float>({6}, {1, 1, 0, 0, -1, 1})}, opt);
+  EXPECT_EQ(y[0].shape(), Shape({3, 1, 2}));
+  // [0,0] -> [0.5, 0.25]; [-1,1] -> [-1+2+0.5, -3-4+0.25] = [1.5, -6.75] -> relu
+  EXPECT_EQ(y[0].to_vector<float>(), (std::vector<float>{3.5f, 0, 0.5f, 0.25f, 1.5f, 0}));
+}
+
+TEST(ForwardExecutor, F64ComputeConvertsWithoutMutatingTheGraph) {
+  Graph g = affine_relu();
+  const std::string before = print_graph(g);
+  ForwardOptions opt;
+  opt.compute = DType::F64;
+  // 0.1 is not exact in f32: an f64 run must see the f32 input widened, not re-rounded.
+  auto y = run_forward(g, {Tensor::from_vector<float>({1, 2}, {0.1f, 0.0f})}, opt);
+  EXPECT_EQ(y[0].dtype(), DType::F64);
+  EXPECT_EQ(y[0].to_vector<double>()[0], static_cast<double>(0.1f) + 0.5);
+  EXPECT_EQ(print_graph(g), before);
+  EXPECT_EQ(g.constant(*g.find_value("w")).dtype(), DType::F32);
+  // An f64 input is accepted by an f32 run (rounded to f32).
+  auto z = run_forward(g, {Tensor::from_vector<double>({1, 2}, {1, 1})});
+  EXPECT_EQ(z[0].to_vector<float>(), (std::vector<float>{3.5f, 0.0f}));
+}
+
+TEST(ForwardExecutor, ConstantOnlyValuesAreSharedAcrossTheBatch) {
+  // y = x + (c1 * c2), and a second output that is a constant chain alone.
+  Graph g;
+  ValueId x = g.add_input("x", {DType::F64, {2}});
+  ValueId c1 = g.add_constant("c1", Tensor::from_vector<double>({2}, {1, 2}));
+  ValueId c2 = g.add_constant("c2", Tensor::from_vector<double>({2}, {10, 100}));
+  ValueId p = g.add_inferred_node(OpKind::Mul, "mul", {}, {c1, c2}, {"p"})[0];
+  ValueId y = g.add_inferred_node(OpKind::Add, "add", {}, {x, p}, {"y"})[0];
+  g.add_output(y);
+  g.add_output(p);
+  ForwardOptions opt;
+  opt.compute = DType::F64;
+  opt.batch = 2;
+  auto out = run_forward(g, {Tensor::from_vector<double>({2, 2}, {1, 1, 2, 2})}, opt);
+  EXPECT_EQ(out[0].to_vector<double>(), (std::vector<double>{11, 201, 12, 202}));
+  EXPECT_EQ(out[1].shape(), Shape({2, 2}));
+  EXPECT_EQ(out[1].to_vector<double>(), (std::vector<double>{10, 200, 10, 200}));
+}
+
+TEST(ForwardExecutor, OutputsNeverAliasInputsOrConstants) {
+  Graph g;
+  ValueId x = g.add_input("x", {DType::F32, {2}});
+  ValueId c = g.add_constant("c", Tensor::from_vector<float>({2}, {5, 6}));
+  g.add_output(x);
+  g.add_output(c);
+  Tensor in = Tensor::from_vector<float>({2}, {1, 2});
+  auto out = run_forward(g, {in});
+  out[0].mutable_data<float>()[0] = 42;
+  out[1].mutable_data<float>()[0] = 42;
+  EXPECT_EQ(in.to_vector<float>()[0], 1.0f);
+  EXPECT_EQ(g.constant(c).to_vector<float>()[0], 5.0f);
+}
+
+TEST(ForwardExecutor, RejectsBadInputs) {
+  Graph g = affine_relu();
+  EXPECT_THROW(run_forward(g, {}), Error);
+  EXPECT_THROW(run_forward(g, {Tensor::from_vector<float>({3}, {1, 2, 3})}), Error);
+  EXPECT_THROW(run_forward(g, {Tensor::from_vector<std::int64_t>({2}, {1, 2})}), Error);
+  ForwardOptions opt;
+  opt.batch = 2;
+  try {
+    run_forward(g, {Tensor::from_vector<float>({2}, {1, 2})}, opt);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Shape);
+    EXPECT_NE(std::string(e.what()).find("input 'x' holds 2 elements, expected 4"), std::string::npos) << e.what();
+  }
+  opt.batch = 1;
+  opt.compute = DType::I64;
+  EXPECT_THROW(run_forward(g, {Tensor::from_vector<float>({2}, {1, 2})}, opt), Error);
+}
+
+TEST(ForwardExecutor, EvaluationErrorsNameTheNode) {
+  // A Gather whose constant index is out of range only fails when evaluated.
+  Graph g;
+  ValueId x = g.add_input("x", {DType::F32, {3}});
+  ValueId i = g.add_constant("i", Tensor::from_vector<std::int64_t>({1}, {7}));
+  Attributes a;
+  a.set("axis", std::int64_t{0});
+  g.add_output(g.add_inferred_node(OpKind::Gather, "pick", a, {x, i}, {"y"})[0]);
+  try {
+    run_forward(g, {Tensor::from_vector<float>({3}, {1, 2, 3})});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.node(), "pick");
+    EXPECT_EQ(e.op(), "Gather");
+  }
+}
+
+TEST(ForwardExecutor, ActivationsAreFreedAfterTheirLastUse) {
+  // A chain of 20 Relu nodes on 1 MiB activations: only a producer and its
+  // consumer's result need to be alive at once.
+  Graph g;
+  const std::int64_t n = 256 * 1024;
+  ValueId v = g.add_input("x", {DType::F32, {n}});
+  for (int i = 0; i < 20; ++i) {
+    v = g.add_inferred_node(OpKind::Relu, "relu" + std::to_string(i), {}, {v}, {"h" + std::to_string(i)})[0];
+  }
+  g.add_output(v);
+  ForwardStats stats;
+  ForwardOptions opt;
+  opt.stats = &stats;
+  run_forward(g, {Tensor(DType::F32, {n})}, opt);
+  const std::size_t one = static_cast<std::size_t>(n) * sizeof(float);
+  EXPECT_EQ(stats.peak_activation_bytes, 2 * one);
+}
+
+TEST(ForwardExecutor, IntegerValuesKeepTheirDtype) {
+  // Integer inputs are passed as they are, whatever the compute dtype.
+  Graph g;
+  ValueId x = g.add_input("x", {DType::I64, {2}});
+  ValueId c = g.add_constant("c", Tensor::from_vector<std::int64_t>({2}, {3, 4}));
+  g.add_output(g.add_inferred_node(OpKind::Mul, "mul", {}, {x, c}, {"y"})[0]);
+  ForwardOptions opt;
+  opt.compute = DType::F64;
+  auto y = run_forward(g, {Tensor::from_vector<std::int64_t>({2}, {5, 6})}, opt);
+  EXPECT_EQ(y[0].to_vector<std::int64_t>(), (std::vector<std::int64_t>{15, 24}));
+}
+
+}  // namespace
+}  // namespace bf
