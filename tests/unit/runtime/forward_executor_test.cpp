@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "ir/printer.h"
 
 namespace bf {
@@ -143,6 +145,76 @@ TEST(ForwardExecutor, ActivationsAreFreedAfterTheirLastUse) {
   run_forward(g, {Tensor(DType::F32, {n})}, opt);
   const std::size_t one = static_cast<std::size_t>(n) * sizeof(float);
   EXPECT_EQ(stats.peak_activation_bytes, 2 * one);
+}
+
+Tensor random_f32(Shape shape, std::uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(static_cast<std::size_t>(numel(shape)));
+  for (float& x : v) x = dist(gen);
+  return Tensor::from_vector<float>(std::move(shape), v);
+}
+
+// x[1,2,6,6] -> Conv(3x3, pad 1) -> Relu -> MaxPool(2) -> Flatten -> Gemm -> Softmax
+Graph small_cnn() {
+  Graph g;
+  ValueId x = g.add_input("x", {DType::F32, {1, 2, 6, 6}});
+  ValueId w = g.add_constant("w", random_f32({3, 2, 3, 3}, 1));
+  ValueId b = g.add_constant("b", random_f32({3}, 2));
+  Attributes conv;
+  conv.set("kernel_shape", std::vector<std::int64_t>{3, 3});
+  conv.set("strides", std::vector<std::int64_t>{1, 1});
+  conv.set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  conv.set("dilations", std::vector<std::int64_t>{1, 1});
+  conv.set("group", std::int64_t{1});
+  ValueId c = g.add_inferred_node(OpKind::Conv, "conv", conv, {x, w, b}, {"c"})[0];
+  ValueId r = g.add_inferred_node(OpKind::Relu, "relu", {}, {c}, {"r"})[0];
+  Attributes pool;
+  pool.set("kernel_shape", std::vector<std::int64_t>{2, 2});
+  pool.set("strides", std::vector<std::int64_t>{2, 2});
+  pool.set("pads", std::vector<std::int64_t>{0, 0, 0, 0});
+  pool.set("dilations", std::vector<std::int64_t>{1, 1});
+  pool.set("ceil_mode", std::int64_t{0});
+  ValueId p = g.add_inferred_node(OpKind::MaxPool, "pool", pool, {r}, {"p"})[0];
+  Attributes flat;
+  flat.set("axis", std::int64_t{1});
+  ValueId f = g.add_inferred_node(OpKind::Flatten, "flatten", flat, {p}, {"f"})[0];
+  ValueId fw = g.add_constant("fw", random_f32({4, 27}, 3));
+  ValueId fb = g.add_constant("fb", random_f32({4}, 4));
+  Attributes gemm;
+  gemm.set("transB", std::int64_t{1});
+  ValueId y = g.add_inferred_node(OpKind::Gemm, "fc", gemm, {f, fw, fb}, {"y"})[0];
+  Attributes sm;
+  sm.set("axes", std::vector<std::int64_t>{1});
+  g.add_output(g.add_inferred_node(OpKind::Softmax, "softmax", sm, {y}, {"probs"})[0]);
+  return g;
+}
+
+TEST(ForwardExecutor, BatchedRunEqualsSingleRunsAndDtypesAgree) {
+  Graph g = small_cnn();
+  const std::int64_t batch = 3;
+  for (DType dt : {DType::F32, DType::F64}) {
+    ForwardOptions opt;
+    opt.compute = dt;
+    opt.batch = batch;
+    Tensor xs = random_f32({batch, 1, 2, 6, 6}, 10);
+    const auto all = run_forward(g, {xs}, opt)[0].to_double_vector();
+    ASSERT_EQ(all.size(), static_cast<std::size_t>(batch * 4));
+    opt.batch = 1;
+    for (std::int64_t s = 0; s < batch; ++s) {
+      std::vector<float> one(xs.data<float>() + s * 72, xs.data<float>() + (s + 1) * 72);
+      const auto y = run_forward(g, {Tensor::from_vector<float>({1, 2, 6, 6}, one)}, opt)[0].to_double_vector();
+      for (std::size_t i = 0; i < 4; ++i) {
+        EXPECT_NEAR(all[static_cast<std::size_t>(s) * 4 + i], y[i], 1e-6) << dtype_name(dt) << " sample " << s;
+      }
+    }
+  }
+  Tensor x = random_f32({1, 2, 6, 6}, 11);
+  ForwardOptions f64;
+  f64.compute = DType::F64;
+  const auto y32 = run_forward(g, {x})[0].to_double_vector();
+  const auto y64 = run_forward(g, {x}, f64)[0].to_double_vector();
+  for (std::size_t i = 0; i < y32.size(); ++i) EXPECT_NEAR(y32[i], y64[i], 1e-6);
 }
 
 TEST(ForwardExecutor, IntegerValuesKeepTheirDtype) {
