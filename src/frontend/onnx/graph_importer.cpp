@@ -67,6 +67,14 @@ std::vector<int> topological_order(const onnx::GraphProto& g) {
   return order;
 }
 
+// Names come from the file and may hold any bytes; error context must stay on one line.
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return text;
+}
+
 std::string node_name(const onnx::NodeProto& node, int index) {
   return node.name().empty() ? fmt::format("{}_{}", node.op_type(), index) : node.name();
 }
@@ -118,7 +126,7 @@ Graph import_model(const onnx::ModelProto& model, const ImportOptions& options) 
     try {
       convert_node(ctx, node, name);
     } catch (Error& e) {
-      e.with_node(name, node.op_type());
+      e.with_node(one_line(name), one_line(node.op_type()));
       throw;
     }
   }

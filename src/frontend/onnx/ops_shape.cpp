@@ -345,7 +345,10 @@ void convert_constant_of_shape(NodeContext& n) {
   BF_CHECK(shape_tensor.rank() == 1, ErrorKind::Invalid, "ConstantOfShape needs a 1-D shape, got {}",
            shape_str(shape_tensor.shape()));
   Shape shape = shape_tensor.to_int64_vector();
-  for (auto d : shape) BF_CHECK(d >= 0, ErrorKind::Invalid, "ConstantOfShape shape {} is negative", shape_str(shape));
+  // Import-time constants come from shape computations; anything huge is a corrupt model.
+  constexpr std::int64_t kMaxElements = std::int64_t{1} << 30;
+  BF_CHECK(checked_numel(shape, "ConstantOfShape output") <= kMaxElements, ErrorKind::Unsupported,
+           "ConstantOfShape output {} has more than {} elements", shape_str(shape), kMaxElements);
   Tensor fill = Tensor::scalar<float>(0.0f);
   if (const auto* t = n.attrs().get_tensor("value")) {
     fill = tensor_from_proto(*t);

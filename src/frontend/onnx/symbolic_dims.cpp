@@ -46,6 +46,7 @@ TensorType bind_graph_input(const onnx::ValueInfoProto& input, const ImportOptio
       shape.push_back(options.symbolic_dim_value);
     }
   }
+  checked_numel(shape, "graph input '" + name + "'");
   return {*dtype, shape};
 }
 

@@ -49,6 +49,16 @@ DType require_dtype_from_onnx(std::int32_t onnx_type, const std::string& what) {
   return *dtype;
 }
 
+std::int64_t checked_numel(const Shape& shape, const std::string& what) {
+  std::int64_t n = 1;
+  for (auto d : shape) {
+    BF_CHECK(d >= 0, ErrorKind::Invalid, "{} has a negative dimension in shape {}", what, shape_str(shape));
+    BF_CHECK(!__builtin_mul_overflow(n, d, &n), ErrorKind::Invalid, "{} has more elements than fit in 64 bits ({})",
+             what, shape_str(shape));
+  }
+  return n;
+}
+
 namespace {
 
 // Copies typed-field values (int32_data holds int32, int8, uint8 and bool) into `out`,
@@ -80,19 +90,18 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto) {
            ErrorKind::Unsupported, "{} uses external data, which is not supported", what);
   BF_CHECK(!proto.has_segment(), ErrorKind::Unsupported, "{} is segmented, which is not supported", what);
   DType dtype = require_dtype_from_onnx(proto.data_type(), what);
-  Shape shape;
-  for (auto d : proto.dims()) {
-    BF_CHECK(d >= 0, ErrorKind::Invalid, "{} has a negative dimension {}", what, d);
-    shape.push_back(d);
-  }
-  Tensor out(dtype, shape);
-  const std::int64_t n = out.numel();
+  Shape shape(proto.dims().begin(), proto.dims().end());
+  const std::int64_t n = checked_numel(shape, what);
 
+  // Sizes are checked before anything is allocated: a corrupt header cannot ask for terabytes.
   if (proto.has_raw_data()) {
     const std::string& raw = proto.raw_data();
-    BF_CHECK(raw.size() == out.nbytes(), ErrorKind::Invalid,
+    std::int64_t need = 0;
+    bool overflow = __builtin_mul_overflow(n, static_cast<std::int64_t>(dtype_size(dtype)), &need);
+    BF_CHECK(!overflow && static_cast<std::size_t>(need) == raw.size(), ErrorKind::Invalid,
              "{} of shape {} and type {} needs {} bytes of raw_data, has {}", what, shape_str(shape),
-             onnx_dtype_name(proto.data_type()), out.nbytes(), raw.size());
+             onnx_dtype_name(proto.data_type()), overflow ? std::string("too many") : std::to_string(need), raw.size());
+    Tensor out(dtype, shape);
     // ONNX stores raw_data little-endian, as is every machine BoundFlow targets.
     static_assert(std::endian::native == std::endian::little);
     if (dtype == DType::Bool) {
@@ -104,37 +113,44 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto) {
     return out;
   }
 
-  auto check_count = [&](int count) {
-    BF_CHECK(count == n, ErrorKind::Invalid, "{} of shape {} holds {} values, expected {}", what, shape_str(shape),
-             count, n);
-  };
+  int count = 0;
   switch (dtype) {
     case DType::F32:
-      check_count(proto.float_data_size());
+      count = proto.float_data_size();
+      break;
+    case DType::F64:
+      count = proto.double_data_size();
+      break;
+    case DType::I64:
+      count = proto.int64_data_size();
+      break;
+    default:
+      count = proto.int32_data_size();
+      break;  // int32, int8, uint8 and bool share int32_data
+  }
+  BF_CHECK(count == n, ErrorKind::Invalid, "{} of shape {} holds {} values, expected {}", what, shape_str(shape), count,
+           n);
+  Tensor out(dtype, shape);
+  switch (dtype) {
+    case DType::F32:
       copy_typed<float>(proto.float_data(), out, what);
       break;
     case DType::F64:
-      check_count(proto.double_data_size());
       copy_typed<double>(proto.double_data(), out, what);
       break;
     case DType::I64:
-      check_count(proto.int64_data_size());
       copy_typed<std::int64_t>(proto.int64_data(), out, what);
       break;
     case DType::I32:
-      check_count(proto.int32_data_size());
       copy_typed<std::int32_t>(proto.int32_data(), out, what);
       break;
     case DType::I8:
-      check_count(proto.int32_data_size());
       copy_typed<std::int8_t>(proto.int32_data(), out, what);
       break;
     case DType::U8:
-      check_count(proto.int32_data_size());
       copy_typed<std::uint8_t>(proto.int32_data(), out, what);
       break;
     case DType::Bool:
-      check_count(proto.int32_data_size());
       copy_typed<bool>(proto.int32_data(), out, what);
       break;
   }

@@ -96,6 +96,23 @@ TEST(TensorProto, CountDoesNotMatchShape) {
   EXPECT_TRUE(contains(e.what(), "tensor 't' of shape [2,2] holds 1 values, expected 4")) << e.what();
 }
 
+TEST(TensorProto, HugeShapesFailBeforeAllocating) {
+  auto overflow = typed(onnx::TensorProto::FLOAT, {std::int64_t{1} << 40, std::int64_t{1} << 40});
+  Error e = conversion_error(overflow);
+  EXPECT_EQ(e.kind(), ErrorKind::Invalid);
+  EXPECT_TRUE(contains(e.what(), "has more elements than fit in 64 bits")) << e.what();
+
+  // A terabyte-sized header with four bytes of data is rejected, not allocated.
+  auto huge = typed(onnx::TensorProto::FLOAT, {std::int64_t{1} << 38});
+  huge.set_raw_data(std::string(4, '\0'));
+  Error e2 = conversion_error(huge);
+  EXPECT_EQ(e2.kind(), ErrorKind::Invalid);
+  EXPECT_TRUE(contains(e2.what(), "needs 1099511627776 bytes of raw_data, has 4")) << e2.what();
+
+  auto negative = typed(onnx::TensorProto::FLOAT, {2, -1});
+  EXPECT_EQ(conversion_error(negative).kind(), ErrorKind::Invalid);
+}
+
 TEST(TensorProto, ExternalDataIsUnsupported) {
   auto f = typed(onnx::TensorProto::FLOAT, {2});
   f.set_data_location(onnx::TensorProto::EXTERNAL);
