@@ -11,7 +11,7 @@ namespace bf::onnx_import {
 Converter find_converter(std::string_view op_type) {
   static const std::unordered_map<std::string_view, Converter> table = [] {
     std::unordered_map<std::string_view, Converter> t;
-    for (auto family : {math_converters(), shape_converters(), conv_converters()}) {
+    for (auto family : {math_converters(), movement_converters(), constant_converters(), conv_converters()}) {
       for (const auto& e : family) t.emplace(e.op_type, e.convert);
     }
     return t;

@@ -1,6 +1,6 @@
 // Per-operator converters from an ONNX node to canonical IR. Each op family lives
-// in its own file (ops_math.cpp, ops_shape.cpp, ops_conv.cpp) and lists its
-// converters in a table; find_converter() looks an ONNX op type up in all of them.
+// in its own file (ops_math.cpp, ops_movement.cpp, ops_constant.cpp, ops_conv.cpp)
+// and lists its converters in a table; find_converter() searches all of them.
 #pragma once
 
 #include <cstdint>
@@ -24,8 +24,10 @@ struct ConverterEntry {
 
 // Gemm, MatMul, arithmetic, activations, Softmax, reductions.
 std::span<const ConverterEntry> math_converters();
-// Data movement, Constant and the import-only shape ops (Shape, ConstantOfShape, Cast).
-std::span<const ConverterEntry> shape_converters();
+// Data movement: Flatten, Reshape, Squeeze, Unsqueeze, Transpose, Concat, Slice, Gather, Identity, Dropout.
+std::span<const ConverterEntry> movement_converters();
+// Constant and the import-only ops that compute constants: Shape, ConstantOfShape, Cast.
+std::span<const ConverterEntry> constant_converters();
 // Convolutions, pooling, Pad, BatchNormalization.
 std::span<const ConverterEntry> conv_converters();
 
