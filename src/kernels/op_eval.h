@@ -36,12 +36,20 @@ struct MutOperand {
 // in the operand dtype (f32 or f64); data-movement ops accept any dtype; arithmetic
 // also runs on i64/i32 for shape-computing chains. Throws bf::Error(Unsupported)
 // for a combination it cannot evaluate, never computes something else silently.
+//
+// Further guarantees: the operand and output types are checked against shape
+// inference before any memory is touched (a mismatch throws bf::Error(Shape));
+// errors carry the node's name and op; integer arithmetic reports overflow and
+// division by zero instead of wrapping. Output buffers must not overlap inputs.
+// In f32, Gemm, Affine, MatMul with a 2-D shared right operand, Conv and
+// ConvTranspose run through oneDNN; everything else (and all of f64) is plain C++.
 void eval_op(const Node& node, std::span<const ConstOperand> inputs, std::span<const MutOperand> outputs,
              std::int64_t batch);
 
 // Convenience for folding: every input is an unbatched tensor (a constant) and the
-// node is evaluated once. Returns one tensor per output with the IR output types
-// computed by shape inference.
+// node is evaluated once. `inputs` has one entry per node operand, an undefined
+// Tensor for an absent optional one. Returns one tensor per output with the IR
+// output types computed by shape inference.
 std::vector<Tensor> eval_node(const Node& node, const std::vector<Tensor>& inputs);
 
 }  // namespace bf

@@ -138,6 +138,17 @@ TEST(ConvTranspose, IsTheAdjointOfConv) {
   EXPECT_NEAR(lhs, rhs, 1e-9 * (1 + std::abs(lhs)));
 }
 
+TEST(Conv, ZeroInputChannelsGiveTheBias) {
+  ConvCase c = conv_case({1, 0, 4, 4}, {2, 0, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1});
+  for (DType dt : {DType::F32, DType::F64}) {
+    Tensor y = eval1(make_node(OpKind::Conv, conv_attrs(c, false)),
+                     {Tensor(dt, c.x), Tensor(dt, c.w), f64({2}, {1.5, -2}).cast(dt)});
+    ASSERT_EQ(y.shape(), Shape({1, 2, 4, 4}));
+    auto v = values(y);
+    for (std::size_t i = 0; i < v.size(); ++i) EXPECT_EQ(v[i], i < 16 ? 1.5 : -2) << dtype_name(dt);
+  }
+}
+
 TEST(ConvFamily, BatchedEqualsPerSample) {
   const std::int64_t batch = 3;
   for (bool transposed : {false, true}) {
