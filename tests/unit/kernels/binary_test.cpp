@@ -57,6 +57,17 @@ TEST(Binary, UnsupportedDtypeNamesOp) {
   }
 }
 
+TEST(Binary, F32AgreesWithF64OnRandomData) {
+  Tensor a = random_tensor(DType::F64, {4, 1, 5}, 1);
+  Tensor b = random_tensor(DType::F64, {3, 1}, 2, 0.5, 2.0);  // away from zero for Div
+  for (OpKind op : {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div}) {
+    Tensor y64 = eval1(make_node(op), {a, b});
+    EXPECT_EQ(y64.shape(), Shape({4, 3, 5}));
+    EXPECT_TRUE(all_close(eval1(make_node(op), {a.cast(DType::F32), b.cast(DType::F32)}), y64, 1e-6, 1e-7))
+        << op_name(op);
+  }
+}
+
 TEST(Binary, BatchedWithSharedAndBatchedOperands) {
   // Two samples of a [2] activation plus a shared [2] constant, then two activations.
   Node add = make_node(OpKind::Add);

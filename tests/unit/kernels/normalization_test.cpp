@@ -34,6 +34,15 @@ TEST(BatchNormalization, F32AgreesWithF64AndBatched) {
   EXPECT_TRUE(all_close(y.reshaped(x.shape()), y64, 0, 0));
 }
 
+TEST(ScaleShift, F32AgreesWithF64) {
+  Tensor x = random_tensor(DType::F64, {2, 3, 4}, 6);
+  Tensor scale = random_tensor(DType::F64, {3, 1}, 7);
+  Tensor shift = random_tensor(DType::F64, {4}, 8);
+  Node n = make_node(OpKind::ScaleShift);
+  EXPECT_TRUE(all_close(eval1(n, {x.cast(DType::F32), scale.cast(DType::F32), shift.cast(DType::F32)}),
+                        eval1(n, {x, scale, shift}), 1e-6, 1e-7));
+}
+
 TEST(ScaleShift, BroadcastParameters) {
   // x [2,3]; per-column scale, scalar shift.
   Tensor y =
