@@ -1,4 +1,4 @@
-// Small hand-built graphs for planner tests.
+// Small hand-built graphs shared by planner, runtime and executor tests.
 #pragma once
 
 #include <memory>

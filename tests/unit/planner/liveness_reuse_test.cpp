@@ -4,7 +4,7 @@
 #include "planner/passes/liveness_pass.h"
 #include "planner/passes/plan_verifier.h"
 #include "planner/planner.h"
-#include "planner_test_graphs.h"
+#include "support/test_graphs.h"
 
 namespace bf {
 namespace {

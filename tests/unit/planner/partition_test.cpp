@@ -5,7 +5,7 @@
 #include "planner/lower_to_tasks.h"
 #include "planner/plan_dump.h"
 #include "planner/planner.h"
-#include "planner_test_graphs.h"
+#include "support/test_graphs.h"
 
 namespace bf {
 namespace {

@@ -1,4 +1,4 @@
-#include "planner_test_graphs.h"
+#include "support/test_graphs.h"
 
 #include <random>
 

@@ -1,0 +1,65 @@
+// Pieces shared by the `boundflow` subcommands: loading a model, reading
+// inputs and regions from files, writing numbers.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "bound/input_region.h"
+#include "ir/graph.h"
+#include "planner/planner_config.h"
+
+namespace CLI {
+class App;
+}
+
+namespace bf::cli {
+
+// Imports an ONNX file and, unless `normalize` is false, runs the default
+// normalisation pipeline on it.
+std::shared_ptr<Graph> load_model(const std::string& path, bool normalize = true);
+
+// A concrete input for `run`: a JSON array (nested arrays are flattened in C
+// order), a JSON object with "x0", or an ONNX TensorProto `.pb` file.
+Tensor read_input_tensor(const std::string& path);
+
+// Numbers of a JSON value: an array (possibly nested) flattened in C order.
+std::vector<double> json_numbers(const nlohmann::json& j, const std::string& what, const std::string& file);
+
+// The region for `bounds`: --input with --eps (JSON array or object with "x0";
+// the object's "eps" is used when --eps is absent) or --box (object with
+// "lower" and "upper").
+struct RegionArgs {
+  std::string input_file;
+  std::optional<double> eps;
+  std::vector<double> clamp;  // empty or {lo, hi}
+  std::string box_file;
+};
+InputRegion read_region(const RegionArgs& args, const Graph& graph, DType dtype);
+
+// Spec matrix C from a JSON file: a list of rows, or an object with "C".
+Tensor read_spec(const std::string& path, DType dtype);
+
+// Planner options shared by `bounds`, `plan` and `bench`.
+struct PlannerArgs {
+  std::string planner = "v2";
+  std::int64_t min_tasks = 1;
+  std::int64_t max_ops_per_task = 0;
+  std::string partition = "balanced";
+  std::string reuse = "off";
+  bool verify = false;
+};
+void add_planner_options(CLI::App& cmd, PlannerArgs& args);
+PlannerConfig planner_config(const PlannerArgs& args);
+
+DType parse_dtype(const std::string& s);
+
+// Shortest text that reads back as the same value in `dtype` (f32 values print
+// as floats: 0.1f prints "0.1", not its 17-digit double expansion).
+std::string format_value(double v, DType dtype);
+
+}  // namespace bf::cli

@@ -1,0 +1,96 @@
+// boundflow bounds MODEL (--input X.json --eps E | --box BOX.json) --method ibp:
+// certified lower/upper bounds of every output (of every row of C with --spec).
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+#include "bound/ibp_method.h"
+#include "cli_common.h"
+#include "commands.h"
+#include "planner/plan_dump.h"
+#include "support/error.h"
+#include "support/json_io.h"
+
+namespace bf::cli {
+
+void add_bounds_command(CLI::App& app) {
+  struct Args {
+    std::string model;
+    RegionArgs region;
+    std::string spec_file;
+    bool fuse_spec = false;
+    std::string method = "ibp";
+    std::string dtype = "f32";
+    PlannerArgs planner;
+    std::string json_out;
+    bool no_normalize = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("bounds", "compute certified output bounds over an input region");
+  cmd->add_option("MODEL", args->model, "ONNX model (.onnx or .onnx.gz)")->required();
+  auto* input = cmd->add_option("--input", args->region.input_file,
+                                "centre x0: JSON array flattened in C order, or object with \"x0\" (and \"eps\")");
+  cmd->add_option("--eps", args->region.eps, "L-infinity radius around x0")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--clamp", args->region.clamp, "clamp the ball to [LO, HI] (two numbers)")->expected(2);
+  auto* box = cmd->add_option("--box", args->region.box_file, "explicit box: JSON object with \"lower\" and \"upper\"");
+  input->excludes(box);
+  cmd->add_option("--spec", args->spec_file, "bound C·y: JSON list of rows of C (or object with \"C\")");
+  cmd->add_flag("--fuse-spec", args->fuse_spec, "fold C into the last affine layer (W' = C·W, b' = C·b)");
+  cmd->add_option("--method", args->method, "bound method")->check(CLI::IsMember({"ibp"}));
+  cmd->add_option("--dtype", args->dtype, "compute bounds in f32 or f64")->check(CLI::IsMember({"f32", "f64"}));
+  add_planner_options(*cmd, args->planner);
+  cmd->add_option("--json", args->json_out, "write {\"lower\": [...], \"upper\": [...], ...} to this file");
+  cmd->add_flag("--no-normalize", args->no_normalize, "bound the graph as imported (skip normalisation passes)");
+  cmd->callback([args] {
+    BF_CHECK(!args->region.input_file.empty() || !args->region.box_file.empty(), ErrorKind::Usage,
+             "give the input region with --input X.json --eps E, or with --box BOX.json");
+    BF_CHECK(args->region.clamp.empty() || args->region.box_file.empty(), ErrorKind::Usage,
+             "--clamp applies to --input/--eps, not to --box");
+    const DType dtype = parse_dtype(args->dtype);
+    IbpRequest request;
+    request.graph = load_model(args->model, !args->no_normalize);
+    request.region = read_region(args->region, *request.graph, dtype);
+    if (!args->spec_file.empty()) request.spec = read_spec(args->spec_file, dtype);
+    request.fuse_spec = args->fuse_spec;
+    request.planner = planner_config(args->planner);
+    IbpResult result = compute_ibp_reference(request);
+
+    nlohmann::json lower = nlohmann::json::array(), upper = nlohmann::json::array();
+    const OutputBounds& out = result.outputs.at(0);
+    BF_CHECK(result.outputs.size() == 1, ErrorKind::Unsupported, "bounds of multi-output networks are not printed");
+    const std::int64_t per_sample = numel(out.shape);
+    auto lo = out.lower.to_double_vector();
+    auto hi = out.upper.to_double_vector();
+    const char* label = request.spec ? "row" : "y";
+    for (std::int64_t b = 0; b < out.batch; ++b) {
+      for (std::int64_t i = 0; i < per_sample; ++i) {
+        const auto k = static_cast<std::size_t>(b * per_sample + i);
+        std::string where = out.batch > 1 ? fmt::format("sample {} {}[{}]", b, label, i) : fmt::format("{}[{}]", label, i);
+        std::printf("%s  lower %s  upper %s\n", where.c_str(), format_value(lo[k], dtype).c_str(),
+                    format_value(hi[k], dtype).c_str());
+        lower.push_back(lo[k]);
+        upper.push_back(hi[k]);
+      }
+    }
+    if (!args->json_out.empty()) {
+      nlohmann::json j{{"method", args->method},
+                       {"model", args->model},
+                       {"output", out.name},
+                       {"shape", out.shape},
+                       {"batch", out.batch},
+                       {"dtype", args->dtype},
+                       {"spec_rows", request.spec ? request.spec->shape()[0] : 0},
+                       {"lower", lower},
+                       {"upper", upper},
+                       {"planner", config_to_json(result.plan.config)},
+                       {"storage_plan", storage_stats_json(result.plan)},
+                       {"memory", {{"peak_bytes", result.stats.memory.peak_bytes},
+                                   {"allocations", result.stats.memory.allocations},
+                                   {"prepared_param_bytes", result.prepared_param_bytes}}}};
+      write_json_file(args->json_out, j);
+    }
+  });
+}
+
+}  // namespace bf::cli

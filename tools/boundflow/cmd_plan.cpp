@@ -1,0 +1,56 @@
+// boundflow plan MODEL [planner flags] --dump text|json: the task graph, the
+// buffers, the logical->physical map and the memory statistics of a plan.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "planner/plan_dump.h"
+#include "planner/planner.h"
+#include "support/json_io.h"
+
+namespace bf::cli {
+
+void add_plan_command(CLI::App& app) {
+  struct Args {
+    std::string model;
+    PlannerArgs planner;
+    std::string dump = "text";
+    std::string domain = "interval";
+    std::string dtype = "f32";
+    std::int64_t batch = 1;
+    bool timings = false;
+    std::string json_out;
+    bool no_normalize = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("plan", "show the task graph and storage plan the planner makes for a model");
+  cmd->add_option("MODEL", args->model, "ONNX model (.onnx or .onnx.gz)")->required();
+  add_planner_options(*cmd, args->planner);
+  cmd->add_option("--dump", args->dump, "output format: text or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--domain", args->domain, "what buffers hold: interval (IBP) or primal (forward)")
+      ->check(CLI::IsMember({"interval", "primal"}));
+  cmd->add_option("--dtype", args->dtype, "f32 or f64")->check(CLI::IsMember({"f32", "f64"}));
+  cmd->add_option("--batch", args->batch, "samples per run")->check(CLI::PositiveNumber);
+  cmd->add_flag("--timings", args->timings, "include per-pass timings (they differ between runs)");
+  cmd->add_option("--json", args->json_out, "also write the JSON dump to this file");
+  cmd->add_flag("--no-normalize", args->no_normalize, "plan the graph as imported");
+  cmd->callback([args] {
+    PlannerConfig config = planner_config(args->planner);
+    config.domain = args->domain == "interval" ? PlanDomain::Interval : PlanDomain::Primal;
+    config.dtype = parse_dtype(args->dtype);
+    config.batch = args->batch;
+    PlanBundle bundle = make_plan(load_model(args->model, !args->no_normalize), config);
+    nlohmann::json j = plan_to_json(bundle, args->timings);
+    if (args->dump == "json") {
+      std::printf("%s\n", j.dump(2).c_str());
+    } else {
+      std::fputs(plan_to_text(bundle, args->timings).c_str(), stdout);
+    }
+    if (!args->json_out.empty()) write_json_file(args->json_out, j);
+  });
+}
+
+}  // namespace bf::cli
