@@ -22,7 +22,9 @@ function(bf_test name)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 600)
   endif()
-  set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
+  # One OpenMP thread per test: ctest runs tests side by side, and oneDNN's
+  # spinning OpenMP threads stall badly when the cores are oversubscribed.
+  set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT} ENVIRONMENT "OMP_NUM_THREADS=1")
   if("unit" IN_LIST T_LABELS)
     add_dependencies(bf_unit_tests ${name})
   endif()
