@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "support/error.h"
 
@@ -65,6 +66,16 @@ std::string format_double(double v) {
   for (int precision = 6; precision <= 17; ++precision) {
     std::snprintf(buf, sizeof(buf), "%.*g", precision, v);
     if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+std::string format_float(float v) {
+  if (!std::isfinite(v)) return format_double(v);
+  char buf[48];
+  for (int precision = 6; precision <= 9; ++precision) {
+    std::snprintf(buf, sizeof(buf), "%.*g", precision, static_cast<double>(v));
+    if (std::strtof(buf, nullptr) == v) break;
   }
   return buf;
 }

@@ -40,7 +40,10 @@ class Attributes {
 
 // "{axis=1, pads=[0,0,1,1]}" with floats printed to round-trip; "" when empty.
 std::string format_attributes(const Attributes& attrs);
-// "%.9g"-style shortest text that reads back as the same float, "inf" / "-inf" / "nan".
+// Shortest text that reads back as the same double; "inf" / "-inf" / "nan".
 std::string format_double(double v);
+// Shortest text that reads back as the same float (0.1f prints "0.1", not its
+// 17-digit double expansion); "inf" / "-inf" / "nan".
+std::string format_float(float v);
 
 }  // namespace bf

@@ -33,7 +33,7 @@ std::string small_constant_values(const Tensor& t) {
   auto values = t.to_double_vector();
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i) out += ",";
-    out += format_double(values[i]);
+    out += t.dtype() == DType::F32 ? format_float(static_cast<float>(values[i])) : format_double(values[i]);
   }
   return out + "]";
 }

@@ -142,14 +142,7 @@ DType parse_dtype(const std::string& s) {
 }
 
 std::string format_value(double v, DType dtype) {
-  if (dtype != DType::F32 || !std::isfinite(v)) return format_double(v);
-  const float f = static_cast<float>(v);
-  char buf[48];
-  for (int precision = 6; precision <= 9; ++precision) {
-    std::snprintf(buf, sizeof(buf), "%.*g", precision, static_cast<double>(f));
-    if (std::strtof(buf, nullptr) == f) break;
-  }
-  return buf;
+  return dtype == DType::F32 ? format_float(static_cast<float>(v)) : format_double(v);
 }
 
 }  // namespace bf::cli
