@@ -302,5 +302,23 @@ TEST(FoldBatchNorm, ChainOfLayersFoldsEveryBatchNorm) {
   test::expect_equivalent(before, g);
 }
 
+TEST(FoldBatchNorm, BatchNormsOnBothSidesOfOneConv) {
+  // Relu -> BN1 -> Conv (no pads) -> BN2: both fold into the same Conv, one per round.
+  RandomSource rnd(35);
+  Graph g;
+  ValueId x = g.add_input("x", {DType::F32, {1, 3, 4, 4}});
+  ValueId n1 = add_bn(g, rnd, "bn1", add_relu(g, x, "relu"));
+  ValueId w = test::add_random_constant(g, rnd, "w", DType::F32, {2, 3, 3, 3});
+  ValueId c = g.add_inferred_node(OpKind::Conv, "conv", conv_attrs(3, 0), {n1, w}, {"c"})[0];
+  g.add_output(add_bn(g, rnd, "bn2", c));
+  Graph before = g;
+  FoldBatchNorm pass;
+  EXPECT_TRUE(pass.run(g));
+  validate(g);
+  EXPECT_EQ(op_sequence(g), "Relu,Conv");
+  EXPECT_TRUE(pass.remarks().empty());
+  test::expect_equivalent(before, g);
+}
+
 }  // namespace
 }  // namespace bf
