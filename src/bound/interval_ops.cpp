@@ -21,10 +21,18 @@ struct Ctx {
   DType dtype;
   std::int64_t batch;
   AbsWeightCache& abs_cache;
+  IbpScratch& scratch;
 
   std::int64_t out_elems(std::size_t i = 0) const { return batch * numel(*out_shapes[i]); }
   std::int64_t in_elems(std::size_t i) const { return batch * numel(*in[i].shape); }
+  template <typename T>
+  T* take(std::int64_t n) const {
+    return static_cast<T*>(scratch.take(n * static_cast<std::int64_t>(sizeof(T))));
+  }
 };
+
+constexpr std::int64_t kScratchAlign = 64;
+std::int64_t aligned(std::int64_t bytes) { return (bytes + kScratchAlign - 1) / kScratchAlign * kScratchAlign; }
 
 ConstOperand constant_operand(const Tensor& t) { return ConstOperand{t.raw_data(), t.dtype(), &t.shape(), false}; }
 
@@ -66,24 +74,26 @@ int single_activation(const Ctx& c, std::initializer_list<std::size_t> candidate
   return found;
 }
 
+// Centre and radius planes of activation operand i, in scratch.
 template <typename T>
-void centre_radius_inputs(const Ctx& c, std::size_t i, std::vector<T>& centre, std::vector<T>& radius) {
-  const auto n = static_cast<std::size_t>(c.in_elems(i));
+std::pair<T*, T*> centre_radius_inputs(const Ctx& c, std::size_t i) {
+  const std::int64_t n = c.in_elems(i);
   const T* l = static_cast<const T*>(c.in[i].bounds.lower);
   const T* u = static_cast<const T*>(c.in[i].bounds.upper);
-  centre.resize(n);
-  radius.resize(n);
-  for (std::size_t k = 0; k < n; ++k) {
+  T* centre = c.take<T>(n);
+  T* radius = c.take<T>(n);
+  for (std::int64_t k = 0; k < n; ++k) {
     centre[k] = (u[k] + l[k]) / T(2);
     radius[k] = (u[k] - l[k]) / T(2);
   }
+  return {centre, radius};
 }
 
 template <typename T>
-void write_centre_radius(const Ctx& c, const std::vector<T>& centre, const std::vector<T>& radius) {
+void write_centre_radius(const Ctx& c, const T* centre, const T* radius) {
   T* lo = static_cast<T*>(c.out[0].lower);
   T* hi = static_cast<T*>(c.out[0].upper);
-  for (std::size_t k = 0; k < centre.size(); ++k) {
+  for (std::int64_t k = 0; k < c.out_elems(); ++k) {
     lo[k] = centre[k] - radius[k];
     hi[k] = centre[k] + radius[k];
   }
@@ -96,26 +106,25 @@ void write_centre_radius(const Ctx& c, const std::vector<T>& centre, const std::
 template <typename T>
 void affine_in_one_operand(const Ctx& c, std::size_t x, std::initializer_list<std::size_t> weights,
                            std::initializer_list<std::size_t> biases) {
-  std::vector<T> centre, radius;
-  centre_radius_inputs<T>(c, x, centre, radius);
-  const auto n_out = static_cast<std::size_t>(c.out_elems());
-  std::vector<T> out_centre(n_out), out_radius(n_out);
+  auto [centre, radius] = centre_radius_inputs<T>(c, x);
+  T* out_centre = c.take<T>(c.out_elems());
+  T* out_radius = c.take<T>(c.out_elems());
 
   std::vector<ConstOperand> ins(c.in.size());
   for (std::size_t i = 0; i < c.in.size(); ++i) ins[i] = plane_operand(c, i, Plane::Lower);
-  ins[x] = ConstOperand{centre.data(), c.dtype, c.in[x].shape, true};
-  eval_into(c.node, ins, out_centre.data(), c.dtype, c.out_shapes[0], c.batch);
+  ins[x] = ConstOperand{centre, c.dtype, c.in[x].shape, true};
+  eval_into(c.node, ins, out_centre, c.dtype, c.out_shapes[0], c.batch);
 
   Node abs_node = c.node;
   if (abs_node.op == OpKind::Gemm) abs_node.attrs.set("alpha", std::fabs(abs_node.attrs.get_float("alpha", 1.0)));
-  ins[x] = ConstOperand{radius.data(), c.dtype, c.in[x].shape, true};
+  ins[x] = ConstOperand{radius, c.dtype, c.in[x].shape, true};
   for (std::size_t w : weights) {
     if (w < c.in.size() && c.in[w].present) ins[w] = constant_operand(c.abs_cache.abs_of(*c.in[w].constant));
   }
   for (std::size_t b : biases) {
     if (b < c.in.size()) ins[b] = ConstOperand{nullptr, c.dtype, nullptr, false};
   }
-  eval_into(abs_node, ins, out_radius.data(), c.dtype, c.out_shapes[0], c.batch);
+  eval_into(abs_node, ins, out_radius, c.dtype, c.out_shapes[0], c.batch);
   write_centre_radius(c, out_centre, out_radius);
 }
 
@@ -123,23 +132,26 @@ void affine_in_one_operand(const Ctx& c, std::size_t x, std::initializer_list<st
 // A·B lies in Ac·Bc ± (|Ac|·Br + Ar·|Bc| + Ar·Br).
 template <typename T>
 void bilinear_matmul(const Ctx& c) {
-  std::vector<T> ac, ar, bc, br;
-  centre_radius_inputs<T>(c, 0, ac, ar);
-  centre_radius_inputs<T>(c, 1, bc, br);
-  std::vector<T> abs_ac(ac.size()), abs_bc(bc.size());
-  std::transform(ac.begin(), ac.end(), abs_ac.begin(), [](T v) { return std::fabs(v); });
-  std::transform(bc.begin(), bc.end(), abs_bc.begin(), [](T v) { return std::fabs(v); });
-  const auto n_out = static_cast<std::size_t>(c.out_elems());
-  std::vector<T> centre(n_out), radius(n_out, T(0)), term(n_out);
-  auto product = [&](const std::vector<T>& a, const std::vector<T>& b, std::vector<T>& dst) {
-    std::vector<ConstOperand> ins = {ConstOperand{a.data(), c.dtype, c.in[0].shape, true},
-                                     ConstOperand{b.data(), c.dtype, c.in[1].shape, true}};
-    eval_into(c.node, ins, dst.data(), c.dtype, c.out_shapes[0], c.batch);
+  auto [ac, ar] = centre_radius_inputs<T>(c, 0);
+  auto [bc, br] = centre_radius_inputs<T>(c, 1);
+  const std::int64_t na = c.in_elems(0), nb = c.in_elems(1), n_out = c.out_elems();
+  T* abs_ac = c.take<T>(na);
+  T* abs_bc = c.take<T>(nb);
+  for (std::int64_t k = 0; k < na; ++k) abs_ac[k] = std::fabs(ac[k]);
+  for (std::int64_t k = 0; k < nb; ++k) abs_bc[k] = std::fabs(bc[k]);
+  T* centre = c.take<T>(n_out);
+  T* radius = c.take<T>(n_out);
+  T* term = c.take<T>(n_out);
+  auto product = [&](const T* a, const T* b, T* dst) {
+    std::vector<ConstOperand> ins = {ConstOperand{a, c.dtype, c.in[0].shape, true},
+                                     ConstOperand{b, c.dtype, c.in[1].shape, true}};
+    eval_into(c.node, ins, dst, c.dtype, c.out_shapes[0], c.batch);
   };
   product(ac, bc, centre);
-  for (auto [a, b] : {std::pair{&abs_ac, &br}, std::pair{&ar, &abs_bc}, std::pair{&ar, &br}}) {
-    product(*a, *b, term);
-    for (std::size_t k = 0; k < n_out; ++k) radius[k] += term[k];
+  std::fill(radius, radius + n_out, T(0));
+  for (auto [a, b] : {std::pair<const T*, const T*>{abs_ac, br}, {ar, abs_bc}, {ar, br}}) {
+    product(a, b, term);
+    for (std::int64_t k = 0; k < n_out; ++k) radius[k] += term[k];
   }
   write_centre_radius(c, centre, radius);
 }
@@ -149,41 +161,45 @@ void bilinear_matmul(const Ctx& c) {
 // contains zero has unbounded quotients.
 template <typename T>
 void products(const Ctx& c) {
-  const auto n_out = static_cast<std::size_t>(c.out_elems());
-  std::vector<std::vector<T>> cand;
+  const std::int64_t n_out = c.out_elems();
+  T* cand[4];
+  int j = 0;
   for (Plane pa : {Plane::Lower, Plane::Upper}) {
     for (Plane pb : {Plane::Lower, Plane::Upper}) {
-      std::vector<T> v(n_out);
-      eval_into(c.node, {plane_operand(c, 0, pa), plane_operand(c, 1, pb)}, v.data(), c.dtype, c.out_shapes[0],
+      cand[j] = c.take<T>(n_out);
+      eval_into(c.node, {plane_operand(c, 0, pa), plane_operand(c, 1, pb)}, cand[j], c.dtype, c.out_shapes[0],
                 c.batch);
-      cand.push_back(std::move(v));
+      ++j;
     }
   }
   T* lo = static_cast<T*>(c.out[0].lower);
   T* hi = static_cast<T*>(c.out[0].upper);
   constexpr T kInf = std::numeric_limits<T>::infinity();
-  for (std::size_t k = 0; k < n_out; ++k) {
+  for (std::int64_t k = 0; k < n_out; ++k) {
     T mn = cand[0][k], mx = cand[0][k];
     bool nan = std::isnan(mn);
-    for (std::size_t j = 1; j < 4; ++j) {
-      mn = std::min(mn, cand[j][k]);
-      mx = std::max(mx, cand[j][k]);
-      nan |= std::isnan(cand[j][k]);
+    for (int q = 1; q < 4; ++q) {
+      mn = std::min(mn, cand[q][k]);
+      mx = std::max(mx, cand[q][k]);
+      nan |= std::isnan(cand[q][k]);
     }
     lo[k] = nan ? -kInf : mn;
     hi[k] = nan ? kInf : mx;
   }
   if (c.node.op != OpKind::Div || c.in[1].is_constant) return;
-  // Divisor interval containing zero: the quotient is unbounded there. Mark it using
-  // the primal op's broadcasting: evaluate lower * upper of the divisor (<= 0 iff 0 is inside).
+  // Divisor interval containing zero: the quotient is unbounded there. The
+  // divisor's bounds are broadcast to the output shape by multiplying ones shaped
+  // like the dividend with them (Mul broadcasts exactly as Div does).
   Node mul = c.node;
   mul.op = OpKind::Mul;
-  std::vector<T> straddle(n_out), ones(static_cast<std::size_t>(c.in_elems(0)), T(1));
-  ConstOperand one{ones.data(), c.dtype, c.in[0].shape, true};
-  std::vector<T> dl(n_out), du(n_out);
-  eval_into(mul, {one, plane_operand(c, 1, Plane::Lower)}, dl.data(), c.dtype, c.out_shapes[0], c.batch);
-  eval_into(mul, {one, plane_operand(c, 1, Plane::Upper)}, du.data(), c.dtype, c.out_shapes[0], c.batch);
-  for (std::size_t k = 0; k < n_out; ++k) {
+  T* ones = c.take<T>(c.in_elems(0));
+  std::fill(ones, ones + c.in_elems(0), T(1));
+  ConstOperand one{ones, c.dtype, c.in[0].shape, true};
+  T* dl = c.take<T>(n_out);
+  T* du = c.take<T>(n_out);
+  eval_into(mul, {one, plane_operand(c, 1, Plane::Lower)}, dl, c.dtype, c.out_shapes[0], c.batch);
+  eval_into(mul, {one, plane_operand(c, 1, Plane::Upper)}, du, c.dtype, c.out_shapes[0], c.batch);
+  for (std::int64_t k = 0; k < n_out; ++k) {
     if (dl[k] <= T(0) && du[k] >= T(0)) {
       lo[k] = -kInf;
       hi[k] = kInf;
@@ -257,22 +273,21 @@ void scale_shift(const Ctx& c) {
 // s_c = scale_c / sqrt(var_c + eps). Centre through the primal op, radius scaled by |s_c|.
 template <typename T>
 void batch_norm(const Ctx& c) {
-  std::vector<T> centre, radius;
-  centre_radius_inputs<T>(c, 0, centre, radius);
-  const auto n_out = static_cast<std::size_t>(c.out_elems());
-  std::vector<T> out_centre(n_out);
+  auto [centre, radius] = centre_radius_inputs<T>(c, 0);
+  const std::int64_t n_out = c.out_elems();
+  T* out_centre = c.take<T>(n_out);
   std::vector<ConstOperand> ins;
-  ins.push_back(ConstOperand{centre.data(), c.dtype, c.in[0].shape, true});
+  ins.push_back(ConstOperand{centre, c.dtype, c.in[0].shape, true});
   for (std::size_t i = 1; i < 5; ++i) ins.push_back(plane_operand(c, i, Plane::Lower));
-  eval_into(c.node, ins, out_centre.data(), c.dtype, c.out_shapes[0], c.batch);
+  eval_into(c.node, ins, out_centre, c.dtype, c.out_shapes[0], c.batch);
   const Shape& shape = *c.in[0].shape;
   const std::int64_t channels = shape[1];
   const std::int64_t inner = numel(shape) / (shape[0] * channels);
   const T eps = static_cast<T>(c.node.attrs.get_float("epsilon", 1e-5));
   const T* scale = c.in[1].constant->data<T>();
   const T* var = c.in[4].constant->data<T>();
-  for (std::size_t k = 0; k < n_out; ++k) {
-    const std::int64_t ch = (static_cast<std::int64_t>(k) / inner) % channels;
+  for (std::int64_t k = 0; k < n_out; ++k) {
+    const std::int64_t ch = (k / inner) % channels;
     radius[k] *= std::fabs(scale[ch] / std::sqrt(var[ch] + eps));
   }
   write_centre_radius(c, out_centre, radius);
@@ -422,10 +437,61 @@ std::int64_t AbsWeightCache::bytes() const {
   return total;
 }
 
+void* IbpScratch::take(std::int64_t bytes) {
+  const std::int64_t size = aligned(bytes);
+  BF_CHECK(used_ + size <= capacity_, ErrorKind::Internal,
+           "interval rule asked for {} scratch bytes beyond the {} promised", used_ + size, capacity_);
+  void* p = base_ + used_;
+  used_ += size;
+  return p;
+}
+
+std::int64_t ibp_scratch_bytes(const Node& node, std::span<const IbpOperand> inputs,
+                               std::span<const Shape* const> output_shapes, DType dtype, std::int64_t batch) {
+  const std::int64_t elem = static_cast<std::int64_t>(dtype_size(dtype));
+  auto plane = [&](const Shape* s) { return aligned(batch * numel(*s) * elem); };
+  auto in_plane = [&](std::size_t i) { return plane(inputs[i].shape); };
+  const std::int64_t out = output_shapes.empty() ? 0 : plane(output_shapes[0]);
+  auto activation = [&](std::size_t i) { return i < inputs.size() && inputs[i].present && !inputs[i].is_constant; };
+  switch (node.op) {
+    case OpKind::Affine:
+    case OpKind::Conv:
+    case OpKind::ConvTranspose:
+      return 2 * in_plane(0) + 2 * out;
+    case OpKind::Gemm:
+      return 2 * in_plane(activation(0) ? 0 : 1) + 2 * out;
+    case OpKind::MatMul:
+      if (activation(0) && activation(1)) return 3 * in_plane(0) + 3 * in_plane(1) + 3 * out;
+      return 2 * in_plane(activation(0) ? 0 : 1) + 2 * out;
+    case OpKind::Mul:
+      return 4 * out;
+    case OpKind::Div:
+      return 4 * out + (activation(1) ? in_plane(0) + 2 * out : 0);
+    case OpKind::BatchNormalization:
+      return 2 * in_plane(0) + out;
+    default:
+      return 0;
+  }
+}
+
+bool ibp_rule_allocates_internally(const Node& node, DType dtype) {
+  if (dtype != DType::F32) return false;  // f64 runs plain loops
+  switch (node.op) {
+    case OpKind::Gemm:
+    case OpKind::MatMul:
+    case OpKind::Affine:
+    case OpKind::Conv:
+    case OpKind::ConvTranspose:
+      return true;
+    default:
+      return false;
+  }
+}
+
 void ibp_eval_op(const Node& node, std::span<const IbpOperand> inputs, std::span<const IntervalOut> outputs,
                  std::span<const Shape* const> output_shapes, DType dtype, std::int64_t batch,
-                 AbsWeightCache& abs_cache) {
-  Ctx c{node, inputs, outputs, output_shapes, dtype, batch, abs_cache};
+                 AbsWeightCache& abs_cache, IbpScratch& scratch) {
+  Ctx c{node, inputs, outputs, output_shapes, dtype, batch, abs_cache, scratch};
   BF_ASSERT(outputs.size() == output_shapes.size());
   for (const auto& op : inputs) {
     if (op.present && op.is_constant) {

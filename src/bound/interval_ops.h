@@ -56,12 +56,40 @@ class AbsWeightCache {
   std::map<const void*, Tensor> cache_;
 };
 
+// Temporaries for the rules that need them (centre/radius planes, candidate
+// products), handed out by the caller so an executor can plan them: the
+// reference executor allocates ibp_scratch_bytes() per op, the compiled one
+// places it in its arena.
+class IbpScratch {
+ public:
+  IbpScratch(void* base, std::int64_t capacity) : base_(static_cast<char*>(base)), capacity_(capacity) {}
+  // 64-byte aligned; throws bf::Error(Internal) beyond the capacity (a rule
+  // asking for more than ibp_scratch_bytes() promised is a bug).
+  void* take(std::int64_t bytes);
+  std::int64_t used() const { return used_; }
+
+ private:
+  char* base_;
+  std::int64_t capacity_;
+  std::int64_t used_ = 0;
+};
+
+// Scratch bytes ibp_eval_op takes for `node` with these operands (only their
+// shapes and which are constants matter; bounds may be null).
+std::int64_t ibp_scratch_bytes(const Node& node, std::span<const IbpOperand> inputs,
+                               std::span<const Shape* const> output_shapes, DType dtype, std::int64_t batch);
+
+// Whether the rule for `node` runs a oneDNN-backed primal op (Gemm, MatMul,
+// Affine, Conv, ConvTranspose) through bf::eval_op, which creates primitives and
+// allocates inside oneDNN on every call: memory no executor can plan statically.
+bool ibp_rule_allocates_internally(const Node& node, DType dtype);
+
 // Bounds of `node`'s outputs from bounds of its operands, for `batch` samples
 // computed in `dtype` (f32 or f64; every interval plane and constant has it).
 // Throws bf::Error(Unsupported) for a form with no sound rule here (e.g. a
 // convolution whose weights are activations).
 void ibp_eval_op(const Node& node, std::span<const IbpOperand> inputs, std::span<const IntervalOut> outputs,
                  std::span<const Shape* const> output_shapes, DType dtype, std::int64_t batch,
-                 AbsWeightCache& abs_cache);
+                 AbsWeightCache& abs_cache, IbpScratch& scratch);
 
 }  // namespace bf

@@ -52,7 +52,19 @@ void ReferenceExecutor::run_interval_op(const TaskOp& op, BufferEnvironment& env
     outs.push_back({base, base + plane_bytes(b)});
     shapes.push_back(&g.type(v).shape);
   }
-  ibp_eval_op(g.node(op.node), ins, outs, shapes, bundle_.config.dtype, bundle_.config.batch, abs_cache_);
+  // Temporaries of the rule come from the executor's allocator, so they are
+  // counted; the reference allocates them per op and frees them right after.
+  const Node& node = g.node(op.node);
+  const std::int64_t scratch_bytes = ibp_scratch_bytes(node, ins, shapes, bundle_.config.dtype, bundle_.config.batch);
+  void* scratch_base = scratch_bytes > 0 ? scratch_allocator_.allocate(scratch_bytes) : nullptr;
+  IbpScratch scratch(scratch_base, scratch_bytes);
+  try {
+    ibp_eval_op(node, ins, outs, shapes, bundle_.config.dtype, bundle_.config.batch, abs_cache_, scratch);
+  } catch (...) {
+    scratch_allocator_.release(scratch_base, scratch_bytes);
+    throw;
+  }
+  scratch_allocator_.release(scratch_base, scratch_bytes);
 }
 
 void ReferenceExecutor::run_primal_op(const TaskOp& op, BufferEnvironment& env) {
@@ -108,6 +120,7 @@ std::vector<OutputBounds> ReferenceExecutor::run_bounds(const InputRegion& regio
 
   Stopwatch watch;
   allocator_.reset_counters();
+  scratch_allocator_.reset_counters();
   std::vector<OutputBounds> result;
   {
     BufferEnvironment env(bundle_, allocator_);
@@ -132,6 +145,7 @@ std::vector<OutputBounds> ReferenceExecutor::run_bounds(const InputRegion& regio
   }
   if (stats) {
     stats->memory = allocator_.stats();
+    stats->scratch = scratch_allocator_.stats();
     stats->run_ms = watch.elapsed_ms();
   }
   return result;

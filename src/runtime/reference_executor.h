@@ -25,7 +25,8 @@ struct OutputBounds {
 };
 
 struct PlannedRunStats {
-  AllocatorStats memory;  // counted by the executor's allocator during the run
+  AllocatorStats memory;   // the plan's buffers, counted by the executor's allocator during the run
+  AllocatorStats scratch;  // temporaries of interval rules (centre/radius planes, ...), allocated per op
   double run_ms = 0.0;
 };
 
@@ -52,6 +53,7 @@ class ReferenceExecutor final : public TaskExecutor {
 
   const PlanBundle& bundle_;
   TrackingAllocator allocator_;
+  TrackingAllocator scratch_allocator_;
   AbsWeightCache abs_cache_;
   std::map<ValueId, Tensor> converted_constants_;  // graph constants in the plan dtype, when it differs
 };

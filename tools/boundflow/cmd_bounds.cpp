@@ -87,6 +87,8 @@ void add_bounds_command(CLI::App& app) {
                        {"storage_plan", storage_stats_json(result.plan)},
                        {"memory", {{"peak_bytes", result.stats.memory.peak_bytes},
                                    {"allocations", result.stats.memory.allocations},
+                                   {"scratch_peak_bytes", result.stats.scratch.peak_bytes},
+                                   {"scratch_allocations", result.stats.scratch.allocations},
                                    {"prepared_param_bytes", result.prepared_param_bytes}}}};
       write_json_file(args->json_out, j);
     }

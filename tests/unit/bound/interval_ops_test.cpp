@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <random>
 
 #include "ir/shape_inference.h"
@@ -98,7 +99,13 @@ Checked check_sound(OpKind kind, Attributes attrs, std::vector<Operand> ops, std
   IntervalOut out{result.lower.raw_mutable_data(), result.upper.raw_mutable_data()};
   const Shape* shapes[] = {&out_shape};
   AbsWeightCache cache;
-  ibp_eval_op(node, ibp, std::span<const IntervalOut>(&out, 1), shapes, DType::F64, 1, cache);
+  std::vector<std::byte> scratch_mem(static_cast<std::size_t>(ibp_scratch_bytes(node, ibp, shapes, DType::F64, 1)) + 64);
+  void* base = scratch_mem.data();
+  std::size_t space = scratch_mem.size();
+  std::align(64, 1, base, space);
+  IbpScratch scratch(base, ibp_scratch_bytes(node, ibp, shapes, DType::F64, 1));
+  ibp_eval_op(node, ibp, std::span<const IntervalOut>(&out, 1), shapes, DType::F64, 1, cache, scratch);
+  EXPECT_EQ(scratch.used(), ibp_scratch_bytes(node, ibp, shapes, DType::F64, 1)) << "scratch promise for " << op_name(kind);
 
   auto check_point = [&](const std::vector<Tensor>& acts) {
     Tensor y = primal(node, ops, acts, out_shape);
@@ -167,7 +174,9 @@ TEST(IntervalOps, AffineIsExactAtTheCorners) {
   const Shape* shapes[] = {&ys};
   AbsWeightCache cache;
   Node affine{OpKind::Affine, "fc", {}, {1, 2, 3}, {4}};
-  ibp_eval_op(affine, ins, std::span<const IntervalOut>(&out, 1), shapes, DType::F64, 1, cache);
+  std::vector<double> scratch_mem(64);
+  IbpScratch scratch(scratch_mem.data(), 64 * 8);
+  ibp_eval_op(affine, ins, std::span<const IntervalOut>(&out, 1), shapes, DType::F64, 1, cache, scratch);
   EXPECT_EQ(ol.data<double>()[0], -1.25);
   EXPECT_EQ(oh.data<double>()[0], 4.25);
 }
@@ -259,8 +268,9 @@ TEST(IntervalOps, MonotoneRuleEqualsOpOnEachBound) {
   const Shape* shapes[] = {&s};
   AbsWeightCache cache;
   Node relu{OpKind::Relu, "r", {}, {1}, {2}};
+  IbpScratch none(nullptr, 0);
   ibp_eval_op(relu, std::span<const IbpOperand>(&in, 1), std::span<const IntervalOut>(&out, 1), shapes, DType::F64, 1,
-              cache);
+              cache, none);
   EXPECT_EQ(ol.to_vector<double>(), (std::vector<double>{0.0, 0.0, 0.5}));
   EXPECT_EQ(oh.to_vector<double>(), (std::vector<double>{0.0, 3.0, 4.0}));
 }
