@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <unordered_map>
 #include <vector>
 
 #include "kernels/interval/dnnl_support.h"
@@ -24,6 +25,11 @@ namespace {
 // Below this many multiply-adds (M x N x K, counting W.c only) one thread does the
 // gemv: an OpenMP fork/join costs a few microseconds, as much as ~100k MACs.
 constexpr std::int64_t kParallelGemvMacs = std::int64_t{1} << 17;
+
+// Bytes of one of the gemv's two scratch planes (centre, radius): M rows of Kp floats.
+std::int64_t gemv_plane_bytes(std::int64_t m, std::int64_t kp) {
+  return interval_detail::align_up(m * kp * static_cast<std::int64_t>(sizeof(float)));
+}
 
 inline float hsum(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -139,7 +145,7 @@ IntervalAffineF32::IntervalAffineF32(const Tensor& weight, const Tensor* bias, s
     weight_ = Tensor(DType::F32, {n_, kp_});  // zero filled: the padding stays 0
     float* wp = weight_.mutable_data<float>();
     const float* src = weight.data<float>();
-    for (std::int64_t j = 0; j < n_; ++j) std::memcpy(wp + j * kp_, src + j * k_, sizeof(float) * k_);
+    for (std::int64_t j = 0; j < n_ && k_ > 0; ++j) std::memcpy(wp + j * kp_, src + j * k_, sizeof(float) * k_);
     bias_ = bias ? bias->clone() : Tensor(DType::F32, {n_});
     return;
   }
@@ -186,7 +192,8 @@ IntervalAffineF32::IntervalAffineF32(const Tensor& weight, const Tensor* bias, s
 bool IntervalAffineF32::uses_gemv(std::int64_t rows, std::int64_t in_features, std::int64_t out_features) {
   constexpr std::int64_t kPackedL2Bytes = std::int64_t{1} << 20;
   if (rows <= 2) return true;
-  return rows <= kMaxGemvRows && 8 * in_features * out_features > kPackedL2Bytes;
+  const std::int64_t per_thread = 8 * in_features * out_features / std::max(1, omp_get_max_threads());
+  return rows <= kMaxGemvRows && per_thread > kPackedL2Bytes;
 }
 
 IntervalAffineF32::~IntervalAffineF32() = default;
@@ -194,7 +201,7 @@ IntervalAffineF32::IntervalAffineF32(IntervalAffineF32&&) noexcept = default;
 IntervalAffineF32& IntervalAffineF32::operator=(IntervalAffineF32&&) noexcept = default;
 
 std::int64_t IntervalAffineF32::scratch_bytes() const {
-  if (use_gemv_) return 2 * interval_detail::align_up(m_ * kp_ * static_cast<std::int64_t>(sizeof(float)));
+  if (use_gemv_) return 2 * gemv_plane_bytes(m_, kp_);
   return matmul_->layout.total();
 }
 
@@ -221,7 +228,7 @@ void IntervalAffineF32::run(const float* in_lower, const float* in_upper, float*
 void IntervalAffineF32::run_gemv(const float* in_lower, const float* in_upper, float* out_lower, float* out_upper,
                                  char* scratch) const {
   float* centre = reinterpret_cast<float*>(scratch);
-  float* radius = reinterpret_cast<float*>(scratch + interval_detail::align_up(m_ * kp_ * 4));
+  float* radius = reinterpret_cast<float*>(scratch + gemv_plane_bytes(m_, kp_));
   for (std::int64_t m = 0; m < m_; ++m) {
     float* c = centre + m * kp_;
     float* r = radius + m * kp_;

@@ -39,10 +39,11 @@ class IntervalAffineF32 {
  public:
   enum class Variant { Auto, Gemv, Matmul };
 
-  // Auto's choice, measured on the CIFAR/MNIST layer shapes (bench/interval_kernels_bench.cpp,
-  // Xeon with 1.25 MiB L2): the gemv up to 2 rows; at 3 and 4 rows only when the packed
-  // [W; |W|] (8 N K bytes) exceeds 1 MiB and would stream from L3 on every run; never
-  // beyond 4 rows, where oneDNN's AVX-512 matmul wins.
+  // Auto's choice, measured on the MNIST/CIFAR layer shapes (bench/interval_kernels_bench.cpp,
+  // Xeon with 1.25 MiB L2 per core): the gemv up to 2 rows; at 3 and 4 rows only when
+  // each thread's share of oneDNN's packed [W; |W|] (8 N K bytes / threads) exceeds
+  // 1 MiB and would stream from L3 on every run (the gemv reads only W); never beyond
+  // 4 rows, where oneDNN's AVX-512 matmul wins. Threads: omp_get_max_threads() now.
   static constexpr std::int64_t kMaxGemvRows = 4;
   static bool uses_gemv(std::int64_t rows, std::int64_t in_features, std::int64_t out_features);
 

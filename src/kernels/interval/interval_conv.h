@@ -30,9 +30,11 @@
 //   OneDnnChoice: [c; r] NCHW | [c; r] in the conv's source format | [c'; r'] in the conv's
 //                 destination format | [c'; r'] NCHW | oneDNN scratchpad (the largest of conv and reorders)
 //
-// run() reads the input planes only while forming c and r, so the output planes may
-// overlap the input planes. It allocates nothing of its own and may run on several
-// threads at once (oneDNN makes small bookkeeping allocations inside execute).
+// run() reads a group's input images before it writes that group's outputs, so it may
+// run in place (out_lower == in_lower and out_upper == in_upper) when an output sample
+// is no larger than an input sample; other overlaps are not allowed. It allocates
+// nothing of its own and may run on several threads at once (oneDNN makes small
+// bookkeeping allocations inside execute).
 #pragma once
 
 #include <cstdint>

@@ -77,10 +77,10 @@ TEST(IntervalAffine, BothVariantsMatchReferenceRuleAtEveryRowCount) {
 
 TEST(IntervalAffine, AutoPicksGemvForFewRowsAndOneDnnBeyond) {
   // Small weights: the gemv for up to 2 rows. Weights whose packed [W; |W|] exceeds
-  // 1 MiB (784 x 256): the gemv for up to 4 rows. oneDNN beyond.
+  // 1 MiB per thread (784 x 256 on one thread): the gemv for up to 4 rows. oneDNN beyond.
   for (const Shape& ws : {Shape{10, 20}, Shape{256, 784}}) {
     const Tensor w = test::random_weights(ws, 1, 0.2);
-    const std::int64_t last_gemv = ws[0] * ws[1] * 8 > (1 << 20) ? 4 : 2;
+    const std::int64_t last_gemv = ws[0] * ws[1] * 8 / omp_get_max_threads() > (1 << 20) ? 4 : 2;
     for (std::int64_t m = 1; m <= 6; ++m) {
       const IntervalAffineF32 k(w, nullptr, m, Epilogue::relu());
       EXPECT_EQ(k.variant().rfind(m <= last_gemv ? "gemv_avx2" : "onednn_matmul", 0), 0u)
@@ -149,6 +149,23 @@ TEST(IntervalAffine, NonFiniteInputsPropagateLikeTheReference) {
     EXPECT_TRUE(test::planes_close(got.lower, want.lower)) << kernel.variant();
     EXPECT_TRUE(test::planes_close(got.upper, want.upper)) << kernel.variant();
   }
+}
+
+TEST(IntervalAffine, EmptyShapesNeedNoOneDnn) {
+  // K = 0: every output is its bias (oneDNN rejects empty matrices; the gemv handles them).
+  const Tensor w(DType::F32, {3, 0});
+  const Tensor b = test::random_weights({3}, 17, 1.0);
+  const IntervalAffineF32 kernel(w, &b, 2, Epilogue::relu(), Variant::Matmul);
+  EXPECT_EQ(kernel.variant(), "gemv_avx2");
+  const Box got = run_kernel(kernel, Box{});
+  for (std::size_t i = 0; i < got.lower.size(); ++i) {
+    const float want = std::max(b.data<float>()[i % 3], 0.0f);
+    EXPECT_EQ(got.lower[i], want) << i;
+    EXPECT_EQ(got.upper[i], want) << i;
+  }
+  // M = 0: nothing to do, and nothing read or written.
+  const IntervalAffineF32 none(test::random_weights({4, 5}, 18, 0.3), nullptr, 0, Epilogue::none());
+  EXPECT_NO_THROW(none.run(nullptr, nullptr, nullptr, nullptr, nullptr));
 }
 
 TEST(IntervalAffine, RejectsWhatItCannotCompute) {
