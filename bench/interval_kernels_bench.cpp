@@ -128,6 +128,8 @@ void BM_Affine(benchmark::State& state, std::int64_t k, std::int64_t n, std::int
     const IntervalAffineF32 kernel(w, &b, m, Epilogue::relu(), variant);
     auto scratch = scratch_of(kernel.scratch_bytes());
     state.SetLabel(kernel.variant());
+    state.counters["scratch_KiB"] = static_cast<double>(kernel.scratch_bytes()) / 1024;
+    state.counters["prepared_KiB"] = static_cast<double>(kernel.prepared_bytes()) / 1024;
     for (auto _ : state) {
       kernel.run(in.lower.get(), in.upper.get(), out_lo.get(), out_hi.get(), scratch.get());
       benchmark::ClobberMemory();
@@ -186,6 +188,8 @@ void BM_Conv(benchmark::State& state, ConvLayer l, std::int64_t batch, ConvImpl 
     const IntervalConvF32 kernel(conv_attrs(l), x_shape, batch, w, &b, Epilogue::relu(), formats);
     auto scratch = scratch_of(kernel.scratch_bytes());
     state.SetLabel(kernel.variant());
+    state.counters["scratch_KiB"] = static_cast<double>(kernel.scratch_bytes()) / 1024;
+    state.counters["prepared_KiB"] = static_cast<double>(kernel.prepared_bytes()) / 1024;
     for (auto _ : state) {
       kernel.run(in.lower.get(), in.upper.get(), out_lo.get(), out_hi.get(), scratch.get());
       benchmark::ClobberMemory();
