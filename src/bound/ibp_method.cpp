@@ -44,3 +44,17 @@ IbpResult compute_ibp_reference(const IbpRequest& request) {
 }
 
 }  // namespace bf
+
+namespace bf {
+
+CompiledIbpResult compute_ibp_compiled(const IbpRequest& request, const CompileOptions& options,
+                                       CompileCache& cache) {
+  CompiledIbpResult result;
+  result.plan = std::make_unique<PlanBundle>(make_plan(graph_for_request(request), planner_config_for(request)));
+  result.program = std::make_unique<CompiledProgram>(*result.plan, options, cache);
+  result.outputs = result.program->run_bounds(request.region, &result.stats);
+  check_bounds_not_nan(result.outputs);
+  return result;
+}
+
+}  // namespace bf

@@ -8,6 +8,7 @@
 
 #include "bound/input_region.h"
 #include "planner/plan_bundle.h"
+#include "runtime/compiled/compiled_program.h"
 #include "runtime/reference_executor.h"
 
 namespace bf {
@@ -30,6 +31,17 @@ struct IbpResult {
 // Runs IBP with the reference executor. Fails loudly (bf::Error) rather than
 // returning bounds it cannot vouch for; NaN bounds are reported as an error.
 IbpResult compute_ibp_reference(const IbpRequest& request);
+
+struct CompiledIbpResult {
+  std::vector<OutputBounds> outputs;
+  std::unique_ptr<PlanBundle> plan;  // owned here: the program refers to it
+  std::unique_ptr<CompiledProgram> program;
+  CompiledRunStats stats;
+};
+
+// Runs IBP with the compiled executor (compiling through `cache`).
+CompiledIbpResult compute_ibp_compiled(const IbpRequest& request, const CompileOptions& options,
+                                       CompileCache& cache = CompileCache::global());
 
 // The graph actually bounded: `graph` with the spec appended (or fused) when given.
 std::shared_ptr<const Graph> graph_for_request(const IbpRequest& request);

@@ -11,7 +11,8 @@ nlohmann::json read_json_file(const std::string& path) {
   std::string text = read_file(path);
   try {
     return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for numbers beyond double (1e999).
     throw Error(ErrorKind::Parse, std::string("invalid JSON: ") + e.what()).with_file(path);
   }
 }

@@ -30,6 +30,87 @@ std::shared_ptr<Graph> mlp_chain(int layers, std::vector<std::int64_t> widths, s
   return g;
 }
 
+namespace {
+
+Tensor seeded(std::mt19937& rng, Shape s, float scale) {
+  std::normal_distribution<float> dist(0.0f, scale);
+  Tensor t(DType::F32, s);
+  float* p = t.mutable_data<float>();
+  for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = dist(rng);
+  return t;
+}
+
+}  // namespace
+
+std::shared_ptr<Graph> conv_chain() {
+  auto g = std::make_shared<Graph>();
+  g->name = "conv_chain";
+  std::mt19937 rng(11);
+  ValueId x = g->add_input("x", {DType::F32, {1, 2, 8, 8}});
+  Attributes conv;
+  conv.set("kernel_shape", std::vector<std::int64_t>{3, 3});
+  conv.set("strides", std::vector<std::int64_t>{1, 1});
+  conv.set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  conv.set("dilations", std::vector<std::int64_t>{1, 1});
+  conv.set("group", std::int64_t{1});
+  ValueId w = g->add_constant("cw", seeded(rng, {4, 2, 3, 3}, 0.4f));
+  ValueId b = g->add_constant("cb", seeded(rng, {4}, 0.1f));
+  ValueId c = g->add_inferred_node(OpKind::Conv, "conv", conv, {x, w, b}, {"c"})[0];
+  ValueId r = g->add_inferred_node(OpKind::Relu, "relu0", {}, {c}, {"r"})[0];
+  Attributes pool;
+  pool.set("kernel_shape", std::vector<std::int64_t>{2, 2});
+  pool.set("strides", std::vector<std::int64_t>{2, 2});
+  pool.set("pads", std::vector<std::int64_t>{0, 0, 0, 0});
+  pool.set("dilations", std::vector<std::int64_t>{1, 1});
+  pool.set("ceil_mode", std::int64_t{0});
+  ValueId p = g->add_inferred_node(OpKind::MaxPool, "pool", pool, {r}, {"p"})[0];
+  Attributes flat;
+  flat.set("axis", std::int64_t{1});
+  ValueId f = g->add_inferred_node(OpKind::Flatten, "flatten", flat, {p}, {"f"})[0];
+  ValueId w1 = g->add_constant("w1", seeded(rng, {5, 64}, 0.2f));
+  ValueId b1 = g->add_constant("b1", seeded(rng, {5}, 0.1f));
+  ValueId h = g->add_inferred_node(OpKind::Affine, "fc1", {}, {f, w1, b1}, {"h"})[0];
+  ValueId hr = g->add_inferred_node(OpKind::Relu, "relu1", {}, {h}, {"hr"})[0];
+  ValueId w2 = g->add_constant("w2", seeded(rng, {3, 5}, 0.5f));
+  ValueId y = g->add_inferred_node(OpKind::Affine, "fc2", {}, {hr, w2}, {"y"})[0];
+  g->add_output(y);
+  return g;
+}
+
+std::shared_ptr<Graph> mixed_ops_graph() {
+  auto g = std::make_shared<Graph>();
+  g->name = "mixed_ops";
+  std::mt19937 rng(13);
+  ValueId x = g->add_input("x", {DType::F32, {1, 6}});
+  ValueId w = g->add_constant("w", seeded(rng, {8, 6}, 0.5f));
+  ValueId h = g->add_inferred_node(OpKind::Affine, "fc", {}, {x, w}, {"h"})[0];
+  ValueId s = g->add_inferred_node(OpKind::Sigmoid, "sig", {}, {h}, {"s"})[0];
+  ValueId c1 = g->add_constant("c1", seeded(rng, {8}, 0.3f));
+  ValueId d = g->add_inferred_node(OpKind::Sub, "sub", {}, {s, c1}, {"d"})[0];
+  ValueId c2 = g->add_constant("c2", seeded(rng, {1, 8}, 1.0f));
+  ValueId m = g->add_inferred_node(OpKind::Mul, "mul", {}, {d, c2}, {"m"})[0];
+  Attributes reshape;
+  reshape.set("shape", std::vector<std::int64_t>{1, 2, 4});
+  ValueId r = g->add_inferred_node(OpKind::Reshape, "reshape", reshape, {m}, {"r"})[0];
+  Attributes softmax;
+  softmax.set("axes", std::vector<std::int64_t>{2});
+  ValueId sm = g->add_inferred_node(OpKind::Softmax, "softmax", softmax, {r}, {"sm"})[0];
+  Attributes flat;
+  flat.set("axis", std::int64_t{1});
+  ValueId f = g->add_inferred_node(OpKind::Flatten, "flatten", flat, {sm}, {"f"})[0];
+  Attributes gemm;
+  gemm.set("alpha", 0.5);
+  gemm.set("beta", 1.0);
+  gemm.set("transA", std::int64_t{0});
+  gemm.set("transB", std::int64_t{1});
+  ValueId gw = g->add_constant("gw", seeded(rng, {3, 8}, 0.5f));
+  ValueId gb = g->add_constant("gb", seeded(rng, {3}, 0.1f));
+  ValueId gy = g->add_inferred_node(OpKind::Gemm, "gemm", gemm, {f, gw, gb}, {"gy"})[0];
+  ValueId y = g->add_inferred_node(OpKind::Tanh, "tanh", {}, {gy}, {"y"})[0];
+  g->add_output(y);
+  return g;
+}
+
 std::shared_ptr<Graph> residual_graph() {
   auto g = std::make_shared<Graph>();
   g->name = "residual";

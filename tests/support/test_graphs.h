@@ -14,4 +14,11 @@ std::shared_ptr<Graph> mlp_chain(int layers, std::vector<std::int64_t> widths, s
 // two residual-style joins, so some cut points carry two buffers and some one.
 std::shared_ptr<Graph> residual_graph();
 
+// x[1,2,8,8] -> Conv(4, 3x3, pad 1) -> Relu -> MaxPool 2x2 -> Flatten -> Affine(64->5) -> Relu -> Affine(5->3).
+std::shared_ptr<Graph> conv_chain();
+
+// Ops without a fast kernel: x[1,6] -> Affine -> Sigmoid -> Sub c -> Mul c -> Reshape [1,2,4] -> Softmax ->
+// Flatten -> Gemm(alpha 0.5) -> Tanh. The Gemm's alpha keeps it on the reference rule (oneDNN inside).
+std::shared_ptr<Graph> mixed_ops_graph();
+
 }  // namespace bf::test

@@ -1,6 +1,7 @@
 #include "cli_common.h"
 
 #include <CLI/CLI.hpp>
+#include <omp.h>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -133,6 +134,32 @@ PlannerConfig planner_config(const PlannerArgs& a) {
   if (c.enable_storage_reuse) c.reuse_policy = parse_reuse_policy(a.reuse);
   c.verify = a.verify;
   return c;
+}
+
+void add_compile_options(CLI::App& cmd, CompileArgs& a) {
+  cmd.add_option("--memory-plan", a.memory_plan,
+                 "compiled executor memory: DEFAULT (static arena), DISABLE_STATIC_PLAN (allocate each "
+                 "intermediate at run time), FORCE_STATIC_PLAN (fail if anything cannot be planned statically)");
+  cmd.add_option("--lowering-passes", a.lowering_passes,
+                 "ordered lowering passes (comma separated), default select_kernels,fuse_activation,alias_views,"
+                 "prepare_weights,plan_memory")
+      ->delimiter(',');
+  cmd.add_option("--memory-planner", a.memory_planner, "static planner: greedy (best fit) or linear (no reuse)")
+      ->check(CLI::IsMember({"greedy", "linear"}));
+}
+
+CompileOptions compile_options(const CompileArgs& a) {
+  CompileOptions o;
+  o.mode = parse_memory_plan_mode(a.memory_plan);
+  if (!a.lowering_passes.empty()) o.lowering_passes = a.lowering_passes;
+  check_lowering_passes(o.lowering_passes);
+  o.memory_planner = a.memory_planner;
+  return o;
+}
+
+void set_threads(int threads) {
+  BF_CHECK(threads >= 0, ErrorKind::Usage, "--threads must be >= 0, got {}", threads);
+  if (threads > 0) omp_set_num_threads(threads);
 }
 
 DType parse_dtype(const std::string& s) {

@@ -12,6 +12,7 @@
 #include "bound/input_region.h"
 #include "ir/graph.h"
 #include "planner/planner_config.h"
+#include "runtime/compiled/compile_options.h"
 
 namespace CLI {
 class App;
@@ -55,6 +56,18 @@ struct PlannerArgs {
 };
 void add_planner_options(CLI::App& cmd, PlannerArgs& args);
 PlannerConfig planner_config(const PlannerArgs& args);
+
+// Compiled-executor options shared by `bounds`, `plan` and `bench`.
+struct CompileArgs {
+  std::string memory_plan = "DEFAULT";
+  std::vector<std::string> lowering_passes;  // empty: the default list
+  std::string memory_planner = "greedy";
+};
+void add_compile_options(CLI::App& cmd, CompileArgs& args);
+CompileOptions compile_options(const CompileArgs& args);
+
+// --threads: OpenMP threads for oneDNN and the parallel kernels (0: leave the default).
+void set_threads(int threads);
 
 DType parse_dtype(const std::string& s);
 

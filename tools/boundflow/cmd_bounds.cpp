@@ -25,6 +25,9 @@ void add_bounds_command(CLI::App& app) {
     PlannerArgs planner;
     std::string json_out;
     bool no_normalize = false;
+    std::string executor = "compiled";
+    CompileArgs compile;
+    int threads = 0;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("bounds", "compute certified output bounds over an input region");
@@ -42,6 +45,10 @@ void add_bounds_command(CLI::App& app) {
   add_planner_options(*cmd, args->planner);
   cmd->add_option("--json", args->json_out, "write {\"lower\": [...], \"upper\": [...], ...} to this file");
   cmd->add_flag("--no-normalize", args->no_normalize, "bound the graph as imported (skip normalisation passes)");
+  cmd->add_option("--executor", args->executor, "compiled (fast, default) or reference (defines the semantics)")
+      ->check(CLI::IsMember({"compiled", "reference"}));
+  add_compile_options(*cmd, args->compile);
+  cmd->add_option("--threads", args->threads, "OpenMP threads (0: the default)");
   cmd->callback([args] {
     BF_CHECK(!args->region.input_file.empty() || !args->region.box_file.empty(), ErrorKind::Usage,
              "give the input region with --input X.json --eps E, or with --box BOX.json");
@@ -54,11 +61,35 @@ void add_bounds_command(CLI::App& app) {
     if (!args->spec_file.empty()) request.spec = read_spec(args->spec_file, dtype);
     request.fuse_spec = args->fuse_spec;
     request.planner = planner_config(args->planner);
-    IbpResult result = compute_ibp_reference(request);
+    set_threads(args->threads);
+
+    std::vector<OutputBounds> outputs;
+    nlohmann::json memory, plan_config, storage;
+    if (args->executor == "reference") {
+      IbpResult result = compute_ibp_reference(request);
+      outputs = std::move(result.outputs);
+      plan_config = config_to_json(result.plan.config);
+      storage = storage_stats_json(result.plan);
+      memory = {{"executor", "reference"},
+                {"peak_bytes", result.stats.memory.peak_bytes},
+                {"allocations", result.stats.memory.allocations},
+                {"scratch_peak_bytes", result.stats.scratch.peak_bytes},
+                {"scratch_allocations", result.stats.scratch.allocations},
+                {"prepared_param_bytes", result.prepared_param_bytes}};
+    } else {
+      CompiledIbpResult result = compute_ibp_compiled(request, compile_options(args->compile));
+      outputs = std::move(result.outputs);
+      plan_config = config_to_json(result.plan->config);
+      storage = storage_stats_json(*result.plan);
+      memory = {{"executor", "compiled"},
+                {"peak_bytes", result.stats.memory.peak_bytes},
+                {"allocations", result.stats.memory.allocations},
+                {"compile_stats", compile_stats_json(result.program->compile_stats(), false)}};
+    }
 
     nlohmann::json lower = nlohmann::json::array(), upper = nlohmann::json::array();
-    const OutputBounds& out = result.outputs.at(0);
-    BF_CHECK(result.outputs.size() == 1, ErrorKind::Unsupported, "bounds of multi-output networks are not printed");
+    BF_CHECK(outputs.size() == 1, ErrorKind::Unsupported, "bounds of multi-output networks are not printed");
+    const OutputBounds& out = outputs.at(0);
     const std::int64_t per_sample = numel(out.shape);
     auto lo = out.lower.to_double_vector();
     auto hi = out.upper.to_double_vector();
@@ -83,13 +114,9 @@ void add_bounds_command(CLI::App& app) {
                        {"spec_rows", request.spec ? request.spec->shape()[0] : 0},
                        {"lower", lower},
                        {"upper", upper},
-                       {"planner", config_to_json(result.plan.config)},
-                       {"storage_plan", storage_stats_json(result.plan)},
-                       {"memory", {{"peak_bytes", result.stats.memory.peak_bytes},
-                                   {"allocations", result.stats.memory.allocations},
-                                   {"scratch_peak_bytes", result.stats.scratch.peak_bytes},
-                                   {"scratch_allocations", result.stats.scratch.allocations},
-                                   {"prepared_param_bytes", result.prepared_param_bytes}}}};
+                       {"planner", plan_config},
+                       {"storage_plan", storage},
+                       {"memory", memory}};
       write_json_file(args->json_out, j);
     }
   });

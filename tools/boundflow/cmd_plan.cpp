@@ -9,6 +9,8 @@
 #include "commands.h"
 #include "planner/plan_dump.h"
 #include "planner/planner.h"
+#include "runtime/compiled/compiled_program.h"
+#include "support/error.h"
 #include "support/json_io.h"
 
 namespace bf::cli {
@@ -24,6 +26,8 @@ void add_plan_command(CLI::App& app) {
     bool timings = false;
     std::string json_out;
     bool no_normalize = false;
+    bool compiled = false;
+    CompileArgs compile;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("plan", "show the task graph and storage plan the planner makes for a model");
@@ -37,6 +41,9 @@ void add_plan_command(CLI::App& app) {
   cmd->add_flag("--timings", args->timings, "include per-pass timings (they differ between runs)");
   cmd->add_option("--json", args->json_out, "also write the JSON dump to this file");
   cmd->add_flag("--no-normalize", args->no_normalize, "plan the graph as imported");
+  cmd->add_flag("--compiled", args->compiled,
+                "also lower every task for the compiled executor and show its steps, kernels and memory plan");
+  add_compile_options(*cmd, args->compile);
   cmd->callback([args] {
     PlannerConfig config = planner_config(args->planner);
     config.domain = args->domain == "interval" ? PlanDomain::Interval : PlanDomain::Primal;
@@ -44,10 +51,19 @@ void add_plan_command(CLI::App& app) {
     config.batch = args->batch;
     PlanBundle bundle = make_plan(load_model(args->model, !args->no_normalize), config);
     nlohmann::json j = plan_to_json(bundle, args->timings);
+    std::unique_ptr<CompiledProgram> program;
+    if (args->compiled) {
+      BF_CHECK(config.domain == PlanDomain::Interval, ErrorKind::Usage, "--compiled needs --domain interval");
+      CompileCache cache;
+      program = std::make_unique<CompiledProgram>(bundle, compile_options(args->compile), cache);
+      j["compiled"] = compile_stats_json(program->compile_stats(), args->timings);
+      j["compiled"]["lowered_tasks"] = program->describe();
+    }
     if (args->dump == "json") {
       std::printf("%s\n", j.dump(2).c_str());
     } else {
       std::fputs(plan_to_text(bundle, args->timings).c_str(), stdout);
+      if (program) std::fputs(compiled_to_text(*program).c_str(), stdout);
     }
     if (!args->json_out.empty()) write_json_file(args->json_out, j);
   });

@@ -13,15 +13,21 @@
 int main(int argc, char** argv) {
   CLI::App app{"BoundFlow: certified output bounds for neural networks (ONNX in, bounds out)", "boundflow"};
   app.require_subcommand(1);
+  // Usage errors are one line too, like every other error.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("boundflow: error: ") + e.what() + " (see --help)\n";
+  });
   app.set_version_flag("--version", "boundflow 0.1.0");
   bf::cli::add_dump_ir_command(app);
   bf::cli::add_run_command(app);
   bf::cli::add_bounds_command(app);
   bf::cli::add_plan_command(app);
+  bf::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every usage error exits 2.
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const bf::Error& e) {
     std::fprintf(stderr, "boundflow: error: %s\n", e.what());
     if (e.kind() == bf::ErrorKind::Usage) return 2;

@@ -1,0 +1,59 @@
+// alias_views: Flatten, Reshape, Squeeze, Unsqueeze, Identity and Dropout do
+// not move a single element in the interval layout (lower plane, upper plane,
+// C order), so their output can share their input's storage instead of being
+// copied. Not done when the output is a task output (it must land in its own
+// program buffer), or when sharing would keep the input's storage alive past
+// the point where the plan hands it to another value.
+#include "runtime/compiled/lowering_passes.h"
+
+namespace bf {
+namespace {
+
+bool is_view(OpKind op) {
+  switch (op) {
+    case OpKind::Flatten:
+    case OpKind::Reshape:
+    case OpKind::Squeeze:
+    case OpKind::Unsqueeze:
+    case OpKind::Identity:
+    case OpKind::Dropout:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+void alias_views(const LoweringContext& ctx, LoweredTask& t) {
+  const StoragePlan& storage = ctx.plan->storage;
+  const auto occupants = storage.occupants();
+  const auto written_at = step_writing(t);
+  const auto last_read = last_step_reading(t);
+  for (std::size_t i = 0; i < t.steps.size(); ++i) {
+    LoweredStep& s = t.steps[i];
+    if (s.kind != StepKind::Monotone || !is_view(ctx.graph->node(s.node).op)) continue;
+    if (s.inputs.size() != 1 || s.outputs.size() != 1) continue;
+    const ValueId out = s.outputs[0];
+    if (is_task_io_value(ctx, out)) continue;
+    ValueId root = s.inputs[0];
+    while (t.alias_of.count(root)) root = t.alias_of.at(root);
+    // The output keeps the root's storage busy until its own last read here.
+    auto lr = last_read.find(out);
+    const std::int32_t busy_until = lr == last_read.end() ? static_cast<std::int32_t>(i) : lr->second;
+    // Another value the plan puts in the same physical buffer must not be written in between.
+    bool conflict = false;
+    const BufferId root_logical = storage.buffer_of(root);
+    for (BufferId other : occupants[static_cast<std::size_t>(storage.to_physical(root_logical))]) {
+      if (other == root_logical) continue;
+      for (const auto& [v, step] : written_at) {
+        if (storage.buffer_of(v) == other && step >= static_cast<std::int32_t>(i) && step <= busy_until) conflict = true;
+      }
+    }
+    if (conflict) continue;
+    s.kind = StepKind::Alias;
+    t.alias_of[out] = root;
+  }
+}
+
+}  // namespace bf

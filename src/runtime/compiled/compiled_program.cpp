@@ -1,0 +1,325 @@
+#include "runtime/compiled/compiled_program.h"
+
+#include <algorithm>
+#include <cstring>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "support/error.h"
+#include "support/timer.h"
+
+namespace bf {
+namespace {
+
+MemoryStats task_memory_stats(const LoweredTask& t, MemoryPlanMode mode) {
+  MemoryStats m;
+  m.lower_bound_bytes = t.lower_bound_bytes;
+  for (const auto& u : t.units) {
+    if (u.place == MemoryUnit::Place::External) continue;
+    ++m.alloc_tensor_count;
+    if (!is_static(mode)) {
+      m.alloc_storage_total_bytes += u.bytes;
+      m.alloc_storage_max_bytes = std::max(m.alloc_storage_max_bytes, u.bytes);
+    }
+  }
+  if (is_static(mode)) {
+    m.arena_bytes = t.arena_bytes;
+    m.alloc_storage_count = t.arena_bytes > 0 ? 1 : 0;
+    m.alloc_storage_total_bytes = m.alloc_storage_max_bytes = t.arena_bytes;
+  } else {
+    m.alloc_storage_count = m.alloc_tensor_count;
+  }
+  return m;
+}
+
+}  // namespace
+
+CompiledProgram::CompiledProgram(const PlanBundle& plan, const CompileOptions& options, CompileCache& cache)
+    : plan_(plan),
+      options_(options),
+      program_memory_(plan, external_physical_buffers(plan), options.mode, options.memory_planner) {
+  BF_CHECK(plan.config.domain == PlanDomain::Interval, ErrorKind::Usage,
+           "the compiled executor runs interval (IBP) plans; this plan is {}", plan_domain_name(plan.config.domain));
+  check_lowering_passes(options.lowering_passes);
+  Stopwatch total;
+  stats_.mode = options.mode;
+  stats_.lowering_passes = options.lowering_passes;
+  stats_.memory_planner = options.memory_planner;
+  const std::int64_t hits_before = cache.hits(), misses_before = cache.misses();
+  for (const auto& task : plan.task_graph.tasks) {
+    LoweringContext ctx{plan.graph, &plan, &task, options.mode, options.memory_planner, &program_memory_.external()};
+    TaskCompileStats ts;
+    ts.task = task.id;
+    ts.name = task.name;
+    ts.key = task_compile_key(ctx, options);
+    std::shared_ptr<const LoweredTask> lowered = cache.find(ts.key);
+    ts.cache_hit = lowered != nullptr;
+    if (!lowered) {
+      Stopwatch watch;
+      try {
+        auto fresh = std::make_shared<LoweredTask>(lower_task(ctx, options.lowering_passes));
+        for (const auto& op : task.ops) {
+          for (ValueId v : op.inputs) {
+            if (v != kNoValue && plan.graph->is_constant(v)) fresh->pinned_constants.push_back(plan.graph->constant(v));
+          }
+        }
+        lowered = std::move(fresh);
+      } catch (Error& e) {
+        throw Error(e.kind(), "compiling task " + task.name + ": " + e.what());
+      }
+      ts.compile_ms = watch.elapsed_ms();
+      cache.insert(ts.key, lowered);
+    }
+    ts.passes = lowered->pass_timings;
+    ts.memory = task_memory_stats(*lowered, options.mode);
+    for (const auto& s : lowered->steps) {
+      ts.kernels.push_back(s.kernel->name());
+      ts.prepared_bytes += s.kernel->prepared_bytes();
+    }
+    ts.unplanned_kernels = lowered->unplanned_kernels;
+    stats_.tasks_total += ts.memory;
+    stats_.workspace_bytes = std::max(stats_.workspace_bytes, lowered->arena_bytes);
+    stats_.tasks.push_back(std::move(ts));
+    tasks_.push_back(std::move(lowered));
+  }
+  stats_.program = program_memory_.stats();
+  stats_.total = stats_.tasks_total;
+  stats_.total += stats_.program;
+  stats_.compile_ms = total.elapsed_ms();
+  stats_.cache_hits = cache.hits() - hits_before;
+  stats_.cache_misses = cache.misses() - misses_before;
+}
+
+CompiledProgram::~CompiledProgram() {
+  program_memory_.release(allocator_);
+  if (workspace_) allocator_.release(workspace_, stats_.workspace_bytes);
+}
+
+char* CompiledProgram::unit_base(const LoweredTask& lt, std::int32_t unit) {
+  const MemoryUnit& u = lt.units[static_cast<std::size_t>(unit)];
+  switch (u.place) {
+    case MemoryUnit::Place::External:
+      return program_memory_.buffer(u.physical, allocator_);
+    case MemoryUnit::Place::Arena:
+      return workspace_ + u.offset;
+    case MemoryUnit::Place::Dynamic:
+      BF_ASSERT(dynamic_[static_cast<std::size_t>(unit)] != nullptr);
+      return dynamic_[static_cast<std::size_t>(unit)];
+  }
+  return nullptr;
+}
+
+void CompiledProgram::run_task(std::size_t t) {
+  const LoweredTask& lt = *tasks_[t];
+  const bool dynamic = !is_static(options_.mode);
+  if (dynamic) dynamic_.assign(lt.units.size(), nullptr);
+  std::vector<IntervalIn> ins;
+  std::vector<IntervalOut> outs;
+  for (std::size_t i = 0; i < lt.steps.size(); ++i) {
+    const auto step = static_cast<std::int32_t>(i);
+    if (dynamic) {
+      for (std::size_t u = 0; u < lt.units.size(); ++u) {
+        const MemoryUnit& mu = lt.units[u];
+        if (mu.place == MemoryUnit::Place::Dynamic && mu.first_step == step) {
+          dynamic_[u] = static_cast<char*>(allocator_.allocate(mu.bytes));
+        }
+      }
+    }
+    const LoweredStep& s = lt.steps[i];
+    ins.clear();
+    outs.clear();
+    for (ValueId v : s.inputs) {
+      char* base = unit_base(lt, lt.unit_of_value.at(v));
+      ins.push_back({base, base + lt.plane_bytes.at(v)});
+    }
+    for (ValueId v : s.outputs) {
+      char* base = unit_base(lt, lt.unit_of_value.at(v));
+      outs.push_back({base, base + lt.plane_bytes.at(v)});
+    }
+    const std::int32_t su = lt.scratch_unit[i];
+    KernelIO io{ins, outs, su >= 0 ? unit_base(lt, su) : nullptr};
+    s.kernel->run(io);
+    if (dynamic) {
+      for (std::size_t u = 0; u < lt.units.size(); ++u) {
+        const MemoryUnit& mu = lt.units[u];
+        if (mu.place == MemoryUnit::Place::Dynamic && mu.last_step == step) {
+          allocator_.release(dynamic_[u], mu.bytes);
+          dynamic_[u] = nullptr;
+        }
+      }
+    }
+  }
+}
+
+std::vector<OutputBounds> CompiledProgram::run_bounds(const InputRegion& region, CompiledRunStats* stats) {
+  const Graph& g = *plan_.graph;
+  const StoragePlan& s = plan_.storage;
+  BF_CHECK(g.inputs().size() == 1, ErrorKind::Unsupported, "bounds need a single-input graph, this one has {}",
+           g.inputs().size());
+  BF_CHECK(region.dtype == plan_.config.dtype && region.batch == plan_.config.batch, ErrorKind::Usage,
+           "input region is {} x{} but the program was compiled for {} x{}", dtype_name(region.dtype), region.batch,
+           dtype_name(plan_.config.dtype), plan_.config.batch);
+  const ValueId x = g.inputs()[0];
+  BF_CHECK(region.lower.numel() == plan_.config.batch * g.type(x).numel(), ErrorKind::Shape,
+           "input region holds {} values per plane, the program expects {}", region.lower.numel(),
+           plan_.config.batch * g.type(x).numel());
+  Stopwatch watch;
+  allocator_.reset_counters();
+  program_memory_.begin_run(allocator_);
+  if (is_static(options_.mode) && !workspace_ && stats_.workspace_bytes > 0) {
+    workspace_ = static_cast<char*>(allocator_.allocate(stats_.workspace_bytes));
+  }
+  const auto plane = [&](ValueId v) { return s.logical_buffers[static_cast<std::size_t>(s.buffer_of(v))].plane_elements() *
+                                             static_cast<std::int64_t>(dtype_size(plan_.config.dtype)); };
+  char* xin = program_memory_.buffer(s.to_physical(s.buffer_of(x)), allocator_);
+  std::memcpy(xin, region.lower.raw_data(), region.lower.nbytes());
+  std::memcpy(xin + plane(x), region.upper.raw_data(), region.upper.nbytes());
+  for (std::size_t t = 0; t < tasks_.size(); ++t) {
+    run_task(t);
+    program_memory_.after_task(static_cast<TaskId>(t), allocator_);
+  }
+  std::vector<OutputBounds> result;
+  for (ValueId y : g.outputs()) {
+    const char* src = program_memory_.buffer(s.to_physical(s.buffer_of(y)), allocator_);
+    OutputBounds ob;
+    ob.name = g.value(y).name;
+    ob.shape = g.type(y).shape;
+    ob.batch = plan_.config.batch;
+    ob.lower = Tensor(plan_.config.dtype, {ob.batch * numel(ob.shape)});
+    ob.upper = Tensor(plan_.config.dtype, {ob.batch * numel(ob.shape)});
+    std::memcpy(ob.lower.raw_mutable_data(), src, ob.lower.nbytes());
+    std::memcpy(ob.upper.raw_mutable_data(), src + plane(y), ob.upper.nbytes());
+    result.push_back(std::move(ob));
+  }
+  program_memory_.end_run(allocator_);
+  if (stats) {
+    stats->memory = allocator_.stats();
+    stats->run_ms = watch.elapsed_ms();
+  }
+  return result;
+}
+
+nlohmann::json memory_stats_json(const MemoryStats& m) {
+  return nlohmann::json{{"alloc_storage_count", m.alloc_storage_count},
+                        {"alloc_tensor_count", m.alloc_tensor_count},
+                        {"alloc_storage_total_bytes", m.alloc_storage_total_bytes},
+                        {"alloc_storage_max_bytes", m.alloc_storage_max_bytes},
+                        {"arena_bytes", m.arena_bytes},
+                        {"lower_bound_bytes", m.lower_bound_bytes}};
+}
+
+nlohmann::json compile_stats_json(const CompileStats& s, bool include_timings) {
+  nlohmann::json tasks = nlohmann::json::array();
+  for (const auto& t : s.tasks) {
+    nlohmann::json j{{"task", t.task},
+                     {"name", t.name},
+                     {"memory_plan_mode", memory_plan_mode_name(s.mode)},
+                     {"memory_stats", memory_stats_json(t.memory)},
+                     {"kernels", t.kernels},
+                     {"unplanned_kernels", t.unplanned_kernels},
+                     {"prepared_bytes", t.prepared_bytes},
+                     {"cache_key", fmt::format("{:016x}", t.key)}};
+    if (include_timings) {
+      j["compile_ms"] = t.compile_ms;
+      j["cache_hit"] = t.cache_hit;
+      nlohmann::json passes = nlohmann::json::array();
+      for (const auto& p : t.passes) passes.push_back({{"pass", p.pass}, {"ms", p.ms}});
+      j["pass_ms"] = passes;
+    }
+    tasks.push_back(std::move(j));
+  }
+  nlohmann::json out{{"memory_plan_mode", memory_plan_mode_name(s.mode)},
+                     {"lowering_passes", s.lowering_passes},
+                     {"memory_planner", s.memory_planner},
+                     {"memory_stats", memory_stats_json(s.tasks_total)},
+                     {"program_memory_stats", memory_stats_json(s.program)},
+                     {"total_memory_stats", memory_stats_json(s.total)},
+                     {"workspace_bytes", s.workspace_bytes},
+                     {"tasks", tasks}};
+  if (include_timings) {
+    out["compile_ms"] = s.compile_ms;
+    out["cache"] = {{"hits", s.cache_hits}, {"misses", s.cache_misses}};
+  }
+  return out;
+}
+
+nlohmann::json CompiledProgram::describe() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (std::size_t t = 0; t < tasks_.size(); ++t) {
+    const LoweredTask& lt = *tasks_[t];
+    nlohmann::json steps = nlohmann::json::array();
+    for (std::size_t i = 0; i < lt.steps.size(); ++i) {
+      const auto& s = lt.steps[i];
+      nlohmann::json ops = nlohmann::json::array();
+      for (auto o : s.ops) ops.push_back(plan_.graph->node(plan_.task_graph.tasks[t].ops[static_cast<std::size_t>(o)].node).name);
+      steps.push_back({{"kind", step_kind_name(s.kind)},
+                       {"kernel", s.kernel->name()},
+                       {"ops", ops},
+                       {"scratch_bytes", s.kernel->scratch_bytes()}});
+    }
+    nlohmann::json units = nlohmann::json::array();
+    for (const auto& u : lt.units) {
+      const char* place = u.place == MemoryUnit::Place::External ? "program"
+                          : u.place == MemoryUnit::Place::Arena  ? "arena"
+                                                                 : "dynamic";
+      nlohmann::json j{{"place", place},
+                       {"bytes", u.bytes},
+                       {"steps", {u.first_step, u.last_step}},
+                       {"holds", u.label}};
+      if (u.place == MemoryUnit::Place::Arena) j["offset"] = u.offset;
+      if (u.place == MemoryUnit::Place::External) j["physical"] = u.physical;
+      units.push_back(std::move(j));
+    }
+    out.push_back({{"task", plan_.task_graph.tasks[t].name},
+                   {"steps", steps},
+                   {"units", units},
+                   {"arena_bytes", lt.arena_bytes},
+                   {"lower_bound_bytes", lt.lower_bound_bytes}});
+  }
+  return out;
+}
+
+}  // namespace bf
+
+namespace bf {
+
+std::string compiled_to_text(const CompiledProgram& program) {
+  const CompileStats& st = program.compile_stats();
+  const nlohmann::json tasks = program.describe();
+  std::string out = fmt::format("compiled  memory_plan_mode={}  memory_planner={}\n  lowering passes: {}\n",
+                                memory_plan_mode_name(st.mode), st.memory_planner, fmt::join(st.lowering_passes, ", "));
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    const auto& task = tasks[t];
+    out += fmt::format("task {}: arena {} B, lower bound {} B\n", task["task"].get<std::string>(),
+                       task["arena_bytes"].get<std::int64_t>(), task["lower_bound_bytes"].get<std::int64_t>());
+    for (std::size_t i = 0; i < task["steps"].size(); ++i) {
+      const auto& s = task["steps"][i];
+      std::vector<std::string> ops = s["ops"].get<std::vector<std::string>>();
+      out += fmt::format("  step {:<2} {:<44} {:<24} scratch {} B\n", i, s["kernel"].get<std::string>(),
+                         fmt::format("{}", fmt::join(ops, ", ")), s["scratch_bytes"].get<std::int64_t>());
+    }
+    for (const auto& u : task["units"]) {
+      const std::string place = u["place"].get<std::string>();
+      std::string where = place == "arena"     ? fmt::format("arena @{}", u["offset"].get<std::int64_t>())
+                          : place == "program" ? fmt::format("program p{}", u["physical"].get<std::int64_t>())
+                                               : std::string("dynamic");
+      out += fmt::format("    {:<16} {:>10} B  steps {}..{}  {}\n", where, u["bytes"].get<std::int64_t>(),
+                         u["steps"][0].get<int>(), u["steps"][1].get<int>(), u["holds"].get<std::string>());
+    }
+    if (!st.tasks[t].unplanned_kernels.empty()) {
+      out += fmt::format("  not statically plannable: {}\n", fmt::join(st.tasks[t].unplanned_kernels, "; "));
+    }
+  }
+  auto line = [](const char* what, const MemoryStats& m) {
+    return fmt::format("  {:<14} storage blocks {:>3}  tensors {:>3}  total {:>10} B  max {:>10} B  arena {:>10} B  "
+                       "lower bound {:>10} B\n",
+                       what, m.alloc_storage_count, m.alloc_tensor_count, m.alloc_storage_total_bytes,
+                       m.alloc_storage_max_bytes, m.arena_bytes, m.lower_bound_bytes);
+  };
+  out += "memory\n" + line("tasks (summed)", st.tasks_total) + line("program", st.program) + line("total", st.total);
+  out += fmt::format("  workspace (largest task arena, shared by tasks in turn): {} B\n", st.workspace_bytes);
+  return out;
+}
+
+}  // namespace bf

@@ -1,0 +1,86 @@
+// The compiled executor: every task of a plan lowered once (through the
+// compile cache) into kernels and a memory plan, then run many times without
+// planning again. Same IBP semantics as the reference executor.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "runtime/compiled/compile_cache.h"
+#include "runtime/compiled/compile_options.h"
+#include "runtime/compiled/program_memory.h"
+#include "runtime/reference_executor.h"
+
+namespace bf {
+
+struct TaskCompileStats {
+  TaskId task = -1;
+  std::string name;
+  bool cache_hit = false;
+  std::uint64_t key = 0;
+  double compile_ms = 0.0;  // 0 on a cache hit
+  std::vector<PassTiming> passes;
+  MemoryStats memory;
+  std::vector<std::string> kernels;
+  std::vector<std::string> unplanned_kernels;
+  std::int64_t prepared_bytes = 0;
+};
+
+struct CompileStats {
+  MemoryPlanMode mode = MemoryPlanMode::Default;
+  std::vector<std::string> lowering_passes;
+  std::string memory_planner;
+  std::vector<TaskCompileStats> tasks;
+  MemoryStats tasks_total;   // summed over tasks
+  MemoryStats program;       // the buffers tasks hand each other
+  MemoryStats total;         // tasks_total + program
+  std::int64_t workspace_bytes = 0;  // one task arena at a time: the largest
+  double compile_ms = 0.0;
+  std::int64_t cache_hits = 0;
+  std::int64_t cache_misses = 0;
+};
+
+struct CompiledRunStats {
+  AllocatorStats memory;  // everything the executor allocated, counted by its own allocator
+  double run_ms = 0.0;
+};
+
+class CompiledProgram {
+ public:
+  // The plan must outlive the program. Throws bf::Error on anything it cannot
+  // compile (FORCE_STATIC_PLAN with an unplannable kernel, bad options, ...).
+  CompiledProgram(const PlanBundle& plan, const CompileOptions& options, CompileCache& cache);
+  ~CompiledProgram();
+  CompiledProgram(const CompiledProgram&) = delete;
+  CompiledProgram& operator=(const CompiledProgram&) = delete;
+
+  std::vector<OutputBounds> run_bounds(const InputRegion& region, CompiledRunStats* stats = nullptr);
+
+  const CompileStats& compile_stats() const { return stats_; }
+  const CompileOptions& options() const { return options_; }
+  // Steps, kernels and memory units of every task (for dumps).
+  nlohmann::json describe() const;
+
+ private:
+  void run_task(std::size_t t);
+  char* unit_base(const LoweredTask& lt, std::int32_t unit);
+
+  const PlanBundle& plan_;
+  CompileOptions options_;
+  std::vector<std::shared_ptr<const LoweredTask>> tasks_;
+  ProgramMemory program_memory_;
+  TrackingAllocator allocator_;
+  char* workspace_ = nullptr;
+  std::vector<char*> dynamic_;  // DISABLE mode: live units of the running task
+  CompileStats stats_;
+};
+
+nlohmann::json memory_stats_json(const MemoryStats& m);
+// Human-readable form of describe() and the compile statistics.
+std::string compiled_to_text(const CompiledProgram& program);
+nlohmann::json compile_stats_json(const CompileStats& s, bool include_timings);
+
+}  // namespace bf

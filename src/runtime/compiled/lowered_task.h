@@ -1,0 +1,80 @@
+// A task on its way to becoming an executable program. The lowering passes
+// (lowering_passes.h) fill it in order: steps chosen, fused, aliased, kernels
+// prepared, memory planned. CompiledTask is the finished, immutable form.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "planner/plan_bundle.h"
+#include "runtime/compiled/compiled_kernel.h"
+#include "runtime/compiled/memory_plan_mode.h"
+
+namespace bf {
+
+enum class StepKind : std::uint8_t {
+  IntervalAffine,  // Affine-form layer on f32: fast interval GEMV / GEMM kernel
+  IntervalConv,    // 2-D convolution on f32: oneDNN, centre and radius in one grouped call
+  Elementwise,     // monotone activation applied to both bound planes
+  Monotone,        // any op non-decreasing in its activations: the primal op on each plane
+  Alias,           // a view (Flatten, Reshape, ...): the output shares the input's storage
+  Rule,            // the reference interval rule, scratch planned by the executor
+};
+const char* step_kind_name(StepKind kind);
+
+struct LoweredStep {
+  StepKind kind = StepKind::Rule;
+  std::vector<std::int32_t> ops;      // indices into the task's ops covered by this step
+  NodeId node = -1;                   // the primary node
+  std::optional<NodeId> activation;   // a fused activation node (Relu, ...)
+  std::vector<ValueId> inputs;        // activation operands read, in the primary node's operand order
+  std::vector<ValueId> outputs;       // values written (a fused step writes the activation's output)
+  std::shared_ptr<CompiledKernel> kernel;
+};
+
+// One piece of memory as far as the executor is concerned: a program buffer
+// shared with other tasks (External), a range of the task's arena (Arena), or
+// a block allocated on its own at run time (Dynamic).
+struct MemoryUnit {
+  enum class Place : std::uint8_t { External, Arena, Dynamic };
+  Place place = Place::Arena;
+  BufferId physical = -1;  // External: the plan's physical buffer id
+  std::int64_t bytes = 0;
+  std::int32_t first_step = 0;
+  std::int32_t last_step = 0;
+  std::int64_t offset = -1;  // Arena
+  bool scratch = false;
+  std::string label;  // value names, or "scratch of step N"
+};
+
+struct LoweringContext {
+  std::shared_ptr<const Graph> graph;
+  const PlanBundle* plan = nullptr;
+  const Task* task = nullptr;
+  MemoryPlanMode mode = MemoryPlanMode::Default;
+  std::string memory_planner = "greedy";
+  // By physical buffer id: holds a buffer another task (or the caller) reads or writes.
+  const std::vector<bool>* external_physical = nullptr;
+};
+
+struct LoweredTask {
+  std::vector<LoweredStep> steps;
+  std::map<ValueId, ValueId> alias_of;  // value -> the value whose storage it shares
+  std::vector<MemoryUnit> units;
+  std::map<ValueId, std::int32_t> unit_of_value;
+  std::vector<std::int32_t> scratch_unit;  // per step, -1 when the step needs none
+  std::int64_t arena_bytes = 0;
+  std::int64_t lower_bound_bytes = 0;
+  std::vector<std::string> unplanned_kernels;  // kernels FORCE_STATIC_PLAN would refuse
+  std::vector<PassTiming> pass_timings;
+  std::map<ValueId, std::int64_t> plane_bytes;  // bytes of one bound plane of each value touched
+  // The constants the task reads, held so their storage (part of the cache key)
+  // cannot be freed and reused while this compiled task exists.
+  std::vector<Tensor> pinned_constants;
+};
+
+}  // namespace bf

@@ -1,0 +1,63 @@
+// Memory of the buffers tasks hand to each other (and the graph's inputs and
+// outputs): the StoragePlan's physical buffers that hold any task-boundary
+// buffer. With a static memory plan they sit at fixed offsets of one program
+// arena, planned at compile time with task-level lifetimes and allocated once;
+// without one, each is allocated when first written in a run and released after
+// the last task that reads it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "planner/plan_bundle.h"
+#include "runtime/compiled/memory_plan_mode.h"
+#include "runtime/tracking_allocator.h"
+
+namespace bf {
+
+struct MemoryStats {
+  std::int64_t alloc_storage_count = 0;        // distinct storage blocks
+  std::int64_t alloc_tensor_count = 0;         // tensors placed in them
+  std::int64_t alloc_storage_total_bytes = 0;  // bytes of all blocks
+  std::int64_t alloc_storage_max_bytes = 0;    // the largest block
+  std::int64_t arena_bytes = 0;                // static arena (0 without a static plan)
+  std::int64_t lower_bound_bytes = 0;          // most bytes alive at once
+  MemoryStats& operator+=(const MemoryStats& o);
+};
+
+// Physical buffers that cross task boundaries, by physical id.
+std::vector<bool> external_physical_buffers(const PlanBundle& plan);
+
+class ProgramMemory {
+ public:
+  ProgramMemory(const PlanBundle& plan, std::vector<bool> external, MemoryPlanMode mode,
+                const std::string& memory_planner);
+  // The owner calls release() with the allocator it used before destroying this.
+  ~ProgramMemory();
+
+  void begin_run(TrackingAllocator& allocator);
+  // Storage of physical buffer `p` (allocated now in DISABLE mode if it is not yet).
+  char* buffer(BufferId p, TrackingAllocator& allocator);
+  // DISABLE mode: releases the buffers no task after `task` touches.
+  void after_task(TaskId task, TrackingAllocator& allocator);
+  // DISABLE mode: releases what is left (graph inputs and outputs, once read).
+  void end_run(TrackingAllocator& allocator);
+  void release(TrackingAllocator& allocator);
+
+  const std::vector<bool>& external() const { return external_; }
+  const MemoryStats& stats() const { return stats_; }
+
+ private:
+  const PlanBundle& plan_;
+  std::vector<bool> external_;
+  MemoryPlanMode mode_;
+  std::vector<std::int64_t> bytes_;   // by physical id (0 when not external)
+  std::vector<std::int64_t> offset_;  // static modes
+  std::vector<TaskId> last_task_;     // last task touching each buffer (num_tasks when pinned)
+  std::int64_t arena_bytes_ = 0;
+  char* arena_ = nullptr;
+  std::vector<char*> dynamic_;
+  MemoryStats stats_;
+};
+
+}  // namespace bf

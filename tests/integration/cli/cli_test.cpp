@@ -1,0 +1,185 @@
+// The boundflow binary end to end: every subcommand works on the shipped
+// example, and every kind of bad input ends with exactly one line on stderr
+// naming the file and the problem, a non-zero exit code (never a signal) and
+// nothing on stdout.
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "support/file_io.h"
+#include "support/run_command.h"
+#include "support/test_paths.h"
+
+namespace bf {
+namespace {
+
+std::string example() { return test::source_dir() + "/examples/tiny_convnet.onnx"; }
+std::string example_input() { return test::source_dir() + "/examples/tiny_convnet.input.json"; }
+
+test::CommandResult boundflow(std::vector<std::string> args) {
+  args.insert(args.begin(), test::boundflow_binary());
+  return test::run_command(args);
+}
+
+// One line on stderr that mentions `needle`, exit 1 or 2, empty stdout.
+void expect_one_line_error(const test::CommandResult& r, const std::string& needle) {
+  EXPECT_TRUE(r.exit_code == 1 || r.exit_code == 2) << "exit " << r.exit_code << "\n" << r.err;
+  ASSERT_FALSE(r.err.empty());
+  EXPECT_EQ(r.err.back(), '\n');
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "more than one line:\n" << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << "'" << needle << "' not in: " << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+std::string bytes_of(const std::string& path) { return read_file(path); }
+
+std::string write(const std::string& name, const std::string& bytes) {
+  const std::string path = test::scratch_dir("cli_" + name) + "/" + name;
+  write_file(path, bytes);
+  return path;
+}
+
+// Replaces the last occurrence of `from` by `to` (same length keeps the protobuf valid).
+std::string patch_last(std::string bytes, const std::string& from, const std::string& to) {
+  EXPECT_EQ(from.size(), to.size());
+  const auto pos = bytes.rfind(from);
+  EXPECT_NE(pos, std::string::npos);
+  bytes.replace(pos, from.size(), to);
+  return bytes;
+}
+
+TEST(Cli, EverySubcommandRunsOnTheExample) {
+  auto dump = boundflow({"dump-ir", example()});
+  EXPECT_EQ(dump.exit_code, 0) << dump.err;
+  EXPECT_NE(dump.out.find("= Conv("), std::string::npos);
+  auto run = boundflow({"run", example(), "--input", example_input()});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(std::count(run.out.begin(), run.out.end(), '\n'), 3);
+  auto plan = boundflow({"plan", example(), "--min-tasks", "3", "--reuse", "size", "--dump", "json"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  auto j = nlohmann::json::parse(plan.out);
+  EXPECT_EQ(j["task_graph"]["num_tasks"], 3);
+  auto again = boundflow({"plan", example(), "--min-tasks", "3", "--reuse", "size", "--dump", "json"});
+  EXPECT_EQ(plan.out, again.out) << "plan dumps differ between runs";
+  for (const char* executor : {"reference", "compiled"}) {
+    auto bounds = boundflow({"bounds", example(), "--input", example_input(), "--method", "ibp", "--executor", executor});
+    EXPECT_EQ(bounds.exit_code, 0) << bounds.err;
+    EXPECT_NE(bounds.out.find("y[2]  lower"), std::string::npos) << bounds.out;
+  }
+  for (const char* sub : {"dump-ir", "run", "bounds", "plan", "bench"}) {
+    auto help = boundflow({sub, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << sub;
+    EXPECT_NE(help.out.find("Usage"), std::string::npos) << sub;
+  }
+}
+
+TEST(Cli, MissingFile) {
+  expect_one_line_error(boundflow({"dump-ir", "/nonexistent/net.onnx"}), "/nonexistent/net.onnx: file not found");
+}
+
+TEST(Cli, EmptyFile) {
+  const std::string p = write("empty.onnx", "");
+  expect_one_line_error(boundflow({"dump-ir", p}), p);
+}
+
+TEST(Cli, TruncatedOnnx) {
+  const std::string full = bytes_of(example());
+  const std::string p = write("truncated.onnx", full.substr(0, full.size() / 2));
+  expect_one_line_error(boundflow({"dump-ir", p}), p);
+}
+
+TEST(Cli, NotOnnxAtAll) {
+  const std::string p = write("text.onnx", "this is a text file, not a protobuf\n");
+  expect_one_line_error(boundflow({"bounds", p, "--input", example_input()}), p);
+}
+
+TEST(Cli, GzipThatIsNotGzip) {
+  const std::string p = write("fake.onnx.gz", bytes_of(example()));
+  expect_one_line_error(boundflow({"dump-ir", p}), "not a gzip file");
+}
+
+TEST(Cli, UnknownOperator) {
+  const std::string p = write("unknown_op.onnx", patch_last(bytes_of(example()), "Relu", "Relx"));
+  auto r = boundflow({"dump-ir", p});
+  expect_one_line_error(r, "Relx");
+  EXPECT_NE(r.err.find(p), std::string::npos);
+  EXPECT_NE(r.err.find("relu2"), std::string::npos) << "the node is named: " << r.err;
+}
+
+TEST(Cli, MissingInitializer) {
+  // The initializer is serialised after the nodes: renaming its last occurrence
+  // leaves the Conv reading a value nothing defines.
+  const std::string p = write("missing_init.onnx", patch_last(bytes_of(example()), "conv.bias", "conv.bixs"));
+  auto r = boundflow({"dump-ir", p});
+  expect_one_line_error(r, "conv.bias");
+}
+
+TEST(Cli, ShapeMismatch) {
+  onnx::ModelProto m;
+  m.set_ir_version(7);
+  m.add_opset_import()->set_version(13);
+  auto* g = m.mutable_graph();
+  g->set_name("bad_gemm");
+  auto* x = g->add_input();
+  x->set_name("x");
+  x->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  for (int d : {1, 4}) x->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
+  auto* w = g->add_initializer();
+  w->set_name("w");
+  w->set_data_type(onnx::TensorProto::FLOAT);
+  w->add_dims(3);
+  w->add_dims(5);  // transB: needs [*, 4]
+  for (int i = 0; i < 15; ++i) w->add_float_data(0.5f);
+  auto* n = g->add_node();
+  n->set_op_type("Gemm");
+  n->set_name("fc");
+  n->add_input("x");
+  n->add_input("w");
+  n->add_output("y");
+  auto* a = n->add_attribute();
+  a->set_name("transB");
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(1);
+  g->add_output()->set_name("y");
+  const std::string p = write("shape_mismatch.onnx", m.SerializeAsString());
+  auto r = boundflow({"dump-ir", p});
+  expect_one_line_error(r, "fc");
+  EXPECT_NE(r.err.find("Gemm"), std::string::npos) << r.err;
+}
+
+TEST(Cli, BadRegions) {
+  const std::string bad_json = write("bad.json", "{\"x0\": [1, 2,");
+  expect_one_line_error(boundflow({"bounds", example(), "--input", bad_json, "--eps", "0.1"}), bad_json);
+  const std::string short_x0 = write("short.json", "[0.5, 0.5]");
+  expect_one_line_error(boundflow({"bounds", example(), "--input", short_x0, "--eps", "0.1"}), short_x0);
+  // An input variable without a finite bound: JSON has no infinity, and a number
+  // beyond double is rejected where it is read.
+  std::string lower = "[", upper = "[";
+  for (int i = 0; i < 144; ++i) {
+    lower += (i ? "," : "") + std::string(i == 7 ? "-1e999" : "0");
+    upper += (i ? "," : "") + std::string("1");
+  }
+  const std::string box = write("unbounded_box.json", "{\"lower\": " + lower + "], \"upper\": " + upper + "]}");
+  auto unbounded = boundflow({"bounds", example(), "--box", box});
+  expect_one_line_error(unbounded, box);
+  EXPECT_NE(unbounded.err.find("overflow"), std::string::npos) << unbounded.err;
+  // A box whose lower bound exceeds its upper one.
+  const std::string empty_box =
+      write("empty_box.json", "{\"lower\": " + upper + "], \"upper\": " + lower.replace(lower.find("-1e999"), 6, "0") + "]}");
+  expect_one_line_error(boundflow({"bounds", example(), "--box", empty_box}), "lower 1 > upper 0");
+  expect_one_line_error(boundflow({"bounds", example(), "--input", example_input(), "--eps", "-1"}), "eps");
+  expect_one_line_error(boundflow({"bounds", example()}), "--input");
+}
+
+TEST(Cli, BadOptionsAreUsageErrors) {
+  auto r = boundflow({"bounds", example(), "--input", example_input(), "--memory-plan", "SOMETIMES"});
+  expect_one_line_error(r, "SOMETIMES");
+  EXPECT_EQ(r.exit_code, 2);
+  auto l = boundflow({"bounds", example(), "--input", example_input(), "--lowering-passes", "select_kernels,plan_memory"});
+  expect_one_line_error(l, "prepare_weights");
+}
+
+}  // namespace
+}  // namespace bf

@@ -1,0 +1,192 @@
+// The compiled executor against the reference executor on hand-built graphs:
+// every memory plan mode, lowering pass list and planner variant gives the
+// same bounds (rtol 1e-5, atol 1e-5); DEFAULT allocates nothing after its first
+// run; DISABLE_STATIC_PLAN allocates each tensor once per run; FORCE refuses
+// what it cannot plan.
+#include "runtime/compiled/compiled_program.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "bound/ibp_method.h"
+#include "planner/planner.h"
+#include "support/test_graphs.h"
+
+namespace bf {
+namespace {
+
+InputRegion region_for(const Graph& g, std::int64_t batch, double eps, std::uint32_t seed = 3) {
+  const Shape& shape = g.type(g.inputs()[0]).shape;
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> d(-1.0, 1.0);
+  std::vector<double> x0(static_cast<std::size_t>(batch * numel(shape)));
+  for (auto& v : x0) v = d(rng);
+  return linf_ball(x0, eps, shape, DType::F32);
+}
+
+void expect_close(const OutputBounds& ref, const OutputBounds& got, const std::string& what) {
+  ASSERT_EQ(ref.lower.numel(), got.lower.numel()) << what;
+  for (std::int64_t i = 0; i < ref.lower.numel(); ++i) {
+    for (auto [r, g] : {std::pair{ref.lower.data<float>()[i], got.lower.data<float>()[i]},
+                        std::pair{ref.upper.data<float>()[i], got.upper.data<float>()[i]}}) {
+      ASSERT_NEAR(g, r, 1e-5 + 1e-5 * std::fabs(r)) << what << " element " << i;
+    }
+  }
+}
+
+struct Case {
+  const char* name;
+  std::shared_ptr<Graph> (*make)();
+};
+
+std::shared_ptr<Graph> mlp() { return test::mlp_chain(4, {32, 16}); }
+
+class CompiledMatchesReference : public ::testing::TestWithParam<Case> {};
+
+TEST_P(CompiledMatchesReference, AllModesAndVariants) {
+  auto g = GetParam().make();
+  for (std::int64_t batch : {1, 5}) {
+    IbpRequest req;
+    req.graph = g;
+    req.region = region_for(*g, batch, 0.05);
+    req.planner.min_tasks = 2;
+    const auto ref = compute_ibp_reference(req).outputs[0];
+    for (bool reuse : {false, true}) {
+      for (MemoryPlanMode m : {MemoryPlanMode::Default, MemoryPlanMode::DisableStaticPlan}) {
+        for (bool all_passes : {true, false}) {
+          IbpRequest r = req;
+          r.planner.enable_storage_reuse = reuse;
+          r.planner.reuse_policy = ReusePolicy::Size;
+          CompileOptions o;
+          o.mode = m;
+          if (!all_passes) o.lowering_passes = {"select_kernels", "prepare_weights", "plan_memory"};
+          CompileCache cache;
+          auto got = compute_ibp_compiled(r, o, cache);
+          expect_close(ref, got.outputs[0],
+                       fmt::format("{} batch {} reuse {} {} passes {}", GetParam().name, batch, reuse,
+                                   memory_plan_mode_name(m), all_passes ? "all" : "required"));
+          // Run again: same bits.
+          auto second = got.program->run_bounds(r.region);
+          EXPECT_TRUE(second[0].lower.bitwise_equal(got.outputs[0].lower));
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Graphs, CompiledMatchesReference,
+                         ::testing::Values(Case{"mlp", &mlp}, Case{"conv", &test::conv_chain},
+                                           Case{"residual", &test::residual_graph},
+                                           Case{"mixed", &test::mixed_ops_graph}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(CompiledExecutor, DefaultAllocatesNothingAfterTheFirstRun) {
+  auto g = test::conv_chain();
+  PlannerConfig c;
+  c.min_tasks = 3;
+  c.batch = 4;
+  PlanBundle plan = make_plan(g, c);
+  CompileCache cache;
+  CompiledProgram p(plan, {}, cache);
+  const InputRegion region = region_for(*g, 4, 0.1);
+  CompiledRunStats first, later;
+  p.run_bounds(region, &first);
+  EXPECT_GT(first.memory.allocations, 0);
+  for (int i = 0; i < 3; ++i) {
+    p.run_bounds(region, &later);
+    EXPECT_EQ(later.memory.allocations, 0);
+    EXPECT_EQ(later.memory.releases, 0);
+  }
+  EXPECT_EQ(later.memory.peak_bytes,
+            p.compile_stats().program.arena_bytes + p.compile_stats().workspace_bytes);
+  for (const auto& t : p.compile_stats().tasks) {
+    EXPECT_LE(t.memory.arena_bytes, static_cast<std::int64_t>(1.15 * static_cast<double>(t.memory.lower_bound_bytes)))
+        << t.name;
+  }
+}
+
+TEST(CompiledExecutor, DisableAllocatesEachTensorOncePerRun) {
+  for (bool reuse : {false, true}) {
+    auto g = test::conv_chain();
+    PlannerConfig c;
+    c.min_tasks = 3;
+    c.enable_storage_reuse = reuse;
+    c.reuse_policy = ReusePolicy::Size;
+    PlanBundle plan = make_plan(g, c);
+    CompileCache cache;
+    CompileOptions o;
+    o.mode = MemoryPlanMode::DisableStaticPlan;
+    CompiledProgram p(plan, o, cache);
+    CompiledRunStats s;
+    for (int i = 0; i < 2; ++i) {
+      p.run_bounds(region_for(*g, 1, 0.1), &s);
+      EXPECT_EQ(s.memory.allocations, p.compile_stats().total.alloc_tensor_count) << reuse;
+      EXPECT_EQ(s.memory.releases, s.memory.allocations);
+      EXPECT_EQ(s.memory.live_bytes, 0);
+    }
+    EXPECT_EQ(p.compile_stats().total.arena_bytes, 0);
+  }
+}
+
+TEST(CompiledExecutor, ForceStaticPlanRefusesAnUnplannableKernel) {
+  auto g = test::mixed_ops_graph();
+  PlanBundle plan = make_plan(g, PlannerConfig{});
+  CompileCache cache;
+  CompileOptions o;
+  o.mode = MemoryPlanMode::ForceStaticPlan;
+  try {
+    CompiledProgram p(plan, o, cache);
+    FAIL() << "FORCE_STATIC_PLAN compiled a kernel it cannot plan";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("FORCE_STATIC_PLAN"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("gemm"), std::string::npos) << e.what();
+  }
+  // DEFAULT compiles it and says so.
+  CompiledProgram p(plan, {}, cache);
+  std::size_t unplanned = 0;
+  for (const auto& t : p.compile_stats().tasks) unplanned += t.unplanned_kernels.size();
+  EXPECT_EQ(unplanned, 1u);
+  // A graph with only fast or plannable kernels compiles under FORCE.
+  PlanBundle conv = make_plan(test::conv_chain(), PlannerConfig{});
+  CompiledProgram forced(conv, o, cache);
+  EXPECT_EQ(forced.compile_stats().mode, MemoryPlanMode::ForceStaticPlan);
+}
+
+TEST(CompiledExecutor, LoweringPassListIsChecked) {
+  PlanBundle plan = make_plan(test::conv_chain(), PlannerConfig{});
+  CompileCache cache;
+  for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{
+           {"select_kernels", "prepare_weights"},
+           {"prepare_weights", "select_kernels", "plan_memory"},
+           {"select_kernels", "prepare_weights", "fuse_activation", "plan_memory"},
+           {"select_kernels", "inline_everything", "prepare_weights", "plan_memory"},
+           {"select_kernels", "alias_views", "alias_views", "prepare_weights", "plan_memory"}}) {
+    CompileOptions o;
+    o.lowering_passes = bad;
+    EXPECT_THROW(CompiledProgram(plan, o, cache), Error);
+  }
+  // Swapping the two optional rewrites is allowed.
+  CompileOptions swapped;
+  swapped.lowering_passes = {"select_kernels", "alias_views", "fuse_activation", "prepare_weights", "plan_memory"};
+  CompiledProgram p(plan, swapped, cache);
+  EXPECT_EQ(p.compile_stats().lowering_passes, swapped.lowering_passes);
+}
+
+TEST(CompiledExecutor, FusionAndAliasingShowInTheKernels) {
+  PlanBundle plan = make_plan(test::conv_chain(), PlannerConfig{});
+  CompileCache cache;
+  CompiledProgram p(plan, {}, cache);
+  const auto& kernels = p.compile_stats().tasks[0].kernels;
+  // conv+relu fused, pool, flatten aliased, fc1+relu fused, fc2.
+  ASSERT_EQ(kernels.size(), 5u);
+  EXPECT_NE(kernels[0].find("interval_conv"), std::string::npos);
+  EXPECT_NE(kernels[0].find("+relu"), std::string::npos);
+  EXPECT_NE(kernels[2].find("alias[Flatten]"), std::string::npos);
+  EXPECT_NE(kernels[3].find("interval_affine"), std::string::npos);
+  EXPECT_NE(kernels[3].find("+relu"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bf
