@@ -5,6 +5,7 @@
 #include <limits>
 #include <vector>
 
+#include "kernels/interval/centre_radius.h"
 #include "support/error.h"
 
 namespace bf {
@@ -83,8 +84,8 @@ std::pair<T*, T*> centre_radius_inputs(const Ctx& c, std::size_t i) {
   T* centre = c.take<T>(n);
   T* radius = c.take<T>(n);
   for (std::int64_t k = 0; k < n; ++k) {
-    centre[k] = (u[k] + l[k]) / T(2);
-    radius[k] = (u[k] - l[k]) / T(2);
+    centre[k] = centre_of(l[k], u[k]);
+    radius[k] = radius_of(l[k], u[k]);
   }
   return {centre, radius};
 }
@@ -329,6 +330,14 @@ void softmax(const Ctx& c) {
 template <typename T>
 void dispatch(const Ctx& c) {
   const OpKind op = c.node.op;
+  // An op of constants only (kept when it computes a graph output) has one
+  // value: [v, v], which evaluating it on both planes gives.
+  bool any_activation = false;
+  for (const auto& operand : c.in) any_activation |= operand.present && !operand.is_constant;
+  if (!any_activation) {
+    monotone(c);
+    return;
+  }
   switch (op) {
     case OpKind::Affine:
     case OpKind::Conv:
@@ -416,7 +425,8 @@ void dispatch(const Ctx& c) {
 }  // namespace
 
 const Tensor& AbsWeightCache::abs_of(const Tensor& weight) {
-  auto it = cache_.find(weight.raw_data());
+  const Key key{weight.raw_data(), weight.dtype(), weight.shape()};
+  auto it = cache_.find(key);
   if (it != cache_.end()) return it->second;
   Tensor abs = weight.clone();
   visit_dtype(abs.dtype(), [&](auto tag) {
@@ -428,7 +438,7 @@ const Tensor& AbsWeightCache::abs_of(const Tensor& weight) {
       fail(ErrorKind::Unsupported, "|W| of a {} weight", dtype_name(abs.dtype()));
     }
   });
-  return cache_.emplace(weight.raw_data(), std::move(abs)).first->second;
+  return cache_.emplace(key, std::move(abs)).first->second;
 }
 
 std::int64_t AbsWeightCache::bytes() const {

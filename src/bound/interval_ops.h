@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <map>
+#include <tuple>
 #include <span>
 
 #include "ir/graph.h"
@@ -45,7 +46,8 @@ struct IbpOperand {
 };
 
 // |W| for each constant weight, computed once and kept for the life of a plan
-// ("prepared once per plan"), keyed by the constant's storage.
+// ("prepared once per plan"), keyed by the constant's storage, dtype and shape
+// (reshaped views share storage).
 class AbsWeightCache {
  public:
   const Tensor& abs_of(const Tensor& weight);
@@ -53,7 +55,8 @@ class AbsWeightCache {
   std::size_t size() const { return cache_.size(); }
 
  private:
-  std::map<const void*, Tensor> cache_;
+  using Key = std::tuple<const void*, DType, Shape>;
+  std::map<Key, Tensor> cache_;
 };
 
 // Temporaries for the rules that need them (centre/radius planes, candidate

@@ -114,9 +114,12 @@ std::vector<OutputBounds> ReferenceExecutor::run_bounds(const InputRegion& regio
   BF_CHECK(region.dtype == bundle_.config.dtype && region.batch == bundle_.config.batch, ErrorKind::Usage,
            "input region is {} x{} but the plan is {} x{}", dtype_name(region.dtype), region.batch,
            dtype_name(bundle_.config.dtype), bundle_.config.batch);
+  check_region(region);
   const ValueId x = g.inputs()[0];
-  BF_CHECK(region.shape == g.type(x).shape || numel(region.shape) == numel(g.type(x).shape), ErrorKind::Shape,
-           "input region shape {} does not fit the graph input {}", shape_str(region.shape), g.type(x).str());
+  BF_CHECK(numel(region.shape) == numel(g.type(x).shape) && region.lower.dtype() == bundle_.config.dtype &&
+               region.upper.dtype() == bundle_.config.dtype,
+           ErrorKind::Shape, "input region {} {} does not fit the graph input {}", dtype_name(region.lower.dtype()),
+           shape_str(region.shape), g.type(x).str());
 
   Stopwatch watch;
   allocator_.reset_counters();

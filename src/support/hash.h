@@ -1,6 +1,7 @@
 // A small, stable 64-bit hasher (FNV-1a with a final avalanche) for structural
-// keys: compile-cache keys and plan fingerprints. Stable across runs and builds,
-// unlike std::hash, so keys printed in dumps can be compared between runs.
+// keys: compile-cache keys and tensor fingerprints. The same bytes always give
+// the same digest (unlike std::hash), so a digest of stable content, such as a
+// constant's fingerprint in an IR dump, can be compared between runs.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,7 @@
 #include "kernels/interval/epilogue.h"
 
+#include "kernels/interval/centre_radius.h"
+
 #include <immintrin.h>
 
 #include <cmath>
@@ -135,18 +137,17 @@ void apply_epilogue(const Epilogue& epilogue, float* data, std::int64_t n) {
 }
 
 void bounds_to_centre_radius(const float* lower, const float* upper, float* centre, float* radius, std::int64_t n) {
-  // (u + l) / 2 and (u - l) / 2: halving is exact, so * 0.5 gives the same bits.
-  const __m256 half = _mm256_set1_ps(0.5f);
+  // The shared centre-radius form (centre_radius.h), eight lanes at a time.
   std::int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 l = _mm256_loadu_ps(lower + i), u = _mm256_loadu_ps(upper + i);
-    _mm256_storeu_ps(centre + i, _mm256_mul_ps(_mm256_add_ps(u, l), half));
-    _mm256_storeu_ps(radius + i, _mm256_mul_ps(_mm256_sub_ps(u, l), half));
+    _mm256_storeu_ps(centre + i, centre_of8(l, u));
+    _mm256_storeu_ps(radius + i, radius_of8(l, u));
   }
   for (; i < n; ++i) {
     const float l = lower[i], u = upper[i];
-    centre[i] = (u + l) / 2.0f;
-    radius[i] = (u - l) / 2.0f;
+    centre[i] = centre_of(l, u);
+    radius[i] = radius_of(l, u);
   }
 }
 

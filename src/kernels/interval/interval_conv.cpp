@@ -1,5 +1,7 @@
 #include "kernels/interval/interval_conv.h"
 
+#include "kernels/interval/centre_radius.h"
+
 #include <immintrin.h>
 #include <omp.h>
 
@@ -77,11 +79,10 @@ inline void transpose8(__m256 v[8]) {
 
 // Pixels [p0, p1) of one image: bound planes lo, hi [C][P] to the channels-last
 // centre-radius image dst [P][2C] (per pixel c_0 .. c_{C-1}, r_0 .. r_{C-1}), with
-// the reference's (u + l) / 2 and (u - l) / 2 (halving by * 0.5 gives the same bits).
+// the reference's centre-radius form (centre_radius.h).
 void centre_radius_channels_last(const float* lo, const float* hi, float* dst, std::int64_t c, std::int64_t pixels,
                                  std::int64_t p0, std::int64_t p1) {
   const std::int64_t c2 = 2 * c, c8 = c / 8 * 8;
-  const __m256 half = _mm256_set1_ps(0.5f);
   const std::int64_t p16 = p0 + (p1 - p0) / 16 * 16;
   for (std::int64_t ch = 0; ch < c8; ch += 8) {
     for (std::int64_t p = p0; p < p16; p += 16) {
@@ -90,8 +91,8 @@ void centre_radius_channels_last(const float* lo, const float* hi, float* dst, s
         for (int h = 0; h < 2; ++h) {
           const __m256 l = _mm256_loadu_ps(lo + (ch + i) * pixels + p + 8 * h);
           const __m256 u = _mm256_loadu_ps(hi + (ch + i) * pixels + p + 8 * h);
-          cv[h][i] = _mm256_mul_ps(_mm256_add_ps(u, l), half);
-          rv[h][i] = _mm256_mul_ps(_mm256_sub_ps(u, l), half);
+          cv[h][i] = centre_of8(l, u);
+          rv[h][i] = radius_of8(l, u);
         }
       }
       for (int h = 0; h < 2; ++h) {
@@ -109,8 +110,8 @@ void centre_radius_channels_last(const float* lo, const float* hi, float* dst, s
   for (std::int64_t p = p0; p < p1; ++p) {
     for (std::int64_t ch = p < p16 ? c8 : 0; ch < c; ++ch) {
       const float l = lo[ch * pixels + p], u = hi[ch * pixels + p];
-      dst[p * c2 + ch] = (u + l) / 2.0f;
-      dst[p * c2 + c + ch] = (u - l) / 2.0f;
+      dst[p * c2 + ch] = centre_of(l, u);
+      dst[p * c2 + c + ch] = radius_of(l, u);
     }
   }
 }

@@ -1,5 +1,7 @@
 #include "runtime/compiled/compile_cache.h"
 
+#include <omp.h>
+
 #include <set>
 
 #include "support/hash.h"
@@ -20,6 +22,8 @@ std::uint64_t task_compile_key(const LoweringContext& ctx, const CompileOptions&
   h.add(plan.config.dtype).add(plan.config.batch).add(plan.config.domain);
   h.add(plan.config.enable_storage_reuse).add(plan.config.reuse_policy);
   h.add(options.mode).add(std::string_view(options.memory_planner));
+  // The affine kernel picks its variant from the thread count at construction.
+  h.add(omp_get_max_threads());
   h.add(static_cast<std::uint64_t>(options.lowering_passes.size()));
   for (const auto& p : options.lowering_passes) h.add(std::string_view(p));
 

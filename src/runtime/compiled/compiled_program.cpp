@@ -160,10 +160,13 @@ std::vector<OutputBounds> CompiledProgram::run_bounds(const InputRegion& region,
   BF_CHECK(region.dtype == plan_.config.dtype && region.batch == plan_.config.batch, ErrorKind::Usage,
            "input region is {} x{} but the program was compiled for {} x{}", dtype_name(region.dtype), region.batch,
            dtype_name(plan_.config.dtype), plan_.config.batch);
+  check_region(region);
   const ValueId x = g.inputs()[0];
-  BF_CHECK(region.lower.numel() == plan_.config.batch * g.type(x).numel(), ErrorKind::Shape,
-           "input region holds {} values per plane, the program expects {}", region.lower.numel(),
-           plan_.config.batch * g.type(x).numel());
+  BF_CHECK(region.lower.dtype() == plan_.config.dtype && region.upper.dtype() == plan_.config.dtype &&
+               region.lower.numel() == plan_.config.batch * g.type(x).numel(),
+           ErrorKind::Shape, "input region holds {} {} values per plane, the program expects {} {}",
+           region.lower.numel(), dtype_name(region.lower.dtype()), plan_.config.batch * g.type(x).numel(),
+           dtype_name(plan_.config.dtype));
   Stopwatch watch;
   allocator_.reset_counters();
   program_memory_.begin_run(allocator_);
@@ -218,9 +221,10 @@ nlohmann::json compile_stats_json(const CompileStats& s, bool include_timings) {
                      {"memory_stats", memory_stats_json(t.memory)},
                      {"kernels", t.kernels},
                      {"unplanned_kernels", t.unplanned_kernels},
-                     {"prepared_bytes", t.prepared_bytes},
-                     {"cache_key", fmt::format("{:016x}", t.key)}};
+                     {"prepared_bytes", t.prepared_bytes}};
     if (include_timings) {
+      // Run-specific: the key holds the weights' addresses, and hits depend on what ran before.
+      j["cache_key"] = fmt::format("{:016x}", t.key);
       j["compile_ms"] = t.compile_ms;
       j["cache_hit"] = t.cache_hit;
       nlohmann::json passes = nlohmann::json::array();

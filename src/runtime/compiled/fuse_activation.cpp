@@ -26,12 +26,16 @@ void fuse_activation(const LoweringContext& ctx, LoweredTask& t) {
       const ValueId v = s.outputs[0];
       const bool only_reader = next.inputs.size() == 1 && next.inputs[0] == v && readers[v] == 1;
       // A value another task or the caller reads must be stored.
+      // Where the input really lives: a view (alias_views may have run first) is
+      // stored in its root's buffer.
       const StoragePlan& storage = ctx.plan->storage;
+      auto physical = [&](ValueId v) {
+        while (t.alias_of.count(v)) v = t.alias_of.at(v);
+        return storage.to_physical(storage.buffer_of(v));
+      };
       bool shares_input_storage = false;
       for (ValueId in : s.inputs) {
-        for (ValueId out_v : next.outputs) {
-          shares_input_storage |= storage.to_physical(storage.buffer_of(in)) == storage.to_physical(storage.buffer_of(out_v));
-        }
+        for (ValueId out_v : next.outputs) shares_input_storage |= physical(in) == physical(out_v);
       }
       if (next.kind == StepKind::Elementwise && only_reader && !is_task_io_value(ctx, v) && !shares_input_storage) {
         s.activation = next.node;

@@ -285,6 +285,54 @@ TEST(IntervalOps, AbsWeightsArePreparedOnce) {
   EXPECT_EQ(cache.size(), 1u);
 }
 
+TEST(IntervalOps, AbsWeightCacheKeysOnShapeToo) {
+  AbsWeightCache cache;
+  Tensor w = Tensor::from_vector<float>({2, 2}, {-1, 2, -3, 4});
+  Tensor view = w.reshaped({4});  // same storage, another shape
+  EXPECT_EQ(cache.abs_of(w).shape(), (Shape{2, 2}));
+  EXPECT_EQ(cache.abs_of(view).shape(), (Shape{4}));
+  EXPECT_EQ(cache.size(), 2u);
+}
+
+TEST(IntervalOps, BoundsNearTheTopOfTheFloatRangeStaySound) {
+  // (u + l) / 2 overflows for l = 2e38, u = 3e38; the rule must not turn that into
+  // an infinite lower bound.
+  Tensor lo = Tensor::from_vector<float>({1, 1}, {2e38f});
+  Tensor hi = Tensor::from_vector<float>({1, 1}, {3e38f});
+  Tensor w = Tensor::from_vector<float>({1, 1}, {1.0f});
+  Shape xs{1, 1};
+  IbpOperand ins[] = {{false, {lo.raw_data(), hi.raw_data()}, nullptr, &xs}, {true, {}, &w, &w.shape()}};
+  Tensor ol(DType::F32, xs), oh(DType::F32, xs);
+  IntervalOut out{ol.raw_mutable_data(), oh.raw_mutable_data()};
+  const Shape* shapes[] = {&xs};
+  AbsWeightCache cache;
+  Node affine{OpKind::Affine, "fc", {}, {1, 2}, {3}};
+  std::vector<float> scratch_mem(64);
+  IbpScratch scratch(scratch_mem.data(), 256);
+  ibp_eval_op(affine, ins, std::span<const IntervalOut>(&out, 1), shapes, DType::F32, 1, cache, scratch);
+  // Finite, and the box recovered up to float rounding (docs/soundness.md).
+  EXPECT_TRUE(std::isfinite(ol.data<float>()[0]));
+  EXPECT_NEAR(ol.data<float>()[0], 2e38f, 2e38f * 1e-6f);
+  EXPECT_NEAR(oh.data<float>()[0], 3e38f, 3e38f * 1e-6f);
+}
+
+TEST(IntervalOps, ConstantOnlyOpIsAPointInterval) {
+  // A node computing a graph output from constants alone (constant folding keeps it).
+  Tensor a = Tensor::from_vector<double>({2, 2}, {1, 2, 3, 4});
+  Tensor b = Tensor::from_vector<double>({2}, {1, -1});
+  Shape ys{2};
+  IbpOperand ins[] = {{true, {}, &a, &a.shape()}, {true, {}, &b, &b.shape()}};
+  Tensor ol(DType::F64, ys), oh(DType::F64, ys);
+  IntervalOut out{ol.raw_mutable_data(), oh.raw_mutable_data()};
+  const Shape* shapes[] = {&ys};
+  AbsWeightCache cache;
+  IbpScratch none(nullptr, 0);
+  Node mm{OpKind::MatMul, "mm", {}, {1, 2}, {3}};
+  ibp_eval_op(mm, ins, std::span<const IntervalOut>(&out, 1), shapes, DType::F64, 1, cache, none);
+  EXPECT_EQ(ol.to_vector<double>(), (std::vector<double>{-1, -1}));
+  EXPECT_EQ(oh.to_vector<double>(), (std::vector<double>{-1, -1}));
+}
+
 TEST(IntervalOps, ConvolutionWithActivationWeightsIsRejected) {
   Attributes conv = ints({{"kernel_shape", {1, 1}}, {"strides", {1, 1}}, {"pads", {0, 0, 0, 0}}, {"dilations", {1, 1}}});
   conv.set("group", std::int64_t{1});

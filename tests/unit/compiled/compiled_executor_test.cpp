@@ -174,6 +174,49 @@ TEST(CompiledExecutor, LoweringPassListIsChecked) {
   EXPECT_EQ(p.compile_stats().lowering_passes, swapped.lowering_passes);
 }
 
+// Found by review: with alias_views before fuse_activation, fusion must see that
+// a view lives in its root's buffer. The planner (v0, exact reuse) puts R and Z in
+// one physical buffer; X = Reshape(R) aliases R and is read by the Affine whose
+// Relu writes Z: fusing them would write Z over X.
+TEST(CompiledExecutor, AliasBeforeFuseKeepsViewsApart) {
+  auto g = std::make_shared<Graph>();
+  std::mt19937 rng(5);
+  std::normal_distribution<float> dist(0.0f, 0.3f);
+  auto weight = [&](std::int64_t n, std::int64_t k, const char* name) {
+    Tensor t(DType::F32, {n, k});
+    for (std::int64_t i = 0; i < t.numel(); ++i) t.mutable_data<float>()[i] = dist(rng);
+    return g->add_constant(name, t);
+  };
+  ValueId x = g->add_input("x", {DType::F32, {1, 64}});
+  ValueId q = g->add_inferred_node(OpKind::Affine, "q", {}, {x, weight(64, 64, "wq")}, {"q"})[0];
+  ValueId r = g->add_inferred_node(OpKind::Affine, "r", {}, {x, weight(64, 64, "wr")}, {"R"})[0];
+  Attributes reshape;
+  reshape.set("shape", std::vector<std::int64_t>{1, 64});
+  ValueId xv = g->add_inferred_node(OpKind::Reshape, "view", reshape, {r}, {"X"})[0];
+  ValueId w = g->add_inferred_node(OpKind::Affine, "w", {}, {q, weight(10, 64, "ww")}, {"w"})[0];
+  ValueId y = g->add_inferred_node(OpKind::Affine, "y", {}, {xv, weight(64, 64, "wy")}, {"Y"})[0];
+  ValueId z = g->add_inferred_node(OpKind::Relu, "z", {}, {y}, {"Z"})[0];
+  ValueId o = g->add_inferred_node(OpKind::Affine, "o", {}, {z, weight(10, 64, "wo")}, {"o"})[0];
+  ValueId out = g->add_inferred_node(OpKind::Add, "add", {}, {o, w}, {"out"})[0];
+  g->add_output(out);
+  IbpRequest req;
+  req.graph = g;
+  req.region = region_for(*g, 1, 0.1);
+  req.planner.version = PlannerVersion::V0;
+  req.planner.enable_storage_reuse = true;
+  req.planner.reuse_policy = ReusePolicy::Exact;
+  const auto ref = compute_ibp_reference(req).outputs[0];
+  for (auto passes : std::vector<std::vector<std::string>>{
+           {"select_kernels", "alias_views", "fuse_activation", "prepare_weights", "plan_memory"},
+           {"select_kernels", "fuse_activation", "alias_views", "prepare_weights", "plan_memory"}}) {
+    CompileOptions o2;
+    o2.lowering_passes = passes;
+    CompileCache cache;
+    auto got = compute_ibp_compiled(req, o2, cache);
+    expect_close(ref, got.outputs[0], passes[1]);
+  }
+}
+
 TEST(CompiledExecutor, FusionAndAliasingShowInTheKernels) {
   PlanBundle plan = make_plan(test::conv_chain(), PlannerConfig{});
   CompileCache cache;
