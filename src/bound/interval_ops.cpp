@@ -334,7 +334,7 @@ void dispatch(const Ctx& c) {
   // value: [v, v], which evaluating it on both planes gives.
   bool any_activation = false;
   for (const auto& operand : c.in) any_activation |= operand.present && !operand.is_constant;
-  if (!any_activation) {
+  if (!any_activation || ibp_rule_is_monotone(c.node)) {
     monotone(c);
     return;
   }
@@ -364,9 +364,6 @@ void dispatch(const Ctx& c) {
       affine_in_one_operand<T>(c, static_cast<std::size_t>(x), {x == 0 ? 1u : 0u}, {});
       return;
     }
-    case OpKind::Add:
-      monotone(c);
-      return;
     case OpKind::Sub:
       sub(c);
       return;
@@ -377,37 +374,8 @@ void dispatch(const Ctx& c) {
     case OpKind::Neg:
       neg(c);
       return;
-    case OpKind::LeakyRelu: {
-      const double alpha = c.node.attrs.get_float("alpha", 0.01);
-      if (alpha < 0) {
-        leaky_relu_negative_slope<T>(c, static_cast<T>(alpha));
-      } else {
-        monotone(c);
-      }
-      return;
-    }
-    case OpKind::Relu:
-    case OpKind::Sigmoid:
-    case OpKind::Tanh:
-    case OpKind::Clip:
-    case OpKind::Identity:
-    case OpKind::Dropout:
-    case OpKind::Flatten:
-    case OpKind::Reshape:
-    case OpKind::Squeeze:
-    case OpKind::Unsqueeze:
-    case OpKind::Transpose:
-    case OpKind::Concat:
-    case OpKind::Slice:
-    case OpKind::Gather:
-    case OpKind::Pad:
-    case OpKind::MaxPool:
-    case OpKind::AveragePool:
-    case OpKind::GlobalAveragePool:
-    case OpKind::ReduceMean:
-    case OpKind::ReduceSum:
-      // Non-decreasing in every element of the activation operands.
-      monotone(c);
+    case OpKind::LeakyRelu:  // alpha < 0 here: the monotone case went above
+      leaky_relu_negative_slope<T>(c, static_cast<T>(c.node.attrs.get_float("alpha", 0.01)));
       return;
     case OpKind::BatchNormalization:
       batch_norm<T>(c);
@@ -418,11 +386,38 @@ void dispatch(const Ctx& c) {
     case OpKind::Softmax:
       softmax<T>(c);
       return;
+    default:
+      break;
   }
   fail(ErrorKind::Internal, "no interval rule for {}", op_name(op));
 }
 
 }  // namespace
+
+bool ibp_rule_is_monotone(const Node& node) {
+  switch (node.op) {
+    case OpKind::LeakyRelu:
+      return node.attrs.get_float("alpha", 0.01) >= 0;
+    case OpKind::Relu:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::Clip:
+    case OpKind::Add:
+    case OpKind::Transpose:
+    case OpKind::Concat:
+    case OpKind::Slice:
+    case OpKind::Gather:
+    case OpKind::Pad:
+    case OpKind::MaxPool:
+    case OpKind::AveragePool:
+    case OpKind::GlobalAveragePool:
+    case OpKind::ReduceMean:
+    case OpKind::ReduceSum:
+      return true;
+    default:
+      return is_view(node.op);
+  }
+}
 
 const Tensor& AbsWeightCache::abs_of(const Tensor& weight) {
   const Key key{weight.raw_data(), weight.dtype(), weight.shape()};

@@ -59,6 +59,12 @@ class AbsWeightCache {
   std::map<Key, Tensor> cache_;
 };
 
+// True when the rule for `node` is the primal op applied to the lower and to
+// the upper planes: the op is non-decreasing in every activation operand
+// (activations but LeakyRelu with alpha < 0, Add, pooling, reductions, Pad and
+// every data-movement op).
+bool ibp_rule_is_monotone(const Node& node);
+
 // Temporaries for the rules that need them (centre/radius planes, candidate
 // products), handed out by the caller so an executor can plan them: the
 // reference executor allocates ibp_scratch_bytes() per op, the compiled one

@@ -88,6 +88,20 @@ bool is_unary_elementwise(OpKind op) {
   }
 }
 
+bool is_view(OpKind op) {
+  switch (op) {
+    case OpKind::Flatten:
+    case OpKind::Reshape:
+    case OpKind::Squeeze:
+    case OpKind::Unsqueeze:
+    case OpKind::Identity:
+    case OpKind::Dropout:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool is_data_movement(OpKind op) {
   switch (op) {
     case OpKind::Flatten:

@@ -98,5 +98,8 @@ OpArity op_arity(OpKind op);
 bool is_unary_elementwise(OpKind op);
 // Only moves or selects elements (Reshape, Transpose, Slice, ...): no arithmetic.
 bool is_data_movement(OpKind op);
+// Reinterprets its input's elements without moving one (Flatten, Reshape,
+// Squeeze, Unsqueeze, Identity, Dropout): its output can share the input's storage.
+bool is_view(OpKind op);
 
 }  // namespace bf

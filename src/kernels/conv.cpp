@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/dnnl_ops.h"
+#include "kernels/index_iter.h"
 #include "kernels/kernel_args.h"
 
 namespace bf::kernels {
@@ -53,17 +54,6 @@ std::vector<Shape> kernel_positions(const Shape& kernel) {
     }
   }
   return positions;
-}
-
-// Spatial coordinates of a flat C-order index.
-Shape unravel(std::int64_t flat, const Shape& shape) {
-  Shape idx(shape.size());
-  for (std::int64_t d = static_cast<std::int64_t>(shape.size()) - 1; d >= 0; --d) {
-    const auto du = static_cast<std::size_t>(d);
-    idx[du] = flat % shape[du];
-    flat /= shape[du];
-  }
-  return idx;
 }
 
 // y[n, oc, o] = b[oc] + sum_{ic in oc's group, k} x[n, ic, o*s - pad + k*d] w[oc, ic, k],

@@ -1,5 +1,7 @@
 #include "kernels/dnnl_ops.h"
 
+#include "kernels/dnnl_engine.h"
+
 #include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
 
@@ -11,16 +13,8 @@ namespace {
 using dnnl::memory;
 using dt = memory::data_type;
 
-dnnl::engine& cpu_engine() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
-
-// Streams are not meant to be shared between threads; the engine is.
-dnnl::stream& cpu_stream() {
-  thread_local dnnl::stream stream(cpu_engine());
-  return stream;
-}
+dnnl::engine& cpu_engine() { return dnnl_cpu_engine(); }
+dnnl::stream& cpu_stream() { return dnnl_cpu_stream(); }
 
 memory::dims dims_of(const Shape& s) { return memory::dims(s.begin(), s.end()); }
 

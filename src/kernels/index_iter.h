@@ -11,6 +11,17 @@
 
 namespace bf::kernels {
 
+// Coordinates of a flat C-order index into `shape`.
+inline Shape unravel(std::int64_t flat, const Shape& shape) {
+  Shape idx(shape.size());
+  for (std::int64_t d = static_cast<std::int64_t>(shape.size()) - 1; d >= 0; --d) {
+    const auto du = static_cast<std::size_t>(d);
+    idx[du] = flat % shape[du];
+    flat /= shape[du];
+  }
+  return idx;
+}
+
 template <std::size_t N>
 using Strides = std::array<std::vector<std::int64_t>, N>;
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ir/shape_inference.h"
+#include "kernels/index_iter.h"
 #include "kernels/kernel_args.h"
 
 namespace bf::kernels {
@@ -70,16 +71,6 @@ Window window_at(const PoolGeometry& g, const Shape& oidx, bool count_include_pa
   }
   if (!count_include_pad) w.divisor = static_cast<std::int64_t>(w.offsets.size());
   return w;
-}
-
-Shape unravel(std::int64_t flat, const Shape& shape) {
-  Shape idx(shape.size());
-  for (std::int64_t d = static_cast<std::int64_t>(shape.size()) - 1; d >= 0; --d) {
-    const auto du = static_cast<std::size_t>(d);
-    idx[du] = flat % shape[du];
-    flat /= shape[du];
-  }
-  return idx;
 }
 
 // Padding acts as -inf: a window with no real element yields -inf. NaN propagates.

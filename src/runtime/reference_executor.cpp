@@ -7,6 +7,19 @@
 
 namespace bf {
 
+OutputBounds output_bounds_from_planes(std::string name, Shape shape, std::int64_t batch, DType dtype,
+                                       const char* base, std::int64_t plane_bytes) {
+  OutputBounds ob;
+  ob.name = std::move(name);
+  ob.shape = std::move(shape);
+  ob.batch = batch;
+  ob.lower = Tensor(dtype, {batch * numel(ob.shape)});
+  ob.upper = Tensor(dtype, {batch * numel(ob.shape)});
+  std::memcpy(ob.lower.raw_mutable_data(), base, ob.lower.nbytes());
+  std::memcpy(ob.upper.raw_mutable_data(), base + plane_bytes, ob.upper.nbytes());
+  return ob;
+}
+
 ReferenceExecutor::ReferenceExecutor(const PlanBundle& bundle) : bundle_(bundle) {
   BF_CHECK(bundle.graph != nullptr, ErrorKind::Internal, "reference executor without a graph");
 }
@@ -134,16 +147,9 @@ std::vector<OutputBounds> ReferenceExecutor::run_bounds(const InputRegion& regio
     run_schedule(bundle_, *this, env);
     for (ValueId y : g.outputs()) {
       const BufferId yb = bundle_.storage.buffer_of(y);
-      const auto* src = static_cast<const char*>(env.read(yb));
-      OutputBounds ob;
-      ob.name = g.value(y).name;
-      ob.shape = g.type(y).shape;
-      ob.batch = bundle_.config.batch;
-      ob.lower = Tensor(bundle_.config.dtype, {ob.batch * numel(ob.shape)});
-      ob.upper = Tensor(bundle_.config.dtype, {ob.batch * numel(ob.shape)});
-      std::memcpy(ob.lower.raw_mutable_data(), src, ob.lower.nbytes());
-      std::memcpy(ob.upper.raw_mutable_data(), src + plane_bytes(yb), ob.upper.nbytes());
-      result.push_back(std::move(ob));
+      result.push_back(output_bounds_from_planes(g.value(y).name, g.type(y).shape, bundle_.config.batch,
+                                                 bundle_.config.dtype, static_cast<const char*>(env.read(yb)),
+                                                 plane_bytes(yb)));
     }
   }
   if (stats) {

@@ -1,15 +1,10 @@
 #include "kernels/interval/dnnl_support.h"
 
+#include "kernels/dnnl_engine.h"
+
 namespace bf::interval_detail {
 
-dnnl::engine& cpu_engine() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
-
-dnnl::stream& cpu_stream() {
-  thread_local dnnl::stream stream(cpu_engine());
-  return stream;
-}
+dnnl::engine& cpu_engine() { return dnnl_cpu_engine(); }
+dnnl::stream& cpu_stream() { return dnnl_cpu_stream(); }
 
 }  // namespace bf::interval_detail

@@ -9,8 +9,8 @@
 
 namespace bf::interval_detail {
 
+// The engine and per-thread stream shared with the reference kernels (kernels/dnnl_engine.h).
 dnnl::engine& cpu_engine();
-// Streams must not be shared between threads; one per thread, created on first use.
 dnnl::stream& cpu_stream();
 
 // Runs fn(), rethrowing a dnnl::error as bf::Error(Unsupported) that names `what`.

@@ -7,23 +7,6 @@
 #include "runtime/compiled/lowering_passes.h"
 
 namespace bf {
-namespace {
-
-bool is_view(OpKind op) {
-  switch (op) {
-    case OpKind::Flatten:
-    case OpKind::Reshape:
-    case OpKind::Squeeze:
-    case OpKind::Unsqueeze:
-    case OpKind::Identity:
-    case OpKind::Dropout:
-      return true;
-    default:
-      return false;
-  }
-}
-
-}  // namespace
 
 void alias_views(const LoweringContext& ctx, LoweredTask& t) {
   const StoragePlan& storage = ctx.plan->storage;

@@ -184,16 +184,10 @@ std::vector<OutputBounds> CompiledProgram::run_bounds(const InputRegion& region,
   }
   std::vector<OutputBounds> result;
   for (ValueId y : g.outputs()) {
-    const char* src = program_memory_.buffer(s.to_physical(s.buffer_of(y)), allocator_);
-    OutputBounds ob;
-    ob.name = g.value(y).name;
-    ob.shape = g.type(y).shape;
-    ob.batch = plan_.config.batch;
-    ob.lower = Tensor(plan_.config.dtype, {ob.batch * numel(ob.shape)});
-    ob.upper = Tensor(plan_.config.dtype, {ob.batch * numel(ob.shape)});
-    std::memcpy(ob.lower.raw_mutable_data(), src, ob.lower.nbytes());
-    std::memcpy(ob.upper.raw_mutable_data(), src + plane(y), ob.upper.nbytes());
-    result.push_back(std::move(ob));
+    result.push_back(output_bounds_from_planes(g.value(y).name, g.type(y).shape, plan_.config.batch,
+                                               plan_.config.dtype,
+                                               program_memory_.buffer(s.to_physical(s.buffer_of(y)), allocator_),
+                                               plane(y)));
   }
   program_memory_.end_run(allocator_);
   if (stats) {

@@ -15,13 +15,13 @@ std::string with_epilogue(std::string base, const Epilogue& e) {
   return base;
 }
 
-class AffineKernel final : public CompiledKernel {
+// A prepared fast kernel (IntervalAffineF32 or IntervalConvF32) behind the
+// CompiledKernel interface; both run one activation in, one out.
+template <typename Impl>
+class FastKernel final : public CompiledKernel {
  public:
-  AffineKernel(const AffineForm& f, std::int64_t batch, Epilogue e)
-      : k_(f.weight, f.bias ? &*f.bias : nullptr, batch * f.rows_per_sample, e), epilogue_(e) {}
-  std::string name() const override {
-    return with_epilogue(fmt::format("interval_affine[{}]", k_.variant()), epilogue_);
-  }
+  FastKernel(std::string kind, Impl impl, Epilogue e) : kind_(std::move(kind)), k_(std::move(impl)), epilogue_(e) {}
+  std::string name() const override { return with_epilogue(fmt::format("{}[{}]", kind_, k_.variant()), epilogue_); }
   std::int64_t scratch_bytes() const override { return k_.scratch_bytes(); }
   std::int64_t prepared_bytes() const override { return k_.prepared_bytes(); }
   void run(const KernelIO& io) override {
@@ -30,26 +30,8 @@ class AffineKernel final : public CompiledKernel {
   }
 
  private:
-  IntervalAffineF32 k_;
-  Epilogue epilogue_;
-};
-
-class ConvKernel final : public CompiledKernel {
- public:
-  ConvKernel(const Graph& g, const Node& node, std::int64_t batch, Epilogue e)
-      : k_(node.attrs, g.type(node.inputs[0]).shape, batch, g.constant(node.inputs[1]),
-           node.inputs.size() > 2 && node.inputs[2] != kNoValue ? &g.constant(node.inputs[2]) : nullptr, e),
-        epilogue_(e) {}
-  std::string name() const override { return with_epilogue(fmt::format("interval_conv[{}]", k_.variant()), epilogue_); }
-  std::int64_t scratch_bytes() const override { return k_.scratch_bytes(); }
-  std::int64_t prepared_bytes() const override { return k_.prepared_bytes(); }
-  void run(const KernelIO& io) override {
-    k_.run(static_cast<const float*>(io.inputs[0].lower), static_cast<const float*>(io.inputs[0].upper),
-           static_cast<float*>(io.outputs[0].lower), static_cast<float*>(io.outputs[0].upper), io.scratch);
-  }
-
- private:
-  IntervalConvF32 k_;
+  std::string kind_;
+  Impl k_;
   Epilogue epilogue_;
 };
 
@@ -75,12 +57,17 @@ class ActivationKernel final : public CompiledKernel {
 }  // namespace
 
 std::unique_ptr<CompiledKernel> make_affine_kernel(const AffineForm& form, std::int64_t batch, Epilogue epilogue) {
-  return std::make_unique<AffineKernel>(form, batch, epilogue);
+  IntervalAffineF32 impl(form.weight, form.bias ? &*form.bias : nullptr, batch * form.rows_per_sample, epilogue);
+  return std::make_unique<FastKernel<IntervalAffineF32>>("interval_affine", std::move(impl), epilogue);
 }
 
 std::unique_ptr<CompiledKernel> make_conv_kernel(const Graph& graph, const Node& node, std::int64_t batch,
                                                  Epilogue epilogue) {
-  return std::make_unique<ConvKernel>(graph, node, batch, epilogue);
+  const Tensor* bias =
+      node.inputs.size() > 2 && node.inputs[2] != kNoValue ? &graph.constant(node.inputs[2]) : nullptr;
+  IntervalConvF32 impl(node.attrs, graph.type(node.inputs[0]).shape, batch, graph.constant(node.inputs[1]), bias,
+                       epilogue);
+  return std::make_unique<FastKernel<IntervalConvF32>>("interval_conv", std::move(impl), epilogue);
 }
 
 std::unique_ptr<CompiledKernel> make_activation_kernel(Epilogue epilogue, std::int64_t plane_elements) {

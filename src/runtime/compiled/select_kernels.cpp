@@ -7,44 +7,11 @@
 namespace bf {
 namespace {
 
-bool is_view(OpKind op) {
-  switch (op) {
-    case OpKind::Flatten:
-    case OpKind::Reshape:
-    case OpKind::Squeeze:
-    case OpKind::Unsqueeze:
-    case OpKind::Identity:
-    case OpKind::Dropout:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool is_monotone(OpKind op) {
-  switch (op) {
-    case OpKind::Add:
-    case OpKind::Transpose:
-    case OpKind::Concat:
-    case OpKind::Slice:
-    case OpKind::Gather:
-    case OpKind::Pad:
-    case OpKind::MaxPool:
-    case OpKind::AveragePool:
-    case OpKind::GlobalAveragePool:
-    case OpKind::ReduceMean:
-    case OpKind::ReduceSum:
-      return true;
-    default:
-      return is_view(op);
-  }
-}
-
 StepKind classify(const Graph& g, const Node& node, DType dtype) {
   if (dtype == DType::F32 && affine_form(g, node)) return StepKind::IntervalAffine;
   if (dtype == DType::F32 && is_fast_conv(g, node)) return StepKind::IntervalConv;
   if (activation_epilogue(node)) return StepKind::Elementwise;
-  if (is_monotone(node.op)) return StepKind::Monotone;
+  if (ibp_rule_is_monotone(node)) return StepKind::Monotone;
   return StepKind::Rule;
 }
 
