@@ -1,7 +1,5 @@
 #include "kernels/interval/interval_conv.h"
 
-#include "kernels/interval/centre_radius.h"
-
 #include <immintrin.h>
 #include <omp.h>
 
@@ -13,6 +11,7 @@
 
 #include "ir/shape_inference.h"
 #include "kernels/interval/activation_fns.h"
+#include "kernels/interval/centre_radius.h"
 #include "kernels/interval/dnnl_support.h"
 #include "kernels/interval/scratch_layout.h"
 
@@ -152,6 +151,57 @@ void bounds_from_channels_last(Fn fn, const float* src, float* lo, float* hi, st
   }
 }
 
+// With NHWC bound planes the two passes need no transpose: a pixel's C (or OC) bounds
+// are contiguous in the planes as its [c; r] (or [c'; r']) are in the scratch image.
+
+// Pixels [p0, p1) of one image: channels-last bound planes lo, hi [P][C] to the
+// centre-radius image dst [P][2C], with the same formulas as the NCHW pass.
+void centre_radius_from_channels_last(const float* lo, const float* hi, float* dst, std::int64_t c, std::int64_t p0,
+                                      std::int64_t p1) {
+  for (std::int64_t p = p0; p < p1; ++p) {
+    const float* l = lo + p * c;
+    const float* u = hi + p * c;
+    float* d = dst + p * 2 * c;
+    std::int64_t ch = 0;
+    for (; ch + 8 <= c; ch += 8) {
+      const __m256 lv = _mm256_loadu_ps(l + ch), uv = _mm256_loadu_ps(u + ch);
+      _mm256_storeu_ps(d + ch, centre_of8(lv, uv));
+      _mm256_storeu_ps(d + c + ch, radius_of8(lv, uv));
+    }
+    for (; ch < c; ++ch) {
+      d[ch] = centre_of(l[ch], u[ch]);
+      d[c + ch] = radius_of(l[ch], u[ch]);
+    }
+  }
+}
+
+// Pixels [p0, p1) of one image: the convolution output src [P][2OC] to channels-last
+// bound planes lo, hi [P][OC]: lo = act(c' - r'), hi = act(c' + r').
+template <typename Fn>
+void bounds_to_channels_last(Fn fn, const float* src, float* lo, float* hi, std::int64_t oc, std::int64_t p0,
+                             std::int64_t p1) {
+  for (std::int64_t p = p0; p < p1; ++p) {
+    const float* s = src + p * 2 * oc;
+    float* l = lo + p * oc;
+    float* u = hi + p * oc;
+    std::int64_t ch = 0;
+    for (; ch + 8 <= oc; ch += 8) {
+      const __m256 cv = _mm256_loadu_ps(s + ch), rv = _mm256_loadu_ps(s + oc + ch);
+      _mm256_storeu_ps(l + ch, fn(_mm256_sub_ps(cv, rv)));
+      _mm256_storeu_ps(u + ch, fn(_mm256_add_ps(cv, rv)));
+    }
+    for (; ch < oc; ++ch) {
+      const float cc = s[ch], rr = s[oc + ch];
+      l[ch] = fn(cc - rr);
+      u[ch] = fn(cc + rr);
+    }
+  }
+}
+
+const char* plane_layout_name(IntervalConvF32::PlaneLayout layout) {
+  return layout == IntervalConvF32::PlaneLayout::NHWC ? "nhwc" : "nchw";
+}
+
 // oneDNN's tag spelling of a blocked layout: dimensions from the largest stride to the
 // smallest, upper case where blocked, then the inner blocks (nChw16c = "aBcd16b").
 std::string format_name(const memory::desc& md) {
@@ -211,8 +261,9 @@ struct IntervalConvF32::Prepared {
 };
 
 IntervalConvF32::IntervalConvF32(const Attributes& attrs, const Shape& input_shape, std::int64_t batch,
-                                 const Tensor& weight, const Tensor* bias, Epilogue epilogue, Formats formats)
-    : in_shape_(input_shape), epilogue_(epilogue) {
+                                 const Tensor& weight, const Tensor* bias, Epilogue epilogue, Formats formats,
+                                 PlaneLayout input_layout, PlaneLayout output_layout)
+    : in_shape_(input_shape), in_layout_(input_layout), out_layout_(output_layout), epilogue_(epilogue) {
   BF_CHECK(input_shape.size() == 4, ErrorKind::Unsupported,
            "interval Conv kernel handles 2-D convolutions only, got input shape {}", shape_str(input_shape));
   BF_CHECK(weight.dtype() == DType::F32 && weight.rank() == 4, ErrorKind::Unsupported,
@@ -221,6 +272,14 @@ IntervalConvF32::IntervalConvF32(const Attributes& attrs, const Shape& input_sha
   if (bias && !bias->defined()) bias = nullptr;
   BF_CHECK(!bias || bias->dtype() == DType::F32, ErrorKind::Unsupported, "interval Conv kernel needs an f32 bias");
   BF_CHECK(batch >= 1, ErrorKind::Invalid, "interval Conv kernel: batch {} < 1", batch);
+  // Only our own channels-last passes read and write NHWC planes; the NCHW scratch
+  // of the other formats would need transposes of its own.
+  const bool nhwc_planes = input_layout == PlaneLayout::NHWC || output_layout == PlaneLayout::NHWC;
+  BF_CHECK(!nhwc_planes || formats == Formats::Auto || formats == Formats::ChannelsLast, ErrorKind::Unsupported,
+           "interval Conv kernel: NHWC bound planes (input {}, output {}) need the ChannelsLast (or Auto) formats, "
+           "not {}",
+           plane_layout_name(input_layout), plane_layout_name(output_layout),
+           formats == Formats::Plain ? "Plain" : "OneDnnChoice");
   const TensorType x_type{DType::F32, input_shape}, w_type{DType::F32, weight.shape()};
   TensorType b_type;
   if (bias) b_type = {DType::F32, bias->shape()};
@@ -343,7 +402,10 @@ std::int64_t IntervalConvF32::images_per_group() const { return p_->group_images
 
 std::string IntervalConvF32::variant() const {
   const auto& pd = p_->steps[0].pd;
-  const std::string impl = interval_detail::impl_name(pd) + ", " + std::to_string(p_->group_images) + " images/group";
+  std::string impl = interval_detail::impl_name(pd) + ", " + std::to_string(p_->group_images) + " images/group";
+  if (in_layout_ != PlaneLayout::NCHW || out_layout_ != PlaneLayout::NCHW) {
+    impl += std::string(", planes ") + plane_layout_name(in_layout_) + "->" + plane_layout_name(out_layout_);
+  }
   switch (p_->layout) {
     case Layout::Planar:
       return "onednn_conv_nchw(" + impl + ")";
@@ -367,6 +429,7 @@ void IntervalConvF32::run(const float* in_lower, const float* in_upper, float* o
   const std::int64_t pixels = in_shape_[2] * in_shape_[3], out_pixels = out_shape_[2] * out_shape_[3];
   const std::int64_t in_image = c * pixels, out_image = oc * out_pixels;
   const bool channels_last = p.layout == Layout::ChannelsLast;
+  const bool nhwc_in = in_layout_ == PlaneLayout::NHWC, nhwc_out = out_layout_ == PlaneLayout::NHWC;
 
   for (std::int64_t first = 0; first < images_; first += p.group_images) {
     const ConvStep& st = images_ - first >= p.group_images ? p.steps[0] : p.steps.back();
@@ -380,7 +443,9 @@ void IntervalConvF32::run(const float* in_lower, const float* in_upper, float* o
       const float* lo = in_lo + i * in_image;
       const float* hi = in_hi + i * in_image;
       float* ci = cr + 2 * i * in_image;
-      if (channels_last) {
+      if (nhwc_in) {
+        centre_radius_from_channels_last(lo, hi, ci, c, p0, p1);
+      } else if (channels_last) {
         centre_radius_channels_last(lo, hi, ci, c, pixels, p0, p1);
       } else {
         for (std::int64_t ch = 0; ch < c; ++ch) {
@@ -417,7 +482,9 @@ void IntervalConvF32::run(const float* in_lower, const float* in_upper, float* o
         const float* oi = out + 2 * i * out_image;
         float* lo = out_lo + i * out_image;
         float* hi = out_hi + i * out_image;
-        if (channels_last) {
+        if (nhwc_out) {
+          bounds_to_channels_last(fn, oi, lo, hi, oc, p0, p1);
+        } else if (channels_last) {
           bounds_from_channels_last(fn, oi, lo, hi, oc, out_pixels, p0, p1);
         } else {
           for (std::int64_t ch = 0; ch < oc; ++ch) {
