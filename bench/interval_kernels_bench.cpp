@@ -3,7 +3,9 @@
 // golden networks: mlp_256x2 (784-256-256-10) and cnn_cifar (4 Conv + 2 Linear).
 // Every layer is followed by a ReLU: fused into the fast kernel, a second
 // ibp_eval_op call for the reference. Chains time whole IBP passes built from the
-// fast kernels alone (no executor), as a floor for the compiled executor.
+// fast kernels alone (no executor), as a floor for the compiled executor;
+// cnn_cifar_nhwc keeps the bound planes NHWC between its four convolutions (no
+// transposes at those three boundaries), the executor's layout choice.
 //
 //   OMP_NUM_THREADS=1 build/<dir>/bench/bf_bench_interval_kernels
 #include <benchmark/benchmark.h>
@@ -162,7 +164,9 @@ Attributes conv_attrs(const ConvLayer& l) {
   return a;
 }
 
-enum class ConvImpl { Fast, ChannelsLast, Plain, Reordered, Reference };
+// NhwcPlanes: ChannelsLast formats with NHWC bound planes in and out (an inner layer
+// of an NHWC chain).
+enum class ConvImpl { Fast, ChannelsLast, NhwcPlanes, Plain, Reordered, Reference };
 
 void BM_Conv(benchmark::State& state, ConvLayer l, std::int64_t batch, ConvImpl impl) {
   const Shape x_shape{1, l.c, l.hw, l.hw};
@@ -184,8 +188,11 @@ void BM_Conv(benchmark::State& state, ConvLayer l, std::int64_t batch, ConvImpl 
     const auto formats = impl == ConvImpl::Plain          ? IntervalConvF32::Formats::Plain
                          : impl == ConvImpl::Reordered    ? IntervalConvF32::Formats::OneDnnChoice
                          : impl == ConvImpl::ChannelsLast ? IntervalConvF32::Formats::ChannelsLast
+                         : impl == ConvImpl::NhwcPlanes   ? IntervalConvF32::Formats::ChannelsLast
                                                           : IntervalConvF32::Formats::Auto;
-    const IntervalConvF32 kernel(conv_attrs(l), x_shape, batch, w, &b, Epilogue::relu(), formats);
+    const auto planes =
+        impl == ConvImpl::NhwcPlanes ? IntervalConvF32::PlaneLayout::NHWC : IntervalConvF32::PlaneLayout::NCHW;
+    const IntervalConvF32 kernel(conv_attrs(l), x_shape, batch, w, &b, Epilogue::relu(), formats, planes, planes);
     auto scratch = scratch_of(kernel.scratch_bytes());
     state.SetLabel(kernel.variant());
     state.counters["scratch_KiB"] = static_cast<double>(kernel.scratch_bytes()) / 1024;
@@ -209,11 +216,14 @@ class Chain {
                          relu ? Epilogue::relu() : Epilogue::none());
     steps_.push_back({false, affine_.size() - 1, rows * k, rows * n});
   }
-  void add_conv(const ConvLayer& l, std::int64_t batch) {
+  void add_conv(const ConvLayer& l, std::int64_t batch,
+                IntervalConvF32::PlaneLayout in_layout = IntervalConvF32::PlaneLayout::NCHW,
+                IntervalConvF32::PlaneLayout out_layout = IntervalConvF32::PlaneLayout::NCHW) {
     const Tensor w =
         random_tensor({l.oc, l.c, l.kernel, l.kernel}, 6, 1.0 / std::sqrt(double(l.c * l.kernel * l.kernel)));
     const Tensor b = random_tensor({l.oc}, 7, 0.1);
-    conv_.emplace_back(conv_attrs(l), Shape{1, l.c, l.hw, l.hw}, batch, w, &b, Epilogue::relu());
+    conv_.emplace_back(conv_attrs(l), Shape{1, l.c, l.hw, l.hw}, batch, w, &b, Epilogue::relu(),
+                       IntervalConvF32::Formats::Auto, in_layout, out_layout);
     steps_.push_back({true, conv_.size() - 1, batch * l.c * l.hw * l.hw, batch * numel(conv_.back().output_shape())});
   }
   void prepare() {
@@ -260,9 +270,15 @@ void BM_Mlp256x2(benchmark::State& state, std::int64_t batch) {
   for (auto _ : state) chain.run();
 }
 
-void BM_CnnCifar(benchmark::State& state, std::int64_t batch) {
+void BM_CnnCifar(benchmark::State& state, std::int64_t batch, bool nhwc_between_convs) {
+  using Layout = IntervalConvF32::PlaneLayout;
   Chain chain;
-  for (const auto& l : kCifar) chain.add_conv(l, batch);
+  const std::size_t convs = std::size(kCifar);
+  for (std::size_t i = 0; i < convs; ++i) {
+    // NCHW at the chain's ends (the network input, the flattening before the Linear).
+    const bool nhwc_in = nhwc_between_convs && i > 0, nhwc_out = nhwc_between_convs && i + 1 < convs;
+    chain.add_conv(kCifar[i], batch, nhwc_in ? Layout::NHWC : Layout::NCHW, nhwc_out ? Layout::NHWC : Layout::NCHW);
+  }
   chain.add_affine(4096, 512, batch, true);
   chain.add_affine(512, 10, batch, false);
   chain.prepare();
@@ -285,11 +301,9 @@ void register_all() {
   for (const auto& l : kCifar) {
     for (std::int64_t batch : {1, 64}) {
       const std::string base = std::string("Conv/") + l.name + "/B" + std::to_string(batch);
-      const std::pair<const char*, ConvImpl> impls[] = {{"/fast", ConvImpl::Fast},
-                                                        {"/nhwc", ConvImpl::ChannelsLast},
-                                                        {"/nchw", ConvImpl::Plain},
-                                                        {"/reordered", ConvImpl::Reordered},
-                                                        {"/reference", ConvImpl::Reference}};
+      const std::pair<const char*, ConvImpl> impls[] = {
+          {"/fast", ConvImpl::Fast},  {"/nhwc", ConvImpl::ChannelsLast},   {"/nhwc_planes", ConvImpl::NhwcPlanes},
+          {"/nchw", ConvImpl::Plain}, {"/reordered", ConvImpl::Reordered}, {"/reference", ConvImpl::Reference}};
       for (auto [suffix, impl] : impls) {
         benchmark::RegisterBenchmark((base + suffix).c_str(), BM_Conv, l, batch, impl)->Unit(benchmark::kMicrosecond);
       }
@@ -298,7 +312,9 @@ void register_all() {
   for (std::int64_t batch : {1, 64}) {
     benchmark::RegisterBenchmark(("Chain/mlp_256x2/B" + std::to_string(batch)).c_str(), BM_Mlp256x2, batch)
         ->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark(("Chain/cnn_cifar/B" + std::to_string(batch)).c_str(), BM_CnnCifar, batch)
+    benchmark::RegisterBenchmark(("Chain/cnn_cifar/B" + std::to_string(batch)).c_str(), BM_CnnCifar, batch, false)
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("Chain/cnn_cifar_nhwc/B" + std::to_string(batch)).c_str(), BM_CnnCifar, batch, true)
         ->Unit(benchmark::kMicrosecond);
   }
 }

@@ -17,6 +17,14 @@ struct Bar {
 
 const char* kColours[] = {"#9e9e9e", "#4e79a7", "#f28e2b", "#59a14f"};
 
+// Short labels that fit over a bar: 11.5k, 2.09M, 0.0348.
+std::string short_value(double v) {
+  if (v >= 1e9) return fmt::format("{:.3g}G", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.3g}M", v / 1e6);
+  if (v >= 1e4) return fmt::format("{:.3g}k", v / 1e3);
+  return fmt::format("{:.3g}", v);
+}
+
 std::string quadrant_name(const nlohmann::json& r) {
   return fmt::format("reuse {} / static {}", r["quadrant"]["planner_reuse"].get<std::string>(),
                      r["quadrant"]["static_plan"].get<bool>() ? "on" : "off");
@@ -39,8 +47,8 @@ std::string panel(const std::vector<std::string>& models, const std::map<std::st
       const double x = x0 + static_cast<double>(q) * bw;
       s += fmt::format("<rect x='{:.1f}' y='{:.1f}' width='{:.1f}' height='{:.1f}' fill='{}'><title>{}: {:.6g} {}</title></rect>\n",
                        x, top + height - h, bw - 2, h, kColours[q % 4], group_bars[q].quadrant, group_bars[q].value, unit);
-      s += fmt::format("<text x='{:.1f}' y='{:.1f}' font-size='9' text-anchor='middle'>{:.3g}</text>\n", x + bw / 2,
-                       top + height - h - 3, group_bars[q].value);
+      s += fmt::format("<text x='{:.1f}' y='{:.1f}' font-size='9' text-anchor='middle'>{}</text>\n", x + bw / 2,
+                       top + height - h - 3, short_value(group_bars[q].value));
     }
     s += fmt::format("<text x='{:.1f}' y='{:.1f}' font-size='11' text-anchor='middle'>{}</text>\n", x0 + (group - 30) / 2,
                      top + height + 16, models[m]);

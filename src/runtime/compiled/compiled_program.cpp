@@ -36,9 +36,7 @@ MemoryStats task_memory_stats(const LoweredTask& t, MemoryPlanMode mode) {
 }  // namespace
 
 CompiledProgram::CompiledProgram(const PlanBundle& plan, const CompileOptions& options, CompileCache& cache)
-    : plan_(plan),
-      options_(options),
-      program_memory_(plan, external_physical_buffers(plan), options.mode, options.memory_planner) {
+    : plan_(plan), options_(options), external_(external_physical_buffers(plan)) {
   BF_CHECK(plan.config.domain == PlanDomain::Interval, ErrorKind::Usage,
            "the compiled executor runs interval (IBP) plans; this plan is {}", plan_domain_name(plan.config.domain));
   check_lowering_passes(options.lowering_passes);
@@ -48,7 +46,7 @@ CompiledProgram::CompiledProgram(const PlanBundle& plan, const CompileOptions& o
   stats_.memory_planner = options.memory_planner;
   const std::int64_t hits_before = cache.hits(), misses_before = cache.misses();
   for (const auto& task : plan.task_graph.tasks) {
-    LoweringContext ctx{plan.graph, &plan, &task, options.mode, options.memory_planner, &program_memory_.external()};
+    LoweringContext ctx{plan.graph, &plan, &task, options.mode, options.memory_planner, &external_};
     TaskCompileStats ts;
     ts.task = task.id;
     ts.name = task.name;
@@ -83,26 +81,35 @@ CompiledProgram::CompiledProgram(const PlanBundle& plan, const CompileOptions& o
     stats_.tasks.push_back(std::move(ts));
     tasks_.push_back(std::move(lowered));
   }
-  stats_.program = program_memory_.stats();
-  stats_.total = stats_.tasks_total;
-  stats_.total += stats_.program;
+  std::vector<std::int64_t> task_arenas;
+  for (const auto& t : tasks_) task_arenas.push_back(t->arena_bytes);
+  program_memory_ =
+      std::make_unique<ProgramMemory>(plan, external_, options.mode, options.memory_planner, task_arenas);
+  stats_.program = program_memory_->stats();
+  if (is_static(options.mode)) {
+    // One block holds everything: program buffers and the task arenas.
+    stats_.total = stats_.program;
+    stats_.total.alloc_tensor_count += stats_.tasks_total.alloc_tensor_count;
+  } else {
+    stats_.total = stats_.tasks_total;
+    stats_.total += stats_.program;
+  }
   stats_.compile_ms = total.elapsed_ms();
   stats_.cache_hits = cache.hits() - hits_before;
   stats_.cache_misses = cache.misses() - misses_before;
 }
 
 CompiledProgram::~CompiledProgram() {
-  program_memory_.release(allocator_);
-  if (workspace_) allocator_.release(workspace_, stats_.workspace_bytes);
+  if (program_memory_) program_memory_->release(allocator_);
 }
 
-char* CompiledProgram::unit_base(const LoweredTask& lt, std::int32_t unit) {
+char* CompiledProgram::unit_base(std::size_t task, const LoweredTask& lt, std::int32_t unit) {
   const MemoryUnit& u = lt.units[static_cast<std::size_t>(unit)];
   switch (u.place) {
     case MemoryUnit::Place::External:
-      return program_memory_.buffer(u.physical, allocator_);
+      return program_memory_->buffer(u.physical, allocator_);
     case MemoryUnit::Place::Arena:
-      return workspace_ + u.offset;
+      return program_memory_->task_arena(static_cast<TaskId>(task)) + u.offset;
     case MemoryUnit::Place::Dynamic:
       BF_ASSERT(dynamic_[static_cast<std::size_t>(unit)] != nullptr);
       return dynamic_[static_cast<std::size_t>(unit)];
@@ -130,15 +137,15 @@ void CompiledProgram::run_task(std::size_t t) {
     ins.clear();
     outs.clear();
     for (ValueId v : s.inputs) {
-      char* base = unit_base(lt, lt.unit_of_value.at(v));
+      char* base = unit_base(t, lt, lt.unit_of_value.at(v));
       ins.push_back({base, base + lt.plane_bytes.at(v)});
     }
     for (ValueId v : s.outputs) {
-      char* base = unit_base(lt, lt.unit_of_value.at(v));
+      char* base = unit_base(t, lt, lt.unit_of_value.at(v));
       outs.push_back({base, base + lt.plane_bytes.at(v)});
     }
     const std::int32_t su = lt.scratch_unit[i];
-    KernelIO io{ins, outs, su >= 0 ? unit_base(lt, su) : nullptr};
+    KernelIO io{ins, outs, su >= 0 ? unit_base(t, lt, su) : nullptr};
     s.kernel->run(io);
     if (dynamic) {
       for (std::size_t u = 0; u < lt.units.size(); ++u) {
@@ -169,27 +176,24 @@ std::vector<OutputBounds> CompiledProgram::run_bounds(const InputRegion& region,
            dtype_name(plan_.config.dtype));
   Stopwatch watch;
   allocator_.reset_counters();
-  program_memory_.begin_run(allocator_);
-  if (is_static(options_.mode) && !workspace_ && stats_.workspace_bytes > 0) {
-    workspace_ = static_cast<char*>(allocator_.allocate(stats_.workspace_bytes));
-  }
+  program_memory_->begin_run(allocator_);
   const auto plane = [&](ValueId v) { return s.logical_buffers[static_cast<std::size_t>(s.buffer_of(v))].plane_elements() *
                                              static_cast<std::int64_t>(dtype_size(plan_.config.dtype)); };
-  char* xin = program_memory_.buffer(s.to_physical(s.buffer_of(x)), allocator_);
+  char* xin = program_memory_->buffer(s.to_physical(s.buffer_of(x)), allocator_);
   std::memcpy(xin, region.lower.raw_data(), region.lower.nbytes());
   std::memcpy(xin + plane(x), region.upper.raw_data(), region.upper.nbytes());
   for (std::size_t t = 0; t < tasks_.size(); ++t) {
     run_task(t);
-    program_memory_.after_task(static_cast<TaskId>(t), allocator_);
+    program_memory_->after_task(static_cast<TaskId>(t), allocator_);
   }
   std::vector<OutputBounds> result;
   for (ValueId y : g.outputs()) {
     result.push_back(output_bounds_from_planes(g.value(y).name, g.type(y).shape, plan_.config.batch,
                                                plan_.config.dtype,
-                                               program_memory_.buffer(s.to_physical(s.buffer_of(y)), allocator_),
+                                               program_memory_->buffer(s.to_physical(s.buffer_of(y)), allocator_),
                                                plane(y)));
   }
-  program_memory_.end_run(allocator_);
+  program_memory_->end_run(allocator_);
   if (stats) {
     stats->memory = allocator_.stats();
     stats->run_ms = watch.elapsed_ms();
@@ -316,7 +320,8 @@ std::string compiled_to_text(const CompiledProgram& program) {
                        m.alloc_storage_max_bytes, m.arena_bytes, m.lower_bound_bytes);
   };
   out += "memory\n" + line("tasks (summed)", st.tasks_total) + line("program", st.program) + line("total", st.total);
-  out += fmt::format("  workspace (largest task arena, shared by tasks in turn): {} B\n", st.workspace_bytes);
+  out += fmt::format("  largest task arena: {} B (task arenas share the program arena: a task's lives while it runs)\n",
+                     st.workspace_bytes);
   return out;
 }
 

@@ -35,9 +35,9 @@ struct CompileStats {
   std::string memory_planner;
   std::vector<TaskCompileStats> tasks;
   MemoryStats tasks_total;   // summed over tasks
-  MemoryStats program;       // the buffers tasks hand each other
-  MemoryStats total;         // tasks_total + program
-  std::int64_t workspace_bytes = 0;  // one task arena at a time: the largest
+  MemoryStats program;       // the buffers tasks hand each other (static: the one arena holding everything)
+  MemoryStats total;         // everything: in static modes the one program arena, else tasks + program
+  std::int64_t workspace_bytes = 0;  // the largest task arena
   double compile_ms = 0.0;
   std::int64_t cache_hits = 0;
   std::int64_t cache_misses = 0;
@@ -66,14 +66,14 @@ class CompiledProgram {
 
  private:
   void run_task(std::size_t t);
-  char* unit_base(const LoweredTask& lt, std::int32_t unit);
+  char* unit_base(std::size_t task, const LoweredTask& lt, std::int32_t unit);
 
   const PlanBundle& plan_;
   CompileOptions options_;
   std::vector<std::shared_ptr<const LoweredTask>> tasks_;
-  ProgramMemory program_memory_;
+  std::vector<bool> external_;  // by physical buffer: crosses a task boundary
+  std::unique_ptr<ProgramMemory> program_memory_;
   TrackingAllocator allocator_;
-  char* workspace_ = nullptr;
   std::vector<char*> dynamic_;  // DISABLE mode: live units of the running task
   CompileStats stats_;
 };

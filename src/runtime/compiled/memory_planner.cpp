@@ -1,6 +1,8 @@
 #include "runtime/compiled/memory_planner.h"
 
 #include <algorithm>
+#include <functional>
+#include <tuple>
 #include <numeric>
 
 #include "support/error.h"
@@ -69,15 +71,13 @@ void MemoryPlanner::check_no_overlap() {
   }
 }
 
-void GreedyMemoryPlanner::place(std::vector<PlannedBuffer>& buffers) const {
-  std::vector<std::size_t> order(buffers.size());
-  std::iota(order.begin(), order.end(), 0);
-  // Largest first; ties by earlier first use, then by id: deterministic.
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    if (buffers[a].bytes != buffers[b].bytes) return buffers[a].bytes > buffers[b].bytes;
-    return buffers[a].first_use < buffers[b].first_use;
-  });
+namespace {
+
+// Places buffers in the given order, each at the best-fitting gap among the
+// already placed buffers alive at the same time (or after them). Returns the arena size.
+std::int64_t place_in_order(std::vector<PlannedBuffer>& buffers, const std::vector<std::size_t>& order) {
   std::vector<std::size_t> placed;
+  std::int64_t arena = 0;
   for (std::size_t id : order) {
     PlannedBuffer& cur = buffers[id];
     // Ranges taken by placed buffers alive at the same time, sorted by offset.
@@ -99,8 +99,42 @@ void GreedyMemoryPlanner::place(std::vector<PlannedBuffer>& buffers) const {
       cursor = std::max(cursor, end);
     }
     cur.offset = best >= 0 ? best : cursor;
+    arena = std::max(arena, cur.offset + cur.bytes);
     placed.push_back(id);
   }
+  return arena;
+}
+
+}  // namespace
+
+void GreedyMemoryPlanner::place(std::vector<PlannedBuffer>& buffers) const {
+  // Like XLA's heap simulator, try a few orders and keep the smallest arena:
+  // largest first (TFLite's greedy), longest-lived first, by size x lifetime, and
+  // in order of first use (largest first among equals). Ties then by id: deterministic.
+  using Key = std::function<std::tuple<std::int64_t, std::int64_t>(const PlannedBuffer&)>;
+  const std::vector<Key> keys = {
+      [](const PlannedBuffer& b) { return std::make_tuple(-b.bytes, std::int64_t{b.first_use}); },
+      [](const PlannedBuffer& b) { return std::make_tuple(-std::int64_t{b.last_use - b.first_use}, -b.bytes); },
+      [](const PlannedBuffer& b) {
+        return std::make_tuple(-b.bytes * (std::int64_t{b.last_use - b.first_use} + 1), std::int64_t{b.first_use});
+      },
+      [](const PlannedBuffer& b) { return std::make_tuple(std::int64_t{b.first_use}, -b.bytes); },
+  };
+  std::vector<PlannedBuffer> best;
+  std::int64_t best_arena = -1;
+  for (const Key& key : keys) {
+    std::vector<std::size_t> order(buffers.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return key(buffers[a]) < key(buffers[b]); });
+    std::vector<PlannedBuffer> trial = buffers;
+    const std::int64_t arena = place_in_order(trial, order);
+    if (best_arena < 0 || arena < best_arena) {
+      best_arena = arena;
+      best = std::move(trial);
+    }
+  }
+  buffers = std::move(best);
 }
 
 void LinearMemoryPlanner::place(std::vector<PlannedBuffer>& buffers) const {

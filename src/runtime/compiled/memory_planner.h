@@ -1,10 +1,12 @@
 // Static memory planning inside one compiled task, in the manner of TFLite
 // Micro's planner interface: add buffers with their sizes and lifetimes (in
 // kernel steps), ask for offsets into one arena. Two planners sit behind the
-// interface: a greedy one (largest buffers first, each placed in the smallest
-// gap that fits among the buffers alive at the same time: best fit, as TFLite
-// and XLA's heap simulator do) and a no-reuse one (back to back) to compare
-// against. Either can check its own result for overlaps.
+// interface: a greedy one (buffers taken in a heuristic order, each placed in
+// the smallest gap that fits among the buffers alive at the same time: best
+// fit; like XLA's heap simulator it tries several orders - largest first as
+// TFLite does, longest-lived first, size x lifetime - and keeps the smallest
+// arena) and a no-reuse one (back to back) to compare against. Either can
+// check its own result for overlaps.
 #pragma once
 
 #include <cstdint>
@@ -51,7 +53,7 @@ class MemoryPlanner {
   bool planned_ = false;
 };
 
-// Largest first, best-fit gap among lifetime-overlapping buffers already placed.
+// Best-fit gaps, the best of several placement orders.
 class GreedyMemoryPlanner final : public MemoryPlanner {
  public:
   using MemoryPlanner::MemoryPlanner;

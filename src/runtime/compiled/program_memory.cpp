@@ -33,7 +33,7 @@ std::vector<bool> external_physical_buffers(const PlanBundle& plan) {
 }
 
 ProgramMemory::ProgramMemory(const PlanBundle& plan, std::vector<bool> external, MemoryPlanMode mode,
-                             const std::string& memory_planner)
+                             const std::string& memory_planner, const std::vector<std::int64_t>& task_arena_bytes)
     : plan_(plan), external_(std::move(external)), mode_(mode) {
   const StoragePlan& s = plan.storage;
   const std::size_t np = external_.size();
@@ -59,16 +59,24 @@ ProgramMemory::ProgramMemory(const PlanBundle& plan, std::vector<bool> external,
     planner->add_buffer(bytes_[p], first_task[p] + 1, last_task_[p] + 1);
     ids.push_back(p);
   }
-  stats_.lower_bound_bytes = planner->lower_bound_bytes();
   stats_.alloc_tensor_count = static_cast<std::int64_t>(ids.size());
   if (is_static(mode_)) {
+    // Each task's arena lives while its task runs (step t + 1 in this numbering).
+    BF_ASSERT(task_arena_bytes.size() == static_cast<std::size_t>(num_tasks));
+    std::vector<std::int32_t> task_ids;
+    for (TaskId t = 0; t < num_tasks; ++t) {
+      task_ids.push_back(planner->add_buffer(task_arena_bytes[static_cast<std::size_t>(t)], t + 1, t + 1));
+    }
+    stats_.lower_bound_bytes = planner->lower_bound_bytes();
     planner->plan();
     planner->check_no_overlap();
     for (std::size_t k = 0; k < ids.size(); ++k) offset_[ids[k]] = planner->offset(static_cast<std::int32_t>(k));
+    for (std::int32_t id : task_ids) task_offset_.push_back(planner->offset(id));
     arena_bytes_ = planner->arena_bytes();
     stats_.alloc_storage_count = arena_bytes_ > 0 ? 1 : 0;
     stats_.alloc_storage_total_bytes = stats_.alloc_storage_max_bytes = stats_.arena_bytes = arena_bytes_;
   } else {
+    stats_.lower_bound_bytes = planner->lower_bound_bytes();
     stats_.alloc_storage_count = stats_.alloc_tensor_count;
     for (std::size_t p : ids) {
       stats_.alloc_storage_total_bytes += bytes_[p];
@@ -91,6 +99,11 @@ char* ProgramMemory::buffer(BufferId p, TrackingAllocator& allocator) {
   if (is_static(mode_)) return arena_ + offset_[i];
   if (!dynamic_[i]) dynamic_[i] = static_cast<char*>(allocator.allocate(bytes_[i]));
   return dynamic_[i];
+}
+
+char* ProgramMemory::task_arena(TaskId t) const {
+  BF_ASSERT(is_static(mode_) && t >= 0 && static_cast<std::size_t>(t) < task_offset_.size());
+  return arena_ + task_offset_[static_cast<std::size_t>(t)];
 }
 
 void ProgramMemory::after_task(TaskId task, TrackingAllocator& allocator) {

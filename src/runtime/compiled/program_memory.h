@@ -1,9 +1,11 @@
 // Memory of the buffers tasks hand to each other (and the graph's inputs and
 // outputs): the StoragePlan's physical buffers that hold any task-boundary
 // buffer. With a static memory plan they sit at fixed offsets of one program
-// arena, planned at compile time with task-level lifetimes and allocated once;
-// without one, each is allocated when first written in a run and released after
-// the last task that reads it.
+// arena, planned at compile time with task-level lifetimes together with each
+// task's own arena (alive only while its task runs, so task arenas overlap each
+// other), and allocated once: the whole program runs in one block. Without a
+// static plan each buffer is allocated when first written in a run and released
+// after the last task that reads it.
 #pragma once
 
 #include <cstdint>
@@ -30,8 +32,9 @@ std::vector<bool> external_physical_buffers(const PlanBundle& plan);
 
 class ProgramMemory {
  public:
+  // task_arena_bytes: each task's arena (static modes), placed in the program arena.
   ProgramMemory(const PlanBundle& plan, std::vector<bool> external, MemoryPlanMode mode,
-                const std::string& memory_planner);
+                const std::string& memory_planner, const std::vector<std::int64_t>& task_arena_bytes);
   // The owner calls release() with the allocator it used before destroying this.
   ~ProgramMemory();
 
@@ -44,7 +47,12 @@ class ProgramMemory {
   void end_run(TrackingAllocator& allocator);
   void release(TrackingAllocator& allocator);
 
+  // Static modes: where task `t`'s arena starts (valid after begin_run).
+  char* task_arena(TaskId t) const;
+
   const std::vector<bool>& external() const { return external_; }
+  // The program buffers (tensor count, and in static modes the one arena that also
+  // holds the task arenas, with the lower bound of that arena).
   const MemoryStats& stats() const { return stats_; }
 
  private:
@@ -54,6 +62,7 @@ class ProgramMemory {
   std::vector<std::int64_t> bytes_;   // by physical id (0 when not external)
   std::vector<std::int64_t> offset_;  // static modes
   std::vector<TaskId> last_task_;     // last task touching each buffer (num_tasks when pinned)
+  std::vector<std::int64_t> task_offset_;  // static modes, by task
   std::int64_t arena_bytes_ = 0;
   char* arena_ = nullptr;
   std::vector<char*> dynamic_;
