@@ -142,7 +142,7 @@ void add_compile_options(CLI::App& cmd, CompileArgs& a) {
                  "intermediate at run time), FORCE_STATIC_PLAN (fail if anything cannot be planned statically)");
   cmd.add_option("--lowering-passes", a.lowering_passes,
                  "ordered lowering passes (comma separated), default select_kernels,fuse_activation,alias_views,"
-                 "prepare_weights,plan_memory")
+                 "channels_last,prepare_weights,plan_memory")
       ->delimiter(',');
   cmd.add_option("--memory-planner", a.memory_planner, "static planner: greedy (best fit) or linear (no reuse)")
       ->check(CLI::IsMember({"greedy", "linear"}));

@@ -21,6 +21,7 @@ template <typename Impl>
 class FastKernel final : public CompiledKernel {
  public:
   FastKernel(std::string kind, Impl impl, Epilogue e) : kind_(std::move(kind)), k_(std::move(impl)), epilogue_(e) {}
+  // The kernel's variant names its plane layouts when they are not NCHW.
   std::string name() const override { return with_epilogue(fmt::format("{}[{}]", kind_, k_.variant()), epilogue_); }
   std::int64_t scratch_bytes() const override { return k_.scratch_bytes(); }
   std::int64_t prepared_bytes() const override { return k_.prepared_bytes(); }
@@ -62,11 +63,13 @@ std::unique_ptr<CompiledKernel> make_affine_kernel(const AffineForm& form, std::
 }
 
 std::unique_ptr<CompiledKernel> make_conv_kernel(const Graph& graph, const Node& node, std::int64_t batch,
-                                                 Epilogue epilogue) {
+                                                 Epilogue epilogue, bool nhwc_in, bool nhwc_out) {
   const Tensor* bias =
       node.inputs.size() > 2 && node.inputs[2] != kNoValue ? &graph.constant(node.inputs[2]) : nullptr;
+  using Layout = IntervalConvF32::PlaneLayout;
   IntervalConvF32 impl(node.attrs, graph.type(node.inputs[0]).shape, batch, graph.constant(node.inputs[1]), bias,
-                       epilogue);
+                       epilogue, IntervalConvF32::Formats::Auto, nhwc_in ? Layout::NHWC : Layout::NCHW,
+                       nhwc_out ? Layout::NHWC : Layout::NCHW);
   return std::make_unique<FastKernel<IntervalConvF32>>("interval_conv", std::move(impl), epilogue);
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,7 @@ struct LoweringContext {
 struct LoweredTask {
   std::vector<LoweredStep> steps;
   std::map<ValueId, ValueId> alias_of;  // value -> the value whose storage it shares
+  std::set<ValueId> channels_last;      // values whose bound planes are NHWC (conv to conv only)
   std::vector<MemoryUnit> units;
   std::map<ValueId, std::int32_t> unit_of_value;
   std::vector<std::int32_t> scratch_unit;  // per step, -1 when the step needs none

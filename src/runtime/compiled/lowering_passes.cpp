@@ -22,17 +22,17 @@ const char* step_kind_name(StepKind kind) {
 
 const std::vector<std::string>& default_lowering_passes() {
   static const std::vector<std::string> passes = {"select_kernels", "fuse_activation", "alias_views",
-                                                  "prepare_weights", "plan_memory"};
+                                                  "channels_last", "prepare_weights", "plan_memory"};
   return passes;
 }
 
 void check_lowering_passes(const std::vector<std::string>& passes) {
-  static const std::set<std::string> known = {"select_kernels", "fuse_activation", "alias_views", "prepare_weights",
-                                              "plan_memory"};
+  static const std::set<std::string> known = {"select_kernels", "fuse_activation", "alias_views", "channels_last",
+                                              "prepare_weights", "plan_memory"};
   std::set<std::string> seen;
   for (const auto& p : passes) {
     BF_CHECK(known.count(p), ErrorKind::Usage, "unknown lowering pass '{}' (known: select_kernels, fuse_activation, "
-             "alias_views, prepare_weights, plan_memory)", p);
+             "alias_views, channels_last, prepare_weights, plan_memory)", p);
     BF_CHECK(seen.insert(p).second, ErrorKind::Usage, "lowering pass '{}' listed twice", p);
   }
   for (const char* required : {"select_kernels", "prepare_weights", "plan_memory"}) {
@@ -41,7 +41,7 @@ void check_lowering_passes(const std::vector<std::string>& passes) {
   BF_CHECK(passes.front() == "select_kernels", ErrorKind::Usage, "lowering must start with select_kernels");
   BF_CHECK(passes.back() == "plan_memory", ErrorKind::Usage, "lowering must end with plan_memory");
   auto at = [&](const char* name) { return std::find(passes.begin(), passes.end(), name) - passes.begin(); };
-  for (const char* rewrite : {"fuse_activation", "alias_views"}) {
+  for (const char* rewrite : {"fuse_activation", "alias_views", "channels_last"}) {
     if (seen.count(rewrite)) {
       BF_CHECK(at(rewrite) < at("prepare_weights"), ErrorKind::Usage,
                "{} rewrites steps and must come before prepare_weights", rewrite);
@@ -57,6 +57,7 @@ LoweredTask lower_task(const LoweringContext& ctx, const std::vector<std::string
     if (name == "select_kernels") select_kernels(ctx, t);
     else if (name == "fuse_activation") fuse_activation(ctx, t);
     else if (name == "alias_views") alias_views(ctx, t);
+    else if (name == "channels_last") channels_last(ctx, t);
     else if (name == "prepare_weights") prepare_weights(ctx, t);
     else plan_memory(ctx, t);
     t.pass_timings.push_back({name, watch.elapsed_ms()});

@@ -5,6 +5,7 @@
 //   select_kernels   required, first: one step per op, the fastest kernel kind that applies
 //   fuse_activation  optional: an affine/conv step absorbs the activation right after it
 //   alias_views      optional: Flatten/Reshape/Squeeze/... share their input's storage
+//   channels_last    optional: values passed from one convolution to another stay NHWC
 //   prepare_weights  required: kernels built (|W|, packed weights, oneDNN primitives)
 //   plan_memory      required, last: intermediates and scratch get memory per the mode
 #pragma once
@@ -28,6 +29,7 @@ LoweredTask lower_task(const LoweringContext& ctx, const std::vector<std::string
 void select_kernels(const LoweringContext& ctx, LoweredTask& t);
 void fuse_activation(const LoweringContext& ctx, LoweredTask& t);
 void alias_views(const LoweringContext& ctx, LoweredTask& t);
+void channels_last(const LoweringContext& ctx, LoweredTask& t);
 void prepare_weights(const LoweringContext& ctx, LoweredTask& t);
 void plan_memory(const LoweringContext& ctx, LoweredTask& t);
 

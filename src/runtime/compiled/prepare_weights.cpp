@@ -24,7 +24,8 @@ void prepare_weights(const LoweringContext& ctx, LoweredTask& t) {
           break;
         }
         case StepKind::IntervalConv:
-          s.kernel = make_conv_kernel(g, node, batch, epilogue);
+          s.kernel = make_conv_kernel(g, node, batch, epilogue, t.channels_last.count(s.inputs[0]) > 0,
+                                      t.channels_last.count(s.outputs[0]) > 0);
           break;
         case StepKind::Elementwise:
           if (dtype == DType::F32) {

@@ -220,6 +220,50 @@ TEST(CompiledExecutor, AliasBeforeFuseKeepsViewsApart) {
   }
 }
 
+// Three convolutions in a row: the two values between them stay NHWC
+// (channels_last); the result is the same as with every value NCHW.
+TEST(CompiledExecutor, ChannelsLastBetweenConvolutions) {
+  auto g = std::make_shared<Graph>();
+  std::mt19937 rng(9);
+  std::normal_distribution<float> dist(0.0f, 0.3f);
+  auto weight = [&](Shape s, const std::string& name) {
+    Tensor t(DType::F32, s);
+    for (std::int64_t i = 0; i < t.numel(); ++i) t.mutable_data<float>()[i] = dist(rng);
+    return g->add_constant(name, t);
+  };
+  Attributes conv;
+  conv.set("kernel_shape", std::vector<std::int64_t>{3, 3});
+  conv.set("strides", std::vector<std::int64_t>{1, 1});
+  conv.set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  conv.set("dilations", std::vector<std::int64_t>{1, 1});
+  conv.set("group", std::int64_t{1});
+  ValueId v = g->add_input("x", {DType::F32, {1, 3, 10, 9}});
+  const std::int64_t channels[] = {3, 12, 5, 9};
+  for (int i = 0; i < 3; ++i) {
+    const std::string tag = std::to_string(i);
+    v = g->add_inferred_node(OpKind::Conv, "conv" + tag, conv,
+                             {v, weight({channels[i + 1], channels[i], 3, 3}, "w" + tag),
+                              weight({channels[i + 1]}, "b" + tag)},
+                             {"c" + tag})[0];
+    v = g->add_inferred_node(OpKind::Relu, "relu" + tag, {}, {v}, {"r" + tag})[0];
+  }
+  g->add_output(v);
+  for (std::int64_t batch : {1, 7}) {
+    IbpRequest req;
+    req.graph = g;
+    req.region = region_for(*g, batch, 0.05);
+    const auto ref = compute_ibp_reference(req).outputs[0];
+    CompileCache cache;
+    auto got = compute_ibp_compiled(req, {}, cache);
+    expect_close(ref, got.outputs[0], "channels_last batch " + std::to_string(batch));
+    const auto& kernels = got.program->compile_stats().tasks[0].kernels;
+    ASSERT_EQ(kernels.size(), 3u);
+    EXPECT_NE(kernels[0].find("nchw->nhwc"), std::string::npos) << kernels[0];
+    EXPECT_NE(kernels[1].find("nhwc->nhwc"), std::string::npos) << kernels[1];
+    EXPECT_NE(kernels[2].find("nhwc->nchw"), std::string::npos) << kernels[2];
+  }
+}
+
 TEST(CompiledExecutor, FusionAndAliasingShowInTheKernels) {
   PlanBundle plan = make_plan(test::conv_chain(), PlannerConfig{});
   CompileCache cache;
