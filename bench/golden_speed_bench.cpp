@@ -118,14 +118,14 @@ json run_golden_speed(const GoldenSpeedOptions& o) {
 }
 
 std::string golden_speed_table(const json& results) {
-  std::string out = fmt::format("{:<12} {:>5} {:>12} {:>12} {:>12} {:>12} {:>12}\n", "network", "batch",
-                                "compiled_ms", "reference_ms", "lirpa_ms", "x_vs_lirpa", "x_vs_ref");
+  std::string out = fmt::format("{:<12} {:>5} {:>12} {:>12} {:>12} {:>12} {:>12}\n", "network", "batch", "compiled_ms",
+                                "reference_ms", "lirpa_ms", "x_vs_lirpa", "x_vs_ref");
   for (const auto& r : results) {
-    out += fmt::format("{:<12} {:>5} {:>12.4f} {:>12.3f} {:>12.3f} {:>12.1f} {:>12.1f}\n",
-                       r["network"].get<std::string>(), r["batch"].get<std::int64_t>(),
-                       r["compiled_ms_p50"].get<double>(), r["reference_ms_p50"].get<double>(),
-                       r["auto_lirpa_ms"].get<double>(), r["speedup_vs_auto_lirpa"].get<double>(),
-                       r["speedup_vs_reference"].get<double>());
+    out +=
+        fmt::format("{:<12} {:>5} {:>12.4f} {:>12.3f} {:>12.3f} {:>12.1f} {:>12.1f}\n", r["network"].get<std::string>(),
+                    r["batch"].get<std::int64_t>(), r["compiled_ms_p50"].get<double>(),
+                    r["reference_ms_p50"].get<double>(), r["auto_lirpa_ms"].get<double>(),
+                    r["speedup_vs_auto_lirpa"].get<double>(), r["speedup_vs_reference"].get<double>());
   }
   return out;
 }

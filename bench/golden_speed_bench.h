@@ -4,16 +4,15 @@
 // times depend on the machine.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace bf::bench {
 
 struct GoldenSpeedOptions {
-  std::string golden_dir;                // holds NAME.onnx, NAME.bB.input.json, NAME.bB.IBP.json
-  std::vector<std::string> networks;     // empty: every NAME.onnx with IBP goldens
+  std::string golden_dir;             // holds NAME.onnx, NAME.bB.input.json, NAME.bB.IBP.json
+  std::vector<std::string> networks;  // empty: every NAME.onnx with IBP goldens
   std::vector<std::int64_t> batches = {1, 64};
   int warmup = 5;
   int iters = 50;

@@ -76,34 +76,34 @@ json run_static_plan_bench(const StaticPlanBenchOptions& o) {
         const TimingSummary t = summarize(times);
         const Difference d = bound_difference(reference.outputs, bounds);
         const CompileStats& cs = program.compile_stats();
-        json entry{
-            {"model", model_label(path)},
-            {"model_path", path},
-            {"quadrant", {{"planner_reuse", reuse ? o.reuse_policy : std::string("off")}, {"static_plan", static_plan}}},
-            {"batch", o.batch},
-            {"threads", o.threads},
-            {"planner", planner_json(plan)},
-            {"backend",
-             {{"memory_plan_mode", memory_plan_mode_name(cs.mode)},
-              {"memory_stats", memory_stats_json(cs.tasks_total)},
-              {"program_memory_stats", memory_stats_json(cs.program)},
-              {"total_memory_stats", memory_stats_json(cs.total)},
-              {"workspace_bytes", cs.workspace_bytes},
-              {"lowering_passes", cs.lowering_passes},
-              {"compile_ms", cs.compile_ms}}},
-            {"runtime",
-             {{"run_ms_avg", t.avg_ms},
-              {"run_ms_p50", t.p50_ms},
-              {"run_ms_p95", t.p95_ms},
-              {"peak_bytes", stats.memory.peak_bytes},
-              {"allocs_per_run", stats.memory.allocations},
-              {"warmup", o.warmup},
-              {"iters", o.iters}}},
-            {"correctness",
-             {{"max_abs_diff", d.max_abs},
-              {"max_rel_diff", d.max_rel},
-              {"tolerance_ratio", d.tolerance_ratio},
-              {"reference_run_ms", reference_ms}}}};
+        json entry{{"model", model_label(path)},
+                   {"model_path", path},
+                   {"quadrant",
+                    {{"planner_reuse", reuse ? o.reuse_policy : std::string("off")}, {"static_plan", static_plan}}},
+                   {"batch", o.batch},
+                   {"threads", o.threads},
+                   {"planner", planner_json(plan)},
+                   {"backend",
+                    {{"memory_plan_mode", memory_plan_mode_name(cs.mode)},
+                     {"memory_stats", memory_stats_json(cs.tasks_total)},
+                     {"program_memory_stats", memory_stats_json(cs.program)},
+                     {"total_memory_stats", memory_stats_json(cs.total)},
+                     {"workspace_bytes", cs.workspace_bytes},
+                     {"lowering_passes", cs.lowering_passes},
+                     {"compile_ms", cs.compile_ms}}},
+                   {"runtime",
+                    {{"run_ms_avg", t.avg_ms},
+                     {"run_ms_p50", t.p50_ms},
+                     {"run_ms_p95", t.p95_ms},
+                     {"peak_bytes", stats.memory.peak_bytes},
+                     {"allocs_per_run", stats.memory.allocations},
+                     {"warmup", o.warmup},
+                     {"iters", o.iters}}},
+                   {"correctness",
+                    {{"max_abs_diff", d.max_abs},
+                     {"max_rel_diff", d.max_rel},
+                     {"tolerance_ratio", d.tolerance_ratio},
+                     {"reference_run_ms", reference_ms}}}};
         if (o.progress) {
           std::fprintf(stderr, "bench: %s reuse=%s static=%s  p50 %.4f ms  peak %lld B  allocs/run %lld\n",
                        model_label(path).c_str(), reuse ? o.reuse_policy.c_str() : "off", static_plan ? "on" : "off",
@@ -118,19 +118,18 @@ json run_static_plan_bench(const StaticPlanBenchOptions& o) {
 }
 
 std::string static_plan_table(const json& results) {
-  std::string out = fmt::format("{:<28} {:>6} {:>6} {:>10} {:>10} {:>12} {:>12} {:>12} {:>8} {:>10}\n", "model",
-                                "reuse", "static", "p50_ms", "p95_ms", "peak_bytes", "phys_bytes", "arena_bytes",
-                                "allocs", "tol_ratio");
+  std::string out =
+      fmt::format("{:<28} {:>6} {:>6} {:>10} {:>10} {:>12} {:>12} {:>12} {:>8} {:>10}\n", "model", "reuse", "static",
+                  "p50_ms", "p95_ms", "peak_bytes", "phys_bytes", "arena_bytes", "allocs", "tol_ratio");
   for (const auto& r : results) {
-    out += fmt::format("{:<28} {:>6} {:>6} {:>10.4f} {:>10.4f} {:>12} {:>12} {:>12} {:>8} {:>10.2e}\n",
-                       r["model"].get<std::string>(), r["quadrant"]["planner_reuse"].get<std::string>(),
-                       r["quadrant"]["static_plan"].get<bool>() ? "on" : "off",
-                       r["runtime"]["run_ms_p50"].get<double>(), r["runtime"]["run_ms_p95"].get<double>(),
-                       r["runtime"]["peak_bytes"].get<std::int64_t>(),
-                       r["planner"]["storage_plan"]["physical_bytes"].get<std::int64_t>(),
-                       r["backend"]["total_memory_stats"]["arena_bytes"].get<std::int64_t>(),
-                       r["runtime"]["allocs_per_run"].get<std::int64_t>(),
-                       r["correctness"]["tolerance_ratio"].get<double>());
+    out += fmt::format(
+        "{:<28} {:>6} {:>6} {:>10.4f} {:>10.4f} {:>12} {:>12} {:>12} {:>8} {:>10.2e}\n", r["model"].get<std::string>(),
+        r["quadrant"]["planner_reuse"].get<std::string>(), r["quadrant"]["static_plan"].get<bool>() ? "on" : "off",
+        r["runtime"]["run_ms_p50"].get<double>(), r["runtime"]["run_ms_p95"].get<double>(),
+        r["runtime"]["peak_bytes"].get<std::int64_t>(),
+        r["planner"]["storage_plan"]["physical_bytes"].get<std::int64_t>(),
+        r["backend"]["total_memory_stats"]["arena_bytes"].get<std::int64_t>(),
+        r["runtime"]["allocs_per_run"].get<std::int64_t>(), r["correctness"]["tolerance_ratio"].get<double>());
   }
   return out;
 }

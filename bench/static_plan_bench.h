@@ -5,10 +5,9 @@
 // Output schema: docs/bench_static_plan.md.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace bf::bench {
 
@@ -18,11 +17,11 @@ struct StaticPlanBenchOptions {
   std::int64_t batch = 1;
   int warmup = 3;
   int iters = 20;
-  double eps = -1.0;            // < 0: from the input file, else 0.01
-  std::string input_file;       // optional x0 (and eps)
+  double eps = -1.0;       // < 0: from the input file, else 0.01
+  std::string input_file;  // optional x0 (and eps)
   std::string reuse_policy = "size";
-  int threads = 0;              // recorded; set by the caller
-  bool progress = true;         // one line per model and quadrant on stderr
+  int threads = 0;       // recorded; set by the caller
+  bool progress = true;  // one line per model and quadrant on stderr
 };
 
 // One JSON object per model and quadrant, in a JSON array.

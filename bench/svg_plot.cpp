@@ -34,7 +34,8 @@ std::string quadrant_name(const nlohmann::json& r) {
 // (models differ by orders of magnitude), labelled with the value.
 std::string panel(const std::vector<std::string>& models, const std::map<std::string, std::vector<Bar>>& bars,
                   const std::string& title, const std::string& unit, double y0, double width) {
-  const double height = 220, top = y0 + 30, group = width / static_cast<double>(std::max<std::size_t>(1, models.size()));
+  const double height = 220, top = y0 + 30,
+               group = width / static_cast<double>(std::max<std::size_t>(1, models.size()));
   std::string s = fmt::format("<text x='10' y='{}' font-size='15' font-weight='bold'>{}</text>\n", y0 + 18, title);
   for (std::size_t m = 0; m < models.size(); ++m) {
     const auto& group_bars = bars.at(models[m]);
@@ -45,13 +46,14 @@ std::string panel(const std::vector<std::string>& models, const std::map<std::st
     for (std::size_t q = 0; q < group_bars.size(); ++q) {
       const double h = max > 0 ? height * group_bars[q].value / max : 0;
       const double x = x0 + static_cast<double>(q) * bw;
-      s += fmt::format("<rect x='{:.1f}' y='{:.1f}' width='{:.1f}' height='{:.1f}' fill='{}'><title>{}: {:.6g} {}</title></rect>\n",
-                       x, top + height - h, bw - 2, h, kColours[q % 4], group_bars[q].quadrant, group_bars[q].value, unit);
+      s += fmt::format(
+          "<rect x='{:.1f}' y='{:.1f}' width='{:.1f}' height='{:.1f}' fill='{}'><title>{}: {:.6g} {}</title></rect>\n",
+          x, top + height - h, bw - 2, h, kColours[q % 4], group_bars[q].quadrant, group_bars[q].value, unit);
       s += fmt::format("<text x='{:.1f}' y='{:.1f}' font-size='9' text-anchor='middle'>{}</text>\n", x + bw / 2,
                        top + height - h - 3, short_value(group_bars[q].value));
     }
-    s += fmt::format("<text x='{:.1f}' y='{:.1f}' font-size='11' text-anchor='middle'>{}</text>\n", x0 + (group - 30) / 2,
-                     top + height + 16, models[m]);
+    s += fmt::format("<text x='{:.1f}' y='{:.1f}' font-size='11' text-anchor='middle'>{}</text>\n",
+                     x0 + (group - 30) / 2, top + height + 16, models[m]);
   }
   return s;
 }
@@ -76,11 +78,13 @@ std::string quadrant_plot_svg(const nlohmann::json& results) {
       "<svg xmlns='http://www.w3.org/2000/svg' width='{:.0f}' height='620' font-family='sans-serif'>\n"
       "<rect width='100%' height='100%' fill='white'/>\n",
       width + 20);
-  s += panel(models, peak, "Peak bytes per run (lower is better; each model scaled to its own maximum)", "bytes", 0, width);
+  s += panel(models, peak, "Peak bytes per run (lower is better; each model scaled to its own maximum)", "bytes", 0,
+             width);
   s += panel(models, time, "Run time p50 in ms (lower is better)", "ms", 280, width);
   for (std::size_t q = 0; q < quadrants.size(); ++q) {
-    s += fmt::format("<rect x='{}' y='585' width='12' height='12' fill='{}'/><text x='{}' y='595' font-size='11'>{}</text>\n",
-                     10 + 170 * q, kColours[q], 26 + 170 * q, quadrants[q]);
+    s += fmt::format(
+        "<rect x='{}' y='585' width='12' height='12' fill='{}'/><text x='{}' y='595' font-size='11'>{}</text>\n",
+        10 + 170 * q, kColours[q], 26 + 170 * q, quadrants[q]);
   }
   return s + "</svg>\n";
 }

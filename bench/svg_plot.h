@@ -3,9 +3,8 @@
 // result at a glance.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 namespace bf::bench {
 

@@ -47,8 +47,7 @@ IbpResult compute_ibp_reference(const IbpRequest& request) {
 
 namespace bf {
 
-CompiledIbpResult compute_ibp_compiled(const IbpRequest& request, const CompileOptions& options,
-                                       CompileCache& cache) {
+CompiledIbpResult compute_ibp_compiled(const IbpRequest& request, const CompileOptions& options, CompileCache& cache) {
   CompiledIbpResult result;
   result.plan = std::make_unique<PlanBundle>(make_plan(graph_for_request(request), planner_config_for(request)));
   result.program = std::make_unique<CompiledProgram>(*result.plan, options, cache);

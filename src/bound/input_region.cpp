@@ -65,7 +65,8 @@ InputRegion linf_ball(const std::vector<double>& x0, double eps, const Shape& sh
              ErrorKind::Invalid, "clamp range [{}, {}] is not a finite interval", clamp->first, clamp->second);
   }
   BF_CHECK(is_floating(dtype), ErrorKind::Unsupported, "input region in {}", dtype_name(dtype));
-  InputRegion r = dtype == DType::F64 ? make_ball<double>(x0, eps, shape, clamp) : make_ball<float>(x0, eps, shape, clamp);
+  InputRegion r =
+      dtype == DType::F64 ? make_ball<double>(x0, eps, shape, clamp) : make_ball<float>(x0, eps, shape, clamp);
   check_region(r);
   return r;
 }
@@ -88,7 +89,8 @@ void check_region(const InputRegion& r) {
   auto hi = r.upper.to_double_vector();
   for (std::size_t i = 0; i < lo.size(); ++i) {
     BF_CHECK(std::isfinite(lo[i]) && std::isfinite(hi[i]), ErrorKind::Invalid,
-             "input bound {} is unbounded or NaN ([{}, {}]); every input variable needs finite bounds", i, lo[i], hi[i]);
+             "input bound {} is unbounded or NaN ([{}, {}]); every input variable needs finite bounds", i, lo[i],
+             hi[i]);
     BF_CHECK(lo[i] <= hi[i], ErrorKind::Invalid, "input bound {} is empty: lower {} > upper {}", i, lo[i], hi[i]);
   }
 }

@@ -57,8 +57,7 @@ void monotone(const Ctx& c) {
   for (Plane plane : {Plane::Lower, Plane::Upper}) {
     std::vector<ConstOperand> ins;
     for (std::size_t i = 0; i < c.in.size(); ++i) ins.push_back(plane_operand(c, i, plane));
-    eval_into(c.node, ins, plane == Plane::Lower ? c.out[0].lower : c.out[0].upper, c.dtype, c.out_shapes[0],
-              c.batch);
+    eval_into(c.node, ins, plane == Plane::Lower ? c.out[0].lower : c.out[0].upper, c.dtype, c.out_shapes[0], c.batch);
   }
 }
 
@@ -168,8 +167,7 @@ void products(const Ctx& c) {
   for (Plane pa : {Plane::Lower, Plane::Upper}) {
     for (Plane pb : {Plane::Lower, Plane::Upper}) {
       cand[j] = c.take<T>(n_out);
-      eval_into(c.node, {plane_operand(c, 0, pa), plane_operand(c, 1, pb)}, cand[j], c.dtype, c.out_shapes[0],
-                c.batch);
+      eval_into(c.node, {plane_operand(c, 0, pa), plane_operand(c, 1, pb)}, cand[j], c.dtype, c.out_shapes[0], c.batch);
       ++j;
     }
   }
@@ -302,9 +300,12 @@ void softmax(const Ctx& c) {
   const auto& axes = c.node.attrs.get_ints("axes");
   std::int64_t outer = 1, group = 1, inner = 1;
   for (std::int64_t d = 0; d < static_cast<std::int64_t>(shape.size()); ++d) {
-    if (d < axes.front()) outer *= shape[static_cast<std::size_t>(d)];
-    else if (d <= axes.back()) group *= shape[static_cast<std::size_t>(d)];
-    else inner *= shape[static_cast<std::size_t>(d)];
+    if (d < axes.front())
+      outer *= shape[static_cast<std::size_t>(d)];
+    else if (d <= axes.back())
+      group *= shape[static_cast<std::size_t>(d)];
+    else
+      inner *= shape[static_cast<std::size_t>(d)];
   }
   const T* l = static_cast<const T*>(c.in[0].bounds.lower);
   const T* u = static_cast<const T*>(c.in[0].bounds.upper);
@@ -342,8 +343,9 @@ void dispatch(const Ctx& c) {
     case OpKind::Affine:
     case OpKind::Conv:
     case OpKind::ConvTranspose: {
-      BF_CHECK(!c.in[0].is_constant && c.in[1].is_constant && (c.in.size() < 3 || !c.in[2].present || c.in[2].is_constant),
-               ErrorKind::Unsupported, "{} with non-constant weights has no interval rule", op_name(op));
+      BF_CHECK(
+          !c.in[0].is_constant && c.in[1].is_constant && (c.in.size() < 3 || !c.in[2].present || c.in[2].is_constant),
+          ErrorKind::Unsupported, "{} with non-constant weights has no interval rule", op_name(op));
       affine_in_one_operand<T>(c, 0, {1}, {2});
       return;
     }

@@ -18,8 +18,8 @@
 
 #include <cstdint>
 #include <map>
-#include <tuple>
 #include <span>
+#include <tuple>
 
 #include "ir/graph.h"
 #include "kernels/op_eval.h"
@@ -39,7 +39,7 @@ struct IntervalOut {
 // One operand of an interval op: either an activation's bounds or a constant.
 struct IbpOperand {
   bool is_constant = false;
-  IntervalIn bounds;     // when !is_constant
+  IntervalIn bounds;                 // when !is_constant
   const Tensor* constant = nullptr;  // when is_constant
   const Shape* shape = nullptr;      // per-sample shape (the constant's own shape for constants)
   bool present = true;               // false for an absent optional operand

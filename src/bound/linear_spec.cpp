@@ -15,7 +15,8 @@ Tensor matmul_double(const Tensor& c, const Tensor& w, DType out) {
   for (std::int64_t i = 0; i < rows; ++i) {
     for (std::int64_t k = 0; k < inner; ++k) {
       const double a = cd[static_cast<std::size_t>(i * inner + k)];
-      for (std::int64_t j = 0; j < cols; ++j) r[static_cast<std::size_t>(i * cols + j)] += a * wd[static_cast<std::size_t>(k * cols + j)];
+      for (std::int64_t j = 0; j < cols; ++j)
+        r[static_cast<std::size_t>(i * cols + j)] += a * wd[static_cast<std::size_t>(k * cols + j)];
     }
   }
   return Tensor::from_vector<double>({rows, cols}, r).cast(out);
@@ -31,8 +32,8 @@ std::shared_ptr<Graph> with_linear_spec(const Graph& graph, const Tensor& c, boo
   const TensorType yt = g->type(y);
   BF_CHECK(is_floating(yt.dtype), ErrorKind::Unsupported, "linear spec on a {} output", dtype_name(yt.dtype));
   const std::int64_t m = yt.numel();
-  BF_CHECK(c.rank() == 2 && c.shape()[1] == m, ErrorKind::Shape, "spec matrix {} does not fit the output {} ({} values)",
-           shape_str(c.shape()), yt.str(), m);
+  BF_CHECK(c.rank() == 2 && c.shape()[1] == m, ErrorKind::Shape,
+           "spec matrix {} does not fit the output {} ({} values)", shape_str(c.shape()), yt.str(), m);
   const Tensor spec = c.dtype() == yt.dtype ? c : c.cast(yt.dtype);
 
   if (fuse) {

@@ -214,8 +214,8 @@ void validate(const Graph& g) {
       int nin = static_cast<int>(node.inputs.size());
       BF_CHECK(nin >= arity.min_inputs && (arity.max_inputs < 0 || nin <= arity.max_inputs), ErrorKind::Invalid,
                "takes {}..{} inputs, has {}", arity.min_inputs, arity.max_inputs, nin);
-      BF_CHECK(static_cast<int>(node.outputs.size()) == arity.outputs, ErrorKind::Invalid, "has {} outputs, expected {}",
-               node.outputs.size(), arity.outputs);
+      BF_CHECK(static_cast<int>(node.outputs.size()) == arity.outputs, ErrorKind::Invalid,
+               "has {} outputs, expected {}", node.outputs.size(), arity.outputs);
       for (std::size_t i = 0; i < node.inputs.size(); ++i) {
         ValueId v = node.inputs[i];
         if (v == kNoValue) {

@@ -31,8 +31,8 @@ TensorType infer_gemm(const Attributes& a, const Types& ins) {
   const auto& B = in(ins, 1);
   require_float(A, "Gemm input");
   require_same_dtype(A, B);
-  BF_CHECK(rank_of(A) == 2 && rank_of(B) == 2, ErrorKind::Shape, "Gemm needs rank-2 A and B, got {} and {}",
-           A.str(), B.str());
+  BF_CHECK(rank_of(A) == 2 && rank_of(B) == 2, ErrorKind::Shape, "Gemm needs rank-2 A and B, got {} and {}", A.str(),
+           B.str());
   bool ta = a.get_int("transA", 0) != 0;
   bool tb = a.get_int("transB", 0) != 0;
   std::int64_t m = ta ? A.shape[1] : A.shape[0];
@@ -83,8 +83,8 @@ TensorType infer_conv(const Attributes& attrs, const Types& ins, bool transposed
   const auto& pads = attrs.get_ints("pads");
   const auto& dil = attrs.get_ints("dilations");
   std::int64_t group = attrs.get_int("group");
-  BF_CHECK(kernel.size() == ns && strides.size() == ns && dil.size() == ns && pads.size() == 2 * ns,
-           ErrorKind::Shape, "convolution attributes do not match {} spatial dims", ns);
+  BF_CHECK(kernel.size() == ns && strides.size() == ns && dil.size() == ns && pads.size() == 2 * ns, ErrorKind::Shape,
+           "convolution attributes do not match {} spatial dims", ns);
   BF_CHECK(group >= 1, ErrorKind::Shape, "group must be >= 1");
   std::int64_t c = X.shape[1];
   Shape out = {X.shape[0]};
@@ -133,7 +133,8 @@ TensorType infer_pool(const Attributes& attrs, const Types& ins, bool has_dilati
            "pooling attributes do not match {} spatial dims", ns);
   Shape out = {X.shape[0], X.shape[1]};
   for (std::size_t i = 0; i < ns; ++i) {
-    std::int64_t e = window_output_size(X.shape[i + 2], kernel[i], strides[i], pads[i], pads[i + ns], dil[i], ceil_mode);
+    std::int64_t e =
+        window_output_size(X.shape[i + 2], kernel[i], strides[i], pads[i], pads[i + ns], dil[i], ceil_mode);
     BF_CHECK(e >= 1, ErrorKind::Shape, "pooling output would be empty along spatial dim {}", i);
     out.push_back(e);
   }
@@ -147,8 +148,10 @@ TensorType infer_reduce(const Attributes& attrs, const TensorType& X) {
   Shape out;
   for (std::int64_t i = 0; i < rank_of(X); ++i) {
     bool reduced = std::find(axes.begin(), axes.end(), i) != axes.end();
-    if (!reduced) out.push_back(X.shape[static_cast<std::size_t>(i)]);
-    else if (keep) out.push_back(1);
+    if (!reduced)
+      out.push_back(X.shape[static_cast<std::size_t>(i)]);
+    else if (keep)
+      out.push_back(1);
   }
   for (auto a : axes) BF_CHECK(a >= 0 && a < rank_of(X), ErrorKind::Shape, "reduce axis {} out of range", a);
   return {X.dtype, out};
@@ -333,7 +336,8 @@ std::vector<TensorType> infer_output_types(OpKind op, const Attributes& attrs, c
       BF_CHECK(rank_of(X) >= 2, ErrorKind::Shape, "BatchNormalization input {} needs rank >= 2", X.str());
       for (std::size_t i = 1; i < 5; ++i) {
         BF_CHECK(in(ins, i).shape == Shape({X.shape[1]}), ErrorKind::Shape,
-                 "BatchNormalization parameter {} is {} but the input has {} channels", i, in(ins, i).str(), X.shape[1]);
+                 "BatchNormalization parameter {} is {} but the input has {} channels", i, in(ins, i).str(),
+                 X.shape[1]);
       }
       return {X};
     }

@@ -18,7 +18,7 @@ std::vector<TensorType> infer_output_types(const Graph& graph, const Node& node)
 
 // Spatial output extent of a sliding window (Conv, pooling).
 std::int64_t window_output_size(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t pad_begin,
-                                 std::int64_t pad_end, std::int64_t dilation, bool ceil_mode);
+                                std::int64_t pad_end, std::int64_t dilation, bool ceil_mode);
 
 // Length of a canonical Slice along one axis.
 std::int64_t slice_length(std::int64_t start, std::int64_t end, std::int64_t step);

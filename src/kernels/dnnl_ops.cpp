@@ -1,10 +1,9 @@
 #include "kernels/dnnl_ops.h"
 
-#include "kernels/dnnl_engine.h"
-
 #include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
 
+#include "kernels/dnnl_engine.h"
 #include "support/error.h"
 
 namespace bf::kernels {

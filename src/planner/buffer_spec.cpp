@@ -4,19 +4,26 @@ namespace bf {
 
 const char* buffer_scope_name(BufferScope scope) {
   switch (scope) {
-    case BufferScope::Input: return "input";
-    case BufferScope::Output: return "output";
-    case BufferScope::Intermediate: return "intermediate";
-    case BufferScope::Param: return "param";
+    case BufferScope::Input:
+      return "input";
+    case BufferScope::Output:
+      return "output";
+    case BufferScope::Intermediate:
+      return "intermediate";
+    case BufferScope::Param:
+      return "param";
   }
   return "?";
 }
 
 const char* buffer_layout_name(BufferLayout layout) {
   switch (layout) {
-    case BufferLayout::Plain: return "plain";
-    case BufferLayout::Interval: return "interval";
-    case BufferLayout::Flat: return "flat";
+    case BufferLayout::Plain:
+      return "plain";
+    case BufferLayout::Interval:
+      return "interval";
+    case BufferLayout::Flat:
+      return "flat";
   }
   return "?";
 }
@@ -32,8 +39,8 @@ void finalize_buffer_spec(BufferSpec& spec) {
 }
 
 bool same_storage_key(const BufferSpec& a, const BufferSpec& b) {
-  return a.scope == b.scope && a.dtype == b.dtype && a.shape == b.shape && a.batch == b.batch &&
-         a.device == b.device && a.layout == b.layout && a.strides == b.strides && a.alignment == b.alignment;
+  return a.scope == b.scope && a.dtype == b.dtype && a.shape == b.shape && a.batch == b.batch && a.device == b.device &&
+         a.layout == b.layout && a.strides == b.strides && a.alignment == b.alignment;
 }
 
 }  // namespace bf

@@ -31,8 +31,8 @@ struct BufferSpec {
   std::string name;  // the IR value's name for logical buffers; "p<N>" for physical ones
   BufferScope scope = BufferScope::Intermediate;
   DType dtype = DType::F32;
-  Shape shape;                      // per-sample IR shape (Flat: element count)
-  std::int64_t batch = 1;           // samples held
+  Shape shape;             // per-sample IR shape (Flat: element count)
+  std::int64_t batch = 1;  // samples held
   std::string device = "cpu";
   BufferLayout layout = BufferLayout::Plain;
   std::vector<std::int64_t> strides;  // element strides of one sample (C-order)

@@ -127,7 +127,8 @@ void lower_to_tasks(PlanBundle& bundle, const std::vector<NodeId>& segment_start
   for (auto& task : tg.tasks) {
     for (const auto& op : task.ops) {
       for (ValueId v : op.outputs) {
-        if (!readers[static_cast<std::size_t>(v)].empty() || g.is_output(v)) task.io.outputs.push_back(storage.buffer_of(v));
+        if (!readers[static_cast<std::size_t>(v)].empty() || g.is_output(v))
+          task.io.outputs.push_back(storage.buffer_of(v));
       }
     }
   }

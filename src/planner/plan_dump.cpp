@@ -63,12 +63,10 @@ json reuse_stats_json(const ReuseStats& s) {
 
 json storage_stats_json(const PlanBundle& b) {
   const LivenessInfo live = liveness_of(b);
-  return json{{"logical_buffers", b.storage.num_logical_buffers()},
-              {"physical_buffers", b.storage.num_physical_buffers()},
-              {"logical_bytes", b.storage.logical_bytes()},
-              {"physical_bytes", b.storage.physical_bytes()},
-              {"lower_bound_bytes", live.lower_bound_bytes},
-              {"param_bytes", param_bytes(b)}};
+  return json{
+      {"logical_buffers", b.storage.num_logical_buffers()}, {"physical_buffers", b.storage.num_physical_buffers()},
+      {"logical_bytes", b.storage.logical_bytes()},         {"physical_bytes", b.storage.physical_bytes()},
+      {"lower_bound_bytes", live.lower_bound_bytes},        {"param_bytes", param_bytes(b)}};
 }
 
 json plan_to_json(const PlanBundle& b, bool include_timings) {
@@ -147,10 +145,10 @@ std::string plan_to_text(const PlanBundle& b, bool include_timings) {
   const LivenessInfo live = liveness_of(b);
   const auto& c = b.config;
   std::string out = fmt::format(
-      "plan {} planner={} min_tasks={} max_ops_per_task={} policy={} reuse={} domain={} dtype={} batch={}\n",
-      g.name, planner_version_name(c.version), c.min_tasks, c.max_ops_per_task, partition_policy_name(c.partition_policy),
-      c.enable_storage_reuse ? reuse_policy_name(c.reuse_policy) : "off", plan_domain_name(c.domain), dtype_name(c.dtype),
-      c.batch);
+      "plan {} planner={} min_tasks={} max_ops_per_task={} policy={} reuse={} domain={} dtype={} batch={}\n", g.name,
+      planner_version_name(c.version), c.min_tasks, c.max_ops_per_task, partition_policy_name(c.partition_policy),
+      c.enable_storage_reuse ? reuse_policy_name(c.reuse_policy) : "off", plan_domain_name(c.domain),
+      dtype_name(c.dtype), c.batch);
   out += fmt::format("passes: {}\n", fmt::join(b.passes_run, ", "));
   out += fmt::format("tasks {}, edges {}, ops {}\n", b.task_graph.tasks.size(), b.task_graph.edges.size(),
                      b.task_graph.num_ops());
@@ -167,9 +165,10 @@ std::string plan_to_text(const PlanBundle& b, bool include_timings) {
   out += "logical buffers (lifetime in ops; -> physical)\n";
   for (const auto& s : b.storage.logical_buffers) {
     const auto& l = live.lifetimes[static_cast<std::size_t>(s.id)];
-    out += fmt::format("  b{:<4} {:<12} {}{}x{} {:<8} {:>10} B  [{}, {}]{} -> p{}  {}\n", s.id, buffer_scope_name(s.scope),
-                       dtype_name(s.dtype), shape_str(s.shape), s.batch, buffer_layout_name(s.layout), s.bytes,
-                       l.live_begin, l.live_end, l.pinned ? " pinned" : "", b.storage.to_physical(s.id), s.name);
+    out +=
+        fmt::format("  b{:<4} {:<12} {}{}x{} {:<8} {:>10} B  [{}, {}]{} -> p{}  {}\n", s.id, buffer_scope_name(s.scope),
+                    dtype_name(s.dtype), shape_str(s.shape), s.batch, buffer_layout_name(s.layout), s.bytes,
+                    l.live_begin, l.live_end, l.pinned ? " pinned" : "", b.storage.to_physical(s.id), s.name);
   }
   const auto occupants = b.storage.occupants();
   out += "physical buffers\n";

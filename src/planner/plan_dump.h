@@ -4,9 +4,8 @@
 // documents the JSON.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 #include "planner/plan_bundle.h"
 

@@ -8,8 +8,8 @@
 
 #include <memory>
 
-#include "planner/plan_bundle.h"
 #include "planner/passes/planner_pass.h"
+#include "planner/plan_bundle.h"
 
 namespace bf {
 

@@ -15,8 +15,8 @@ namespace bf {
 class StoragePlan {
  public:
   std::vector<BufferSpec> logical_buffers;
-  std::vector<BufferSpec> physical_buffers;  // empty until a reuse pass runs (then it is the truth)
-  std::vector<BufferId> logical_to_physical;  // empty: identity
+  std::vector<BufferSpec> physical_buffers;     // empty until a reuse pass runs (then it is the truth)
+  std::vector<BufferId> logical_to_physical;    // empty: identity
   std::map<ValueId, BufferId> value_to_buffer;  // every non-constant value -> its logical buffer
 
   BufferId to_physical(BufferId logical) const;

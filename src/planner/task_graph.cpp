@@ -8,8 +8,10 @@ namespace bf {
 
 const char* task_kind_name(TaskKind kind) {
   switch (kind) {
-    case TaskKind::Bound: return "bound";
-    case TaskKind::Forward: return "forward";
+    case TaskKind::Bound:
+      return "bound";
+    case TaskKind::Forward:
+      return "forward";
   }
   return "?";
 }

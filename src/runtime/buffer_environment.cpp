@@ -21,7 +21,8 @@ BufferEnvironment::BufferEnvironment(const PlanBundle& bundle, TrackingAllocator
     e = life.pinned ? num_ops : std::max(e, life.live_end);
   }
   for (std::size_t p = 0; p < end.size(); ++p) {
-    if (end[p] >= 0 && end[p] < num_ops) release_after_op_[static_cast<std::size_t>(end[p])].push_back(static_cast<BufferId>(p));
+    if (end[p] >= 0 && end[p] < num_ops)
+      release_after_op_[static_cast<std::size_t>(end[p])].push_back(static_cast<BufferId>(p));
   }
   // Pinned buffers (graph inputs and outputs) exist for the whole run, as the
   // liveness analysis assumes: the caller fills inputs before and reads outputs after.
@@ -52,8 +53,9 @@ const void* BufferEnvironment::read(BufferId l) const {
   BF_CHECK(slot.data != nullptr && slot.occupant == l, ErrorKind::Internal,
            "buffer '{}' read from physical buffer p{} which holds {} (plan aliasing bug)",
            bundle_.storage.logical_buffers[static_cast<std::size_t>(l)].name, p,
-           slot.occupant < 0 ? std::string("nothing")
-                             : "'" + bundle_.storage.logical_buffers[static_cast<std::size_t>(slot.occupant)].name + "'");
+           slot.occupant < 0
+               ? std::string("nothing")
+               : "'" + bundle_.storage.logical_buffers[static_cast<std::size_t>(slot.occupant)].name + "'");
   return slot.data;
 }
 

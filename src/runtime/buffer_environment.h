@@ -39,7 +39,7 @@ class BufferEnvironment {
   };
   const PlanBundle& bundle_;
   TrackingAllocator& allocator_;
-  std::vector<Slot> slots_;                             // by physical id
+  std::vector<Slot> slots_;                              // by physical id
   std::vector<std::vector<BufferId>> release_after_op_;  // physical ids, by op position
 };
 

@@ -7,8 +7,8 @@
 
 namespace bf {
 
-OutputBounds output_bounds_from_planes(std::string name, Shape shape, std::int64_t batch, DType dtype,
-                                       const char* base, std::int64_t plane_bytes) {
+OutputBounds output_bounds_from_planes(std::string name, Shape shape, std::int64_t batch, DType dtype, const char* base,
+                                       std::int64_t plane_bytes) {
   OutputBounds ob;
   ob.name = std::move(name);
   ob.shape = std::move(shape);
@@ -92,7 +92,8 @@ void ReferenceExecutor::run_primal_op(const TaskOp& op, BufferEnvironment& env) 
       ins.push_back(ConstOperand{t.raw_data(), t.dtype(), &t.shape(), false});
     } else {
       const BufferId b = s.buffer_of(v);
-      ins.push_back(ConstOperand{env.read(b), s.logical_buffers[static_cast<std::size_t>(b)].dtype, &g.type(v).shape, true});
+      ins.push_back(
+          ConstOperand{env.read(b), s.logical_buffers[static_cast<std::size_t>(b)].dtype, &g.type(v).shape, true});
     }
   }
   std::vector<MutOperand> outs;

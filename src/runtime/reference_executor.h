@@ -26,8 +26,8 @@ struct OutputBounds {
 
 // Copies the bounds of one output out of its interval storage (lower plane at
 // `base`, upper plane `plane_bytes` later).
-OutputBounds output_bounds_from_planes(std::string name, Shape shape, std::int64_t batch, DType dtype,
-                                       const char* base, std::int64_t plane_bytes);
+OutputBounds output_bounds_from_planes(std::string name, Shape shape, std::int64_t batch, DType dtype, const char* base,
+                                       std::int64_t plane_bytes);
 
 struct PlannedRunStats {
   AllocatorStats memory;   // the plan's buffers, counted by the executor's allocator during the run

@@ -1,5 +1,5 @@
-#include "support/error.h"
 #include "runtime/task_executor.h"
+#include "support/error.h"
 
 namespace bf {
 

@@ -4,13 +4,20 @@ namespace bf {
 
 const char* error_kind_name(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::Io: return "io";
-    case ErrorKind::Parse: return "parse";
-    case ErrorKind::Unsupported: return "unsupported";
-    case ErrorKind::Invalid: return "invalid";
-    case ErrorKind::Shape: return "shape";
-    case ErrorKind::Usage: return "usage";
-    case ErrorKind::Internal: return "internal";
+    case ErrorKind::Io:
+      return "io";
+    case ErrorKind::Parse:
+      return "parse";
+    case ErrorKind::Unsupported:
+      return "unsupported";
+    case ErrorKind::Invalid:
+      return "invalid";
+    case ErrorKind::Shape:
+      return "shape";
+    case ErrorKind::Usage:
+      return "usage";
+    case ErrorKind::Internal:
+      return "internal";
   }
   return "unknown";
 }

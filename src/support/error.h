@@ -58,15 +58,14 @@ template <typename... Args>
 }  // namespace bf
 
 // Checks a condition on user-provided data; throws bf::Error of the given kind.
-#define BF_CHECK(cond, kind, ...)                   \
-  do {                                              \
-    if (!(cond)) ::bf::fail((kind), __VA_ARGS__);   \
+#define BF_CHECK(cond, kind, ...)                 \
+  do {                                            \
+    if (!(cond)) ::bf::fail((kind), __VA_ARGS__); \
   } while (0)
 
 // Checks an internal invariant; a failure is a BoundFlow bug, reported with its location.
-#define BF_ASSERT(cond)                                                                      \
-  do {                                                                                       \
-    if (!(cond))                                                                             \
-      ::bf::fail(::bf::ErrorKind::Internal, "internal error: {} failed at {}:{}", #cond,      \
-                 __FILE__, __LINE__);                                                        \
+#define BF_ASSERT(cond)                                                                                       \
+  do {                                                                                                        \
+    if (!(cond))                                                                                              \
+      ::bf::fail(::bf::ErrorKind::Internal, "internal error: {} failed at {}:{}", #cond, __FILE__, __LINE__); \
   } while (0)

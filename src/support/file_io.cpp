@@ -1,12 +1,12 @@
 #include "support/file_io.h"
 
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <sys/stat.h>
 
 #include "support/error.h"
 

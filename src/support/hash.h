@@ -23,10 +23,7 @@ class Hasher {
     return *this;
   }
   template <typename T>
-    requires std::is_arithmetic_v<T> || std::is_enum_v<T>
-  Hasher& add(T v) {
-    return bytes(&v, sizeof(v));
-  }
+  requires std::is_arithmetic_v<T> || std::is_enum_v<T> Hasher& add(T v) { return bytes(&v, sizeof(v)); }
   Hasher& add(std::string_view s) {
     add(static_cast<std::uint64_t>(s.size()));
     return bytes(s.data(), s.size());

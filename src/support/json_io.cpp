@@ -17,8 +17,6 @@ nlohmann::json read_json_file(const std::string& path) {
   }
 }
 
-void write_json_file(const std::string& path, const nlohmann::json& value) {
-  write_file(path, value.dump(2) + "\n");
-}
+void write_json_file(const std::string& path, const nlohmann::json& value) { write_file(path, value.dump(2) + "\n"); }
 
 }  // namespace bf

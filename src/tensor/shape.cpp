@@ -39,8 +39,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
   for (std::size_t i = 0; i < rank; ++i) {
     std::int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
     std::int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    BF_CHECK(da == db || da == 1 || db == 1, ErrorKind::Shape, "shapes {} and {} do not broadcast",
-             shape_str(a), shape_str(b));
+    BF_CHECK(da == db || da == 1 || db == 1, ErrorKind::Shape, "shapes {} and {} do not broadcast", shape_str(a),
+             shape_str(b));
     out[i] = da == 1 ? db : da;
   }
   return out;

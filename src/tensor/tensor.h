@@ -91,13 +91,20 @@ Tensor Tensor::from_vector(Shape shape, const std::vector<T>& values) {
 template <typename Fn>
 decltype(auto) visit_dtype(DType dtype, Fn&& fn) {
   switch (dtype) {
-    case DType::F32: return fn(float{});
-    case DType::F64: return fn(double{});
-    case DType::I64: return fn(std::int64_t{});
-    case DType::I32: return fn(std::int32_t{});
-    case DType::I8: return fn(std::int8_t{});
-    case DType::U8: return fn(std::uint8_t{});
-    case DType::Bool: return fn(bool{});
+    case DType::F32:
+      return fn(float{});
+    case DType::F64:
+      return fn(double{});
+    case DType::I64:
+      return fn(std::int64_t{});
+    case DType::I32:
+      return fn(std::int32_t{});
+    case DType::I8:
+      return fn(std::int8_t{});
+    case DType::U8:
+      return fn(std::uint8_t{});
+    case DType::Bool:
+      return fn(bool{});
   }
   fail(ErrorKind::Internal, "unknown dtype");
 }

@@ -60,7 +60,8 @@ void check(const nlohmann::json& root, const nlohmann::json& schema, const nlohm
     }
   }
   if (v.is_array() && schema.contains("items")) {
-    for (std::size_t i = 0; i < v.size(); ++i) check(root, schema["items"], v[i], path + "[" + std::to_string(i) + "]", out);
+    for (std::size_t i = 0; i < v.size(); ++i)
+      check(root, schema["items"], v[i], path + "[" + std::to_string(i) + "]", out);
   }
 }
 

@@ -2,10 +2,9 @@
 // use (type, required, properties, items, minimum, enum, $ref to #/definitions).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace bf::test {
 

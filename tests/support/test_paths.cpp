@@ -26,7 +26,9 @@ std::vector<std::string> shared_networks() {
     for (const auto& e : fs::recursive_directory_iterator(root)) {
       if (!e.is_regular_file()) continue;
       std::string p = e.path().string();
-      auto ends = [&](const std::string& s) { return p.size() >= s.size() && p.compare(p.size() - s.size(), s.size(), s) == 0; };
+      auto ends = [&](const std::string& s) {
+        return p.size() >= s.size() && p.compare(p.size() - s.size(), s.size(), s) == 0;
+      };
       if (ends(".onnx") || ends(".onnx.gz")) out.push_back(p);
     }
   }

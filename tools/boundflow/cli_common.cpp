@@ -1,7 +1,8 @@
 #include "cli_common.h"
 
-#include <CLI/CLI.hpp>
 #include <omp.h>
+
+#include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -73,8 +74,8 @@ InputRegion read_region(const RegionArgs& args, const Graph& graph, DType dtype)
       if (!j.is_object() || !j.contains("lower") || !j.contains("upper")) {
         throw Error(ErrorKind::Parse, "box file needs \"lower\" and \"upper\" arrays");
       }
-      return input_box(json_numbers(j["lower"], "lower", args.box_file), json_numbers(j["upper"], "upper", args.box_file),
-                       shape, dtype);
+      return input_box(json_numbers(j["lower"], "lower", args.box_file),
+                       json_numbers(j["upper"], "upper", args.box_file), shape, dtype);
     }
     nlohmann::json j = read_json_file(args.input_file);
     std::optional<double> eps = args.eps;
@@ -103,12 +104,13 @@ Tensor read_spec(const std::string& path, DType dtype) {
   const std::size_t cols = (*rows)[0].size();
   std::vector<double> values;
   for (const auto& row : *rows) {
-    if (!row.is_array() || row.size() != cols) throw Error(ErrorKind::Parse, "spec rows differ in length").with_file(path);
+    if (!row.is_array() || row.size() != cols)
+      throw Error(ErrorKind::Parse, "spec rows differ in length").with_file(path);
     auto r = json_numbers(row, "spec row", path);
     values.insert(values.end(), r.begin(), r.end());
   }
-  Tensor c = Tensor::from_vector<double>({static_cast<std::int64_t>(rows->size()), static_cast<std::int64_t>(cols)},
-                                         values);
+  Tensor c =
+      Tensor::from_vector<double>({static_cast<std::int64_t>(rows->size()), static_cast<std::int64_t>(cols)}, values);
   return c.cast(dtype);
 }
 

@@ -3,9 +3,8 @@
 // boundflow bench golden: compiled IBP vs auto_LiRPA's recorded times and vs
 // the reference executor on ../shared/golden.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -57,8 +56,8 @@ void add_bench_command(CLI::App& app) {
   };
   auto ga = std::make_shared<GoldenArgs>();
   ga->options.golden_dir = "../shared/golden";
-  CLI::App* gs = bench->add_subcommand(
-      "golden", "compiled IBP vs auto_LiRPA's recorded IBP times and vs the reference executor");
+  CLI::App* gs =
+      bench->add_subcommand("golden", "compiled IBP vs auto_LiRPA's recorded IBP times and vs the reference executor");
   gs->add_option("--golden-dir", ga->options.golden_dir, "directory of the golden files");
   gs->add_option("--network", ga->options.networks, "only these networks (repeatable)");
   gs->add_option("--batch", ga->options.batches, "batches to run (repeatable; default 1 and 64)");

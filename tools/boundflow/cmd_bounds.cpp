@@ -1,9 +1,8 @@
 // boundflow bounds MODEL (--input X.json --eps E | --box BOX.json) --method ibp:
 // certified lower/upper bounds of every output (of every row of C with --spec).
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "bound/ibp_method.h"
 #include "cli_common.h"
@@ -97,7 +96,8 @@ void add_bounds_command(CLI::App& app) {
     for (std::int64_t b = 0; b < out.batch; ++b) {
       for (std::int64_t i = 0; i < per_sample; ++i) {
         const auto k = static_cast<std::size_t>(b * per_sample + i);
-        std::string where = out.batch > 1 ? fmt::format("sample {} {}[{}]", b, label, i) : fmt::format("{}[{}]", label, i);
+        std::string where =
+            out.batch > 1 ? fmt::format("sample {} {}[{}]", b, label, i) : fmt::format("{}[{}]", label, i);
         std::printf("%s  lower %s  upper %s\n", where.c_str(), format_value(lo[k], dtype).c_str(),
                     format_value(hi[k], dtype).c_str());
         lower.push_back(lo[k]);

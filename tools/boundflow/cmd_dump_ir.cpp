@@ -1,7 +1,6 @@
 // boundflow dump-ir MODEL: the primal IR as imported (or normalised), in the
 // stable textual form of bf::print_graph.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "cli_common.h"

@@ -1,9 +1,8 @@
 // boundflow plan MODEL [planner flags] --dump text|json: the task graph, the
 // buffers, the logical->physical map and the memory statistics of a plan.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "cli_common.h"
 #include "commands.h"

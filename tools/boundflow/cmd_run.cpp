@@ -1,9 +1,8 @@
 // boundflow run MODEL --input FILE: the reference forward pass. Prints every
 // output value, flattened in C order, one per line.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "cli_common.h"
 #include "commands.h"

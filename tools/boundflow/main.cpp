@@ -2,7 +2,6 @@
 // stderr naming the file and the problem, and a non-zero exit code:
 // 1 for bad input or unsupported models, 2 for bad usage, 3 for internal errors.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
 #include <new>

@@ -1,12 +1,11 @@
 #include "kernels/interval/epilogue.h"
 
-#include "kernels/interval/centre_radius.h"
-
 #include <immintrin.h>
 
 #include <cmath>
 
 #include "kernels/interval/activation_fns.h"
+#include "kernels/interval/centre_radius.h"
 #include "support/error.h"
 
 namespace bf {

@@ -79,8 +79,7 @@ void verify_storage(const PlanBundle& bundle) {
   for (const auto& node : g.nodes()) {
     for (ValueId v : node.outputs) storage.buffer_of(v);
   }
-  BF_CHECK(storage.logical_to_physical.empty() ||
-               storage.logical_to_physical.size() == storage.logical_buffers.size(),
+  BF_CHECK(storage.logical_to_physical.empty() || storage.logical_to_physical.size() == storage.logical_buffers.size(),
            ErrorKind::Invalid, "logical->physical map has {} entries for {} logical buffers",
            storage.logical_to_physical.size(), storage.logical_buffers.size());
   BF_CHECK(!storage.logical_to_physical.empty() || storage.physical_buffers.empty(), ErrorKind::Invalid,
@@ -99,8 +98,8 @@ void verify_storage(const PlanBundle& bundle) {
       const auto& life = live.lifetimes[static_cast<std::size_t>(l)];
       if (life.pinned) {
         BF_CHECK(occupants[p].size() == 1, ErrorKind::Invalid,
-                 "graph {} '{}' shares physical buffer {} with another buffer",
-                 buffer_scope_name(spec.scope), spec.name, p);
+                 "graph {} '{}' shares physical buffer {} with another buffer", buffer_scope_name(spec.scope),
+                 spec.name, p);
       }
     }
     for (std::size_t i = 0; i < occupants[p].size(); ++i) {

@@ -30,7 +30,8 @@ void alias_views(const LoweringContext& ctx, LoweredTask& t) {
     for (BufferId other : occupants[static_cast<std::size_t>(storage.to_physical(root_logical))]) {
       if (other == root_logical) continue;
       for (const auto& [v, step] : written_at) {
-        if (storage.buffer_of(v) == other && step >= static_cast<std::int32_t>(i) && step <= busy_until) conflict = true;
+        if (storage.buffer_of(v) == other && step >= static_cast<std::int32_t>(i) && step <= busy_until)
+          conflict = true;
       }
     }
     if (conflict) continue;

@@ -1,9 +1,10 @@
 #include "runtime/compiled/compiled_program.h"
 
-#include <algorithm>
-#include <cstring>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "support/error.h"
@@ -83,8 +84,7 @@ CompiledProgram::CompiledProgram(const PlanBundle& plan, const CompileOptions& o
   }
   std::vector<std::int64_t> task_arenas;
   for (const auto& t : tasks_) task_arenas.push_back(t->arena_bytes);
-  program_memory_ =
-      std::make_unique<ProgramMemory>(plan, external_, options.mode, options.memory_planner, task_arenas);
+  program_memory_ = std::make_unique<ProgramMemory>(plan, external_, options.mode, options.memory_planner, task_arenas);
   stats_.program = program_memory_->stats();
   if (is_static(options.mode)) {
     // One block holds everything: program buffers and the task arenas.
@@ -177,8 +177,10 @@ std::vector<OutputBounds> CompiledProgram::run_bounds(const InputRegion& region,
   Stopwatch watch;
   allocator_.reset_counters();
   program_memory_->begin_run(allocator_);
-  const auto plane = [&](ValueId v) { return s.logical_buffers[static_cast<std::size_t>(s.buffer_of(v))].plane_elements() *
-                                             static_cast<std::int64_t>(dtype_size(plan_.config.dtype)); };
+  const auto plane = [&](ValueId v) {
+    return s.logical_buffers[static_cast<std::size_t>(s.buffer_of(v))].plane_elements() *
+           static_cast<std::int64_t>(dtype_size(plan_.config.dtype));
+  };
   char* xin = program_memory_->buffer(s.to_physical(s.buffer_of(x)), allocator_);
   std::memcpy(xin, region.lower.raw_data(), region.lower.nbytes());
   std::memcpy(xin + plane(x), region.upper.raw_data(), region.upper.nbytes());
@@ -188,8 +190,7 @@ std::vector<OutputBounds> CompiledProgram::run_bounds(const InputRegion& region,
   }
   std::vector<OutputBounds> result;
   for (ValueId y : g.outputs()) {
-    result.push_back(output_bounds_from_planes(g.value(y).name, g.type(y).shape, plan_.config.batch,
-                                               plan_.config.dtype,
+    result.push_back(output_bounds_from_planes(g.value(y).name, g.type(y).shape, plan_.config.batch, plan_.config.dtype,
                                                program_memory_->buffer(s.to_physical(s.buffer_of(y)), allocator_),
                                                plane(y)));
   }
@@ -254,7 +255,8 @@ nlohmann::json CompiledProgram::describe() const {
     for (std::size_t i = 0; i < lt.steps.size(); ++i) {
       const auto& s = lt.steps[i];
       nlohmann::json ops = nlohmann::json::array();
-      for (auto o : s.ops) ops.push_back(plan_.graph->node(plan_.task_graph.tasks[t].ops[static_cast<std::size_t>(o)].node).name);
+      for (auto o : s.ops)
+        ops.push_back(plan_.graph->node(plan_.task_graph.tasks[t].ops[static_cast<std::size_t>(o)].node).name);
       steps.push_back({{"kind", step_kind_name(s.kind)},
                        {"kernel", s.kernel->name()},
                        {"ops", ops},
@@ -265,10 +267,8 @@ nlohmann::json CompiledProgram::describe() const {
       const char* place = u.place == MemoryUnit::Place::External ? "program"
                           : u.place == MemoryUnit::Place::Arena  ? "arena"
                                                                  : "dynamic";
-      nlohmann::json j{{"place", place},
-                       {"bytes", u.bytes},
-                       {"steps", {u.first_step, u.last_step}},
-                       {"holds", u.label}};
+      nlohmann::json j{
+          {"place", place}, {"bytes", u.bytes}, {"steps", {u.first_step, u.last_step}}, {"holds", u.label}};
       if (u.place == MemoryUnit::Place::Arena) j["offset"] = u.offset;
       if (u.place == MemoryUnit::Place::External) j["physical"] = u.physical;
       units.push_back(std::move(j));
@@ -314,10 +314,11 @@ std::string compiled_to_text(const CompiledProgram& program) {
     }
   }
   auto line = [](const char* what, const MemoryStats& m) {
-    return fmt::format("  {:<14} storage blocks {:>3}  tensors {:>3}  total {:>10} B  max {:>10} B  arena {:>10} B  "
-                       "lower bound {:>10} B\n",
-                       what, m.alloc_storage_count, m.alloc_tensor_count, m.alloc_storage_total_bytes,
-                       m.alloc_storage_max_bytes, m.arena_bytes, m.lower_bound_bytes);
+    return fmt::format(
+        "  {:<14} storage blocks {:>3}  tensors {:>3}  total {:>10} B  max {:>10} B  arena {:>10} B  "
+        "lower bound {:>10} B\n",
+        what, m.alloc_storage_count, m.alloc_tensor_count, m.alloc_storage_total_bytes, m.alloc_storage_max_bytes,
+        m.arena_bytes, m.lower_bound_bytes);
   };
   out += "memory\n" + line("tasks (summed)", st.tasks_total) + line("program", st.program) + line("total", st.total);
   out += fmt::format("  largest task arena: {} B (task arenas share the program arena: a task's lives while it runs)\n",

@@ -4,10 +4,9 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "runtime/compiled/compile_cache.h"
 #include "runtime/compiled/compile_options.h"
@@ -34,9 +33,9 @@ struct CompileStats {
   std::vector<std::string> lowering_passes;
   std::string memory_planner;
   std::vector<TaskCompileStats> tasks;
-  MemoryStats tasks_total;   // summed over tasks
-  MemoryStats program;       // the buffers tasks hand each other (static: the one arena holding everything)
-  MemoryStats total;         // everything: in static modes the one program arena, else tasks + program
+  MemoryStats tasks_total;           // summed over tasks
+  MemoryStats program;               // the buffers tasks hand each other (static: the one arena holding everything)
+  MemoryStats total;                 // everything: in static modes the one program arena, else tasks + program
   std::int64_t workspace_bytes = 0;  // the largest task arena
   double compile_ms = 0.0;
   std::int64_t cache_hits = 0;

@@ -64,8 +64,7 @@ std::unique_ptr<CompiledKernel> make_affine_kernel(const AffineForm& form, std::
 
 std::unique_ptr<CompiledKernel> make_conv_kernel(const Graph& graph, const Node& node, std::int64_t batch,
                                                  Epilogue epilogue, bool nhwc_in, bool nhwc_out) {
-  const Tensor* bias =
-      node.inputs.size() > 2 && node.inputs[2] != kNoValue ? &graph.constant(node.inputs[2]) : nullptr;
+  const Tensor* bias = node.inputs.size() > 2 && node.inputs[2] != kNoValue ? &graph.constant(node.inputs[2]) : nullptr;
   using Layout = IntervalConvF32::PlaneLayout;
   IntervalConvF32 impl(node.attrs, graph.type(node.inputs[0]).shape, batch, graph.constant(node.inputs[1]), bias,
                        epilogue, IntervalConvF32::Formats::Auto, nhwc_in ? Layout::NHWC : Layout::NCHW,

@@ -29,11 +29,11 @@ const char* step_kind_name(StepKind kind);
 
 struct LoweredStep {
   StepKind kind = StepKind::Rule;
-  std::vector<std::int32_t> ops;      // indices into the task's ops covered by this step
-  NodeId node = -1;                   // the primary node
-  std::optional<NodeId> activation;   // a fused activation node (Relu, ...)
-  std::vector<ValueId> inputs;        // activation operands read, in the primary node's operand order
-  std::vector<ValueId> outputs;       // values written (a fused step writes the activation's output)
+  std::vector<std::int32_t> ops;     // indices into the task's ops covered by this step
+  NodeId node = -1;                  // the primary node
+  std::optional<NodeId> activation;  // a fused activation node (Relu, ...)
+  std::vector<ValueId> inputs;       // activation operands read, in the primary node's operand order
+  std::vector<ValueId> outputs;      // values written (a fused step writes the activation's output)
   std::shared_ptr<CompiledKernel> kernel;
 };
 

@@ -10,29 +10,37 @@ namespace bf {
 
 const char* step_kind_name(StepKind kind) {
   switch (kind) {
-    case StepKind::IntervalAffine: return "interval_affine";
-    case StepKind::IntervalConv: return "interval_conv";
-    case StepKind::Elementwise: return "elementwise";
-    case StepKind::Monotone: return "monotone";
-    case StepKind::Alias: return "alias";
-    case StepKind::Rule: return "rule";
+    case StepKind::IntervalAffine:
+      return "interval_affine";
+    case StepKind::IntervalConv:
+      return "interval_conv";
+    case StepKind::Elementwise:
+      return "elementwise";
+    case StepKind::Monotone:
+      return "monotone";
+    case StepKind::Alias:
+      return "alias";
+    case StepKind::Rule:
+      return "rule";
   }
   return "?";
 }
 
 const std::vector<std::string>& default_lowering_passes() {
   static const std::vector<std::string> passes = {"select_kernels", "fuse_activation", "alias_views",
-                                                  "channels_last", "prepare_weights", "plan_memory"};
+                                                  "channels_last",  "prepare_weights", "plan_memory"};
   return passes;
 }
 
 void check_lowering_passes(const std::vector<std::string>& passes) {
-  static const std::set<std::string> known = {"select_kernels", "fuse_activation", "alias_views", "channels_last",
-                                              "prepare_weights", "plan_memory"};
+  static const std::set<std::string> known = {"select_kernels", "fuse_activation", "alias_views",
+                                              "channels_last",  "prepare_weights", "plan_memory"};
   std::set<std::string> seen;
   for (const auto& p : passes) {
-    BF_CHECK(known.count(p), ErrorKind::Usage, "unknown lowering pass '{}' (known: select_kernels, fuse_activation, "
-             "alias_views, channels_last, prepare_weights, plan_memory)", p);
+    BF_CHECK(known.count(p), ErrorKind::Usage,
+             "unknown lowering pass '{}' (known: select_kernels, fuse_activation, "
+             "alias_views, channels_last, prepare_weights, plan_memory)",
+             p);
     BF_CHECK(seen.insert(p).second, ErrorKind::Usage, "lowering pass '{}' listed twice", p);
   }
   for (const char* required : {"select_kernels", "prepare_weights", "plan_memory"}) {
@@ -54,12 +62,18 @@ LoweredTask lower_task(const LoweringContext& ctx, const std::vector<std::string
   LoweredTask t;
   for (const auto& name : passes) {
     Stopwatch watch;
-    if (name == "select_kernels") select_kernels(ctx, t);
-    else if (name == "fuse_activation") fuse_activation(ctx, t);
-    else if (name == "alias_views") alias_views(ctx, t);
-    else if (name == "channels_last") channels_last(ctx, t);
-    else if (name == "prepare_weights") prepare_weights(ctx, t);
-    else plan_memory(ctx, t);
+    if (name == "select_kernels")
+      select_kernels(ctx, t);
+    else if (name == "fuse_activation")
+      fuse_activation(ctx, t);
+    else if (name == "alias_views")
+      alias_views(ctx, t);
+    else if (name == "channels_last")
+      channels_last(ctx, t);
+    else if (name == "prepare_weights")
+      prepare_weights(ctx, t);
+    else
+      plan_memory(ctx, t);
     t.pass_timings.push_back({name, watch.elapsed_ms()});
   }
   return t;

@@ -9,9 +9,12 @@ namespace bf {
 
 const char* memory_plan_mode_name(MemoryPlanMode mode) {
   switch (mode) {
-    case MemoryPlanMode::Default: return "DEFAULT";
-    case MemoryPlanMode::DisableStaticPlan: return "DISABLE_STATIC_PLAN";
-    case MemoryPlanMode::ForceStaticPlan: return "FORCE_STATIC_PLAN";
+    case MemoryPlanMode::Default:
+      return "DEFAULT";
+    case MemoryPlanMode::DisableStaticPlan:
+      return "DISABLE_STATIC_PLAN";
+    case MemoryPlanMode::ForceStaticPlan:
+      return "FORCE_STATIC_PLAN";
   }
   return "?";
 }

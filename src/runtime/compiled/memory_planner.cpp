@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <functional>
-#include <tuple>
 #include <numeric>
+#include <tuple>
 
 #include "support/error.h"
 
@@ -65,8 +65,8 @@ void MemoryPlanner::check_no_overlap() {
       const bool same_time = a.first_use <= b.last_use && b.first_use <= a.last_use;
       const bool same_space = a.offset < b.offset + align(b.bytes) && b.offset < a.offset + align(a.bytes);
       BF_CHECK(!(same_time && same_space && a.bytes > 0 && b.bytes > 0), ErrorKind::Internal,
-               "{}: buffers {} and {} are alive together (steps {}..{} / {}..{}) and overlap in the arena",
-               name(), i, j, a.first_use, a.last_use, b.first_use, b.last_use);
+               "{}: buffers {} and {} are alive together (steps {}..{} / {}..{}) and overlap in the arena", name(), i,
+               j, a.first_use, a.last_use, b.first_use, b.last_use);
     }
   }
 }

@@ -31,8 +31,8 @@ void prepare_weights(const LoweringContext& ctx, LoweredTask& t) {
           if (dtype == DType::F32) {
             s.kernel = make_activation_kernel(epilogue_from_node(node), batch * g.type(s.outputs[0]).numel());
           } else {
-            s.kernel = make_monotone_kernel(node, bind_operands(g, node, dtype), {g.type(s.outputs[0]).shape}, dtype,
-                                            batch);
+            s.kernel =
+                make_monotone_kernel(node, bind_operands(g, node, dtype), {g.type(s.outputs[0]).shape}, dtype, batch);
           }
           break;
         case StepKind::Monotone: {

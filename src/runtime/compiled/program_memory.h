@@ -59,9 +59,9 @@ class ProgramMemory {
   const PlanBundle& plan_;
   std::vector<bool> external_;
   MemoryPlanMode mode_;
-  std::vector<std::int64_t> bytes_;   // by physical id (0 when not external)
-  std::vector<std::int64_t> offset_;  // static modes
-  std::vector<TaskId> last_task_;     // last task touching each buffer (num_tasks when pinned)
+  std::vector<std::int64_t> bytes_;        // by physical id (0 when not external)
+  std::vector<std::int64_t> offset_;       // static modes
+  std::vector<TaskId> last_task_;          // last task touching each buffer (num_tasks when pinned)
   std::vector<std::int64_t> task_offset_;  // static modes, by task
   std::int64_t arena_bytes_ = 0;
   char* arena_ = nullptr;

@@ -18,7 +18,10 @@ class MonotoneKernel final : public CompiledKernel {
  public:
   MonotoneKernel(const Node& node, std::vector<BoundOperand> operands, std::vector<Shape> output_shapes, DType dtype,
                  std::int64_t batch)
-      : node_(node), operands_(std::move(operands)), output_shapes_(std::move(output_shapes)), dtype_(dtype),
+      : node_(node),
+        operands_(std::move(operands)),
+        output_shapes_(std::move(output_shapes)),
+        dtype_(dtype),
         batch_(batch) {}
 
   std::string name() const override { return fmt::format("monotone[{}]", op_name(node_.op)); }
@@ -62,7 +65,10 @@ class RuleKernel final : public CompiledKernel {
  public:
   RuleKernel(const Node& node, std::vector<BoundOperand> operands, std::vector<Shape> output_shapes, DType dtype,
              std::int64_t batch)
-      : node_(node), operands_(std::move(operands)), output_shapes_(std::move(output_shapes)), dtype_(dtype),
+      : node_(node),
+        operands_(std::move(operands)),
+        output_shapes_(std::move(output_shapes)),
+        dtype_(dtype),
         batch_(batch) {
     std::vector<IbpOperand> ins = operands_for({});
     auto shapes = shape_ptrs(output_shapes_);

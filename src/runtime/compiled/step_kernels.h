@@ -28,8 +28,7 @@ std::vector<BoundOperand> bind_operands(const Graph& graph, const Node& node, DT
 // Ops non-decreasing in every activation: the primal op on the lower planes,
 // then on the upper planes. No scratch.
 std::unique_ptr<CompiledKernel> make_monotone_kernel(const Node& node, std::vector<BoundOperand> operands,
-                                                     std::vector<Shape> output_shapes, DType dtype,
-                                                     std::int64_t batch);
+                                                     std::vector<Shape> output_shapes, DType dtype, std::int64_t batch);
 
 // The reference interval rule (bf::ibp_eval_op) with its scratch planned.
 std::unique_ptr<CompiledKernel> make_rule_kernel(const Node& node, std::vector<BoundOperand> operands,

@@ -18,11 +18,11 @@ namespace {
 TEST(Bench, StaticPlanOutputFollowsTheSchema) {
   const std::string dir = test::scratch_dir("bench_static_plan");
   const std::string mnist = test::shared_dir() + "/benchmarks/mnist_fc/onnx/mnist-net_256x2.onnx.gz";
-  auto r = test::run_command({test::boundflow_binary(), "bench", "static-plan",
-                              test::source_dir() + "/examples/tiny_convnet.onnx", mnist, "--min-tasks", "3",
-                              "--batch", "2", "--warmup", "1", "--iters", "3", "--json", dir + "/out.json", "--plot",
-                              dir + "/out.svg"},
-                             600);
+  auto r =
+      test::run_command({test::boundflow_binary(), "bench", "static-plan",
+                         test::source_dir() + "/examples/tiny_convnet.onnx", mnist, "--min-tasks", "3", "--batch", "2",
+                         "--warmup", "1", "--iters", "3", "--json", dir + "/out.json", "--plot", dir + "/out.svg"},
+                        600);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json results = read_json_file(dir + "/out.json");
   const nlohmann::json schema = read_json_file(test::source_dir() + "/docs/bench_static_plan.schema.json");
@@ -62,8 +62,8 @@ TEST(Bench, SchemaCheckerRejectsBrokenOutput) {
 TEST(Bench, GoldenComparisonRuns) {
   const std::string dir = test::scratch_dir("bench_golden");
   auto r = test::run_command({test::boundflow_binary(), "bench", "golden", "--golden-dir",
-                              test::shared_dir() + "/golden", "--network", "mlp_256x2", "--batch", "1", "--iters",
-                              "3", "--warmup", "1", "--reference-iters", "1", "--json", dir + "/golden.json"},
+                              test::shared_dir() + "/golden", "--network", "mlp_256x2", "--batch", "1", "--iters", "3",
+                              "--warmup", "1", "--reference-iters", "1", "--json", dir + "/golden.json"},
                              600);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = read_json_file(dir + "/golden.json");

@@ -64,7 +64,8 @@ TEST(Cli, EverySubcommandRunsOnTheExample) {
   auto again = boundflow({"plan", example(), "--min-tasks", "3", "--reuse", "size", "--dump", "json"});
   EXPECT_EQ(plan.out, again.out) << "plan dumps differ between runs";
   for (const char* executor : {"reference", "compiled"}) {
-    auto bounds = boundflow({"bounds", example(), "--input", example_input(), "--method", "ibp", "--executor", executor});
+    auto bounds =
+        boundflow({"bounds", example(), "--input", example_input(), "--method", "ibp", "--executor", executor});
     EXPECT_EQ(bounds.exit_code, 0) << bounds.err;
     EXPECT_NE(bounds.out.find("y[2]  lower"), std::string::npos) << bounds.out;
   }
@@ -166,8 +167,8 @@ TEST(Cli, BadRegions) {
   expect_one_line_error(unbounded, box);
   EXPECT_NE(unbounded.err.find("overflow"), std::string::npos) << unbounded.err;
   // A box whose lower bound exceeds its upper one.
-  const std::string empty_box =
-      write("empty_box.json", "{\"lower\": " + upper + "], \"upper\": " + lower.replace(lower.find("-1e999"), 6, "0") + "]}");
+  const std::string empty_box = write(
+      "empty_box.json", "{\"lower\": " + upper + "], \"upper\": " + lower.replace(lower.find("-1e999"), 6, "0") + "]}");
   expect_one_line_error(boundflow({"bounds", example(), "--box", empty_box}), "lower 1 > upper 0");
   expect_one_line_error(boundflow({"bounds", example(), "--input", example_input(), "--eps", "-1"}), "eps");
   expect_one_line_error(boundflow({"bounds", example()}), "--input");
@@ -177,7 +178,8 @@ TEST(Cli, BadOptionsAreUsageErrors) {
   auto r = boundflow({"bounds", example(), "--input", example_input(), "--memory-plan", "SOMETIMES"});
   expect_one_line_error(r, "SOMETIMES");
   EXPECT_EQ(r.exit_code, 2);
-  auto l = boundflow({"bounds", example(), "--input", example_input(), "--lowering-passes", "select_kernels,plan_memory"});
+  auto l =
+      boundflow({"bounds", example(), "--input", example_input(), "--lowering-passes", "select_kernels,plan_memory"});
   expect_one_line_error(l, "prepare_weights");
 }
 

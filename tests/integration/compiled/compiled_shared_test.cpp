@@ -52,8 +52,8 @@ TEST_P(CompiledShared, MatchesReferenceInEveryMode) {
       const PlanBundle plan = make_plan(graph_for_request(r), planner_config_for(r));
       for (MemoryPlanMode mode :
            {MemoryPlanMode::Default, MemoryPlanMode::DisableStaticPlan, MemoryPlanMode::ForceStaticPlan}) {
-        const std::string what = fmt::format("{} b{} reuse {} {}", test::short_name(path), batch, reuse,
-                                             memory_plan_mode_name(mode));
+        const std::string what =
+            fmt::format("{} b{} reuse {} {}", test::short_name(path), batch, reuse, memory_plan_mode_name(mode));
         CompileCache cache;
         CompileOptions options;
         options.mode = mode;
@@ -84,8 +84,7 @@ TEST_P(CompiledShared, MatchesReferenceInEveryMode) {
       }
     }
   }
-  std::printf("%s: compiled vs reference, worst relative difference %.3g\n", test::short_name(path).c_str(),
-              worst_rel);
+  std::printf("%s: compiled vs reference, worst relative difference %.3g\n", test::short_name(path).c_str(), worst_rel);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shared, CompiledShared, ::testing::ValuesIn(test::shared_networks()), [](const auto& info) {

@@ -99,13 +99,15 @@ Checked check_sound(OpKind kind, Attributes attrs, std::vector<Operand> ops, std
   IntervalOut out{result.lower.raw_mutable_data(), result.upper.raw_mutable_data()};
   const Shape* shapes[] = {&out_shape};
   AbsWeightCache cache;
-  std::vector<std::byte> scratch_mem(static_cast<std::size_t>(ibp_scratch_bytes(node, ibp, shapes, DType::F64, 1)) + 64);
+  std::vector<std::byte> scratch_mem(static_cast<std::size_t>(ibp_scratch_bytes(node, ibp, shapes, DType::F64, 1)) +
+                                     64);
   void* base = scratch_mem.data();
   std::size_t space = scratch_mem.size();
   std::align(64, 1, base, space);
   IbpScratch scratch(base, ibp_scratch_bytes(node, ibp, shapes, DType::F64, 1));
   ibp_eval_op(node, ibp, std::span<const IntervalOut>(&out, 1), shapes, DType::F64, 1, cache, scratch);
-  EXPECT_EQ(scratch.used(), ibp_scratch_bytes(node, ibp, shapes, DType::F64, 1)) << "scratch promise for " << op_name(kind);
+  EXPECT_EQ(scratch.used(), ibp_scratch_bytes(node, ibp, shapes, DType::F64, 1))
+      << "scratch promise for " << op_name(kind);
 
   auto check_point = [&](const std::vector<Tensor>& acts) {
     Tensor y = primal(node, ops, acts, out_shape);
@@ -166,9 +168,8 @@ TEST(IntervalOps, AffineIsExactAtTheCorners) {
   Tensor w = Tensor::from_vector<double>({1, 3}, {1, -2, 0.5});
   Tensor b = Tensor::from_vector<double>({1}, {0.25});
   Shape xs{1, 3}, ys{1, 1};
-  IbpOperand ins[] = {{false, {lo.raw_data(), hi.raw_data()}, nullptr, &xs},
-                      {true, {}, &w, &w.shape()},
-                      {true, {}, &b, &b.shape()}};
+  IbpOperand ins[] = {
+      {false, {lo.raw_data(), hi.raw_data()}, nullptr, &xs}, {true, {}, &w, &w.shape()}, {true, {}, &b, &b.shape()}};
   Tensor ol(DType::F64, ys), oh(DType::F64, ys);
   IntervalOut out{ol.raw_mutable_data(), oh.raw_mutable_data()};
   const Shape* shapes[] = {&ys};
@@ -182,12 +183,16 @@ TEST(IntervalOps, AffineIsExactAtTheCorners) {
 }
 
 TEST(IntervalOps, ConvolutionsAndBatchNorm) {
-  Attributes conv = ints({{"kernel_shape", {3, 3}}, {"strides", {2, 1}}, {"pads", {1, 0, 1, 2}}, {"dilations", {1, 2}}});
+  Attributes conv =
+      ints({{"kernel_shape", {3, 3}}, {"strides", {2, 1}}, {"pads", {1, 0, 1, 2}}, {"dilations", {1, 2}}});
   conv.set("group", std::int64_t{2});
   check_sound(OpKind::Conv, conv,
               {act({1, 4, 6, 7}), cst(random_tensor(g_rng, {6, 2, 3, 3})), cst(random_tensor(g_rng, {6}))}, 2, 60);
-  Attributes deconv = ints({{"kernel_shape", {2, 2}}, {"strides", {2, 2}}, {"pads", {0, 0, 0, 0}},
-                            {"dilations", {1, 1}}, {"output_padding", {1, 0}}});
+  Attributes deconv = ints({{"kernel_shape", {2, 2}},
+                            {"strides", {2, 2}},
+                            {"pads", {0, 0, 0, 0}},
+                            {"dilations", {1, 1}},
+                            {"output_padding", {1, 0}}});
   deconv.set("group", std::int64_t{1});
   check_sound(OpKind::ConvTranspose, deconv, {act({1, 2, 3, 3}), cst(random_tensor(g_rng, {2, 3, 2, 2}))}, 3, 60);
   Attributes bn;
@@ -195,8 +200,7 @@ TEST(IntervalOps, ConvolutionsAndBatchNorm) {
   check_sound(OpKind::BatchNormalization, bn,
               {act({1, 3, 2, 2}), cst(random_tensor(g_rng, {3})), cst(random_tensor(g_rng, {3})),
                cst(random_tensor(g_rng, {3})), cst(random_tensor(g_rng, {3}, 1.0, true))});
-  check_sound(OpKind::ScaleShift, {},
-              {act({2, 3}), cst(random_tensor(g_rng, {3})), cst(random_tensor(g_rng, {2, 1}))});
+  check_sound(OpKind::ScaleShift, {}, {act({2, 3}), cst(random_tensor(g_rng, {3})), cst(random_tensor(g_rng, {2, 1}))});
 }
 
 TEST(IntervalOps, Arithmetic) {
@@ -234,7 +238,8 @@ TEST(IntervalOps, ActivationsAreExactOnMonotoneOps) {
 }
 
 TEST(IntervalOps, PoolingReductionsAndDataMovement) {
-  Attributes pool = ints({{"kernel_shape", {2, 2}}, {"strides", {2, 2}}, {"pads", {1, 1, 0, 0}}, {"dilations", {1, 1}}});
+  Attributes pool =
+      ints({{"kernel_shape", {2, 2}}, {"strides", {2, 2}}, {"pads", {1, 1, 0, 0}}, {"dilations", {1, 1}}});
   check_sound(OpKind::MaxPool, pool, {act({1, 2, 4, 5})});
   Attributes avg = ints({{"kernel_shape", {2, 2}}, {"strides", {2, 2}}, {"pads", {1, 1, 0, 0}}});
   avg.set("count_include_pad", std::int64_t{1});
@@ -334,7 +339,8 @@ TEST(IntervalOps, ConstantOnlyOpIsAPointInterval) {
 }
 
 TEST(IntervalOps, ConvolutionWithActivationWeightsIsRejected) {
-  Attributes conv = ints({{"kernel_shape", {1, 1}}, {"strides", {1, 1}}, {"pads", {0, 0, 0, 0}}, {"dilations", {1, 1}}});
+  Attributes conv =
+      ints({{"kernel_shape", {1, 1}}, {"strides", {1, 1}}, {"pads", {0, 0, 0, 0}}, {"dilations", {1, 1}}});
   conv.set("group", std::int64_t{1});
   EXPECT_THROW(check_sound(OpKind::Conv, conv, {act({1, 1, 2, 2}), act({1, 1, 1, 1})}), Error);
 }

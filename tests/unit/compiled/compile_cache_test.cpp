@@ -32,7 +32,8 @@ TEST(CompileCache, ModesNeverShareAnEntry) {
   PlanBundle plan = plan_of(g, 1);
   CompileCache cache;
   std::set<std::uint64_t> keys;
-  for (MemoryPlanMode m : {MemoryPlanMode::Default, MemoryPlanMode::DisableStaticPlan, MemoryPlanMode::ForceStaticPlan}) {
+  for (MemoryPlanMode m :
+       {MemoryPlanMode::Default, MemoryPlanMode::DisableStaticPlan, MemoryPlanMode::ForceStaticPlan}) {
     CompiledProgram p(plan, mode(m), cache);
     EXPECT_EQ(p.compile_stats().cache_hits, 0) << memory_plan_mode_name(m);
     EXPECT_EQ(p.compile_stats().cache_misses, static_cast<std::int64_t>(plan.task_graph.tasks.size()));

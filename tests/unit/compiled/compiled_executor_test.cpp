@@ -3,8 +3,6 @@
 // same bounds (rtol 1e-5, atol 1e-5); DEFAULT allocates nothing after its first
 // run; DISABLE_STATIC_PLAN allocates each tensor once per run; FORCE refuses
 // what it cannot plan.
-#include "runtime/compiled/compiled_program.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,6 +10,7 @@
 
 #include "bound/ibp_method.h"
 #include "planner/planner.h"
+#include "runtime/compiled/compiled_program.h"
 #include "support/test_graphs.h"
 
 namespace bf {
@@ -241,10 +240,10 @@ TEST(CompiledExecutor, ChannelsLastBetweenConvolutions) {
   const std::int64_t channels[] = {3, 12, 5, 9};
   for (int i = 0; i < 3; ++i) {
     const std::string tag = std::to_string(i);
-    v = g->add_inferred_node(OpKind::Conv, "conv" + tag, conv,
-                             {v, weight({channels[i + 1], channels[i], 3, 3}, "w" + tag),
-                              weight({channels[i + 1]}, "b" + tag)},
-                             {"c" + tag})[0];
+    v = g->add_inferred_node(
+        OpKind::Conv, "conv" + tag, conv,
+        {v, weight({channels[i + 1], channels[i], 3, 3}, "w" + tag), weight({channels[i + 1]}, "b" + tag)},
+        {"c" + tag})[0];
     v = g->add_inferred_node(OpKind::Relu, "relu" + tag, {}, {v}, {"r" + tag})[0];
   }
   g->add_output(v);

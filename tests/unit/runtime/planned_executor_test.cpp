@@ -109,7 +109,8 @@ TEST(PlannedExecutor, IntervalBoundsBitwiseIdenticalAcrossPlansAndSound) {
 TEST(PlannedExecutor, PeakEqualsLivenessLowerBoundWithoutReuse) {
   auto g = test::mlp_chain(6, {32, 16, 24});
   for (std::int64_t k : {1, 3, 6}) {
-    PlanBundle plan = make_plan(g, config_of({PlannerVersion::V2, k, false, ReusePolicy::Exact}, PlanDomain::Interval, 1));
+    PlanBundle plan =
+        make_plan(g, config_of({PlannerVersion::V2, k, false, ReusePolicy::Exact}, PlanDomain::Interval, 1));
     ReferenceExecutor ex(plan);
     PlannedRunStats stats;
     ex.run_bounds(linf_ball(std::vector<double>(8, 0.5), 0.1, {1, 8}, DType::F32), &stats);
