@@ -76,6 +76,38 @@ TEST(Cli, EverySubcommandRunsOnTheExample) {
   }
 }
 
+TEST(Cli, SameInputSameBytes) {
+  const std::string dir = test::scratch_dir("cli_deterministic");
+  for (const char* executor : {"compiled", "reference"}) {
+    std::string first;
+    for (int i = 0; i < 2; ++i) {
+      const std::string out = dir + "/bounds_" + executor + std::to_string(i) + ".json";
+      auto r = boundflow({"bounds", example(), "--input", example_input(), "--min-tasks", "3", "--reuse", "size",
+                          "--executor", executor, "--json", out});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      if (i == 0) {
+        first = read_file(out) + r.out;
+      } else {
+        EXPECT_EQ(read_file(out) + r.out, first) << executor << ": bounds differ between runs";
+      }
+    }
+  }
+  auto a = boundflow({"dump-ir", "--normalize", "--print-after-each", example()});
+  auto b = boundflow({"dump-ir", "--normalize", "--print-after-each", example()});
+  EXPECT_EQ(a.out, b.out);
+  auto c = boundflow({"plan", example(), "--compiled", "--dump", "json"});
+  auto d = boundflow({"plan", example(), "--compiled", "--dump", "json"});
+  EXPECT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_EQ(c.out, d.out);
+}
+
+TEST(Cli, RunReadsTensorProtoInput) {
+  const std::string data = test::onnx_testdata_dir() + "/node/test_relu";
+  auto r = boundflow({"run", data + "/model.onnx", "--input", data + "/test_data_set_0/input_0.pb"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 60);  // 3 x 4 x 5 values
+}
+
 TEST(Cli, MissingFile) {
   expect_one_line_error(boundflow({"dump-ir", "/nonexistent/net.onnx"}), "/nonexistent/net.onnx: file not found");
 }

@@ -4,25 +4,22 @@
 
 #include <cmath>
 
-#include "kernels/op_eval.h"
+#include "runtime/forward_executor.h"
 
 namespace bf::test {
 
 std::vector<Tensor> evaluate_graph(const Graph& g, const std::vector<Tensor>& inputs) {
-  std::vector<Tensor> values(static_cast<std::size_t>(g.num_values()));
-  for (const auto& [id, t] : g.constants()) values[static_cast<std::size_t>(id)] = t;
-  EXPECT_EQ(inputs.size(), g.inputs().size());
-  for (std::size_t i = 0; i < inputs.size() && i < g.inputs().size(); ++i) {
-    values[static_cast<std::size_t>(g.inputs()[i])] = inputs[i];
+  // The reference forward executor, in the graph's float dtype (f64 when any
+  // input is f64), reshaped back to the IR shapes of the outputs.
+  ForwardOptions options;
+  for (ValueId v : g.inputs()) {
+    if (g.type(v).dtype == DType::F64) options.compute = DType::F64;
   }
-  for (const auto& node : g.nodes()) {
-    std::vector<Tensor> operands;
-    for (ValueId v : node.inputs) operands.push_back(v == kNoValue ? Tensor() : values[static_cast<std::size_t>(v)]);
-    std::vector<Tensor> outs = eval_node(node, operands);
-    for (std::size_t i = 0; i < outs.size(); ++i) values[static_cast<std::size_t>(node.outputs[i])] = outs[i];
+  std::vector<Tensor> out = run_forward(g, inputs, options);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const TensorType& t = g.type(g.outputs()[i]);
+    if (is_floating(t.dtype) && out[i].dtype() != t.dtype) out[i] = out[i].cast(t.dtype);
   }
-  std::vector<Tensor> out;
-  for (ValueId v : g.outputs()) out.push_back(values[static_cast<std::size_t>(v)]);
   return out;
 }
 

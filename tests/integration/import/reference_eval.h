@@ -1,6 +1,6 @@
-// Test helper: runs an imported graph node by node with bf::eval_node (the single
-// reference semantics) and compares tensors, so import tests can check that the
-// IR computes what ONNX Runtime, PyTorch or the ONNX test data say it should.
+// Test helper: runs an imported graph with the reference forward executor
+// (bf::run_forward) and compares tensors, so import tests can check that the IR
+// computes what ONNX Runtime, PyTorch or the ONNX test data say it should.
 #pragma once
 
 #include <string>
