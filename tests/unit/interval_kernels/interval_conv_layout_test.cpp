@@ -12,6 +12,7 @@
 #include <cstring>
 #include <random>
 
+#include "conv_case.h"
 #include "interval_reference.h"
 #include "kernels/interval/interval_conv.h"
 
@@ -23,30 +24,10 @@ using Formats = IntervalConvF32::Formats;
 using Layout = IntervalConvF32::PlaneLayout;
 using Ints = std::vector<std::int64_t>;
 
-struct ConvCase {
-  Shape x, w;  // per-sample input [N, C, H, W]; weight [OC, C/group, kh, kw]
-  Ints strides, pads, dilations;
-  std::int64_t group = 1;
-  std::int64_t batch = 1;
-};
-
-Attributes conv_attrs(const ConvCase& c) {
-  Attributes a;
-  a.set("kernel_shape", Ints{c.w[2], c.w[3]});
-  a.set("strides", c.strides);
-  a.set("pads", c.pads);
-  a.set("dilations", c.dilations);
-  a.set("group", c.group);
-  return a;
-}
-
-Node conv_node(const ConvCase& c) { return Node{OpKind::Conv, "conv", conv_attrs(c), {1, 2, 3}, {4}}; }
-
-std::string label(const ConvCase& c) {
-  return "x " + shape_str(c.x) + " w " + shape_str(c.w) + " strides " + shape_str(c.strides) + " pads " +
-         shape_str(c.pads) + " dilations " + shape_str(c.dilations) + " group " + std::to_string(c.group) + " batch " +
-         std::to_string(c.batch);
-}
+using test::conv_attrs;
+using test::conv_node;
+using test::ConvCase;
+using test::label;
 
 const char* layout_name(Layout l) { return l == Layout::NHWC ? "nhwc" : "nchw"; }
 
