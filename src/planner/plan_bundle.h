@@ -49,8 +49,9 @@ struct LivenessInfo {
   // Most logical bytes alive at one op position: no reuse scheme can go below it.
   std::int64_t lower_bound_bytes = 0;
   std::int64_t lower_bound_at_op = -1;
-  // Logical buffers alive at the end of each op position (what an executor that
-  // frees at last use holds after the op), for checking executors against it.
+  // Logical bytes alive while each op runs (its operands, its results and
+  // everything else still to be read): the memory profile of the schedule, whose
+  // maximum is lower_bound_bytes.
   std::vector<std::int64_t> live_bytes_per_op;
 };
 

@@ -120,6 +120,7 @@ json plan_to_json(const PlanBundle& b, bool include_timings) {
   storage["physical"] = physical;
   storage["logical_to_physical"] = mapping;
   storage["lower_bound_at_op"] = live.lower_bound_at_op;
+  storage["live_bytes_per_op"] = live.live_bytes_per_op;
 
   json out{{"graph", {{"name", g.name}, {"nodes", g.nodes().size()}}},
            {"config", config_to_json(b.config)},

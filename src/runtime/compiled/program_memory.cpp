@@ -34,7 +34,7 @@ std::vector<bool> external_physical_buffers(const PlanBundle& plan) {
 
 ProgramMemory::ProgramMemory(const PlanBundle& plan, std::vector<bool> external, MemoryPlanMode mode,
                              const std::string& memory_planner, const std::vector<std::int64_t>& task_arena_bytes)
-    : plan_(plan), external_(std::move(external)), mode_(mode) {
+    : external_(std::move(external)), mode_(mode) {
   const StoragePlan& s = plan.storage;
   const std::size_t np = external_.size();
   const auto num_tasks = static_cast<TaskId>(plan.task_graph.tasks.size());

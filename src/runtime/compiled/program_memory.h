@@ -56,7 +56,6 @@ class ProgramMemory {
   const MemoryStats& stats() const { return stats_; }
 
  private:
-  const PlanBundle& plan_;
   std::vector<bool> external_;
   MemoryPlanMode mode_;
   std::vector<std::int64_t> bytes_;        // by physical id (0 when not external)

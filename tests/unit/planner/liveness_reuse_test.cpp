@@ -44,6 +44,8 @@ TEST(Liveness, LowerBoundIsPeakOfLiveBytes) {
   // Interval f32, batch 1, 64-byte alignment: x[1,8] -> 64 B, [1,16] -> 128 B, y[1,3] -> 64 B.
   // At fc1 (op 2): x, r0 (input), h1 (output), y (pinned) -> 64 + 128 + 128 + 64.
   EXPECT_EQ(b.liveness->lower_bound_bytes, 384);
+  // The profile: fc0 (x, h0, y) = 256, then every later op but the last holds 384; fc3 reads r2, writes y.
+  EXPECT_EQ(b.liveness->live_bytes_per_op, (std::vector<std::int64_t>{256, 384, 384, 384, 384, 384, 256}));
 }
 
 TEST(BufferReuse, ChainOfSixTasksShrinks) {
