@@ -27,6 +27,7 @@ void add_bounds_command(CLI::App& app) {
     std::string executor = "compiled";
     CompileArgs compile;
     int threads = 0;
+    bool timings = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("bounds", "compute certified output bounds over an input region");
@@ -48,6 +49,8 @@ void add_bounds_command(CLI::App& app) {
       ->check(CLI::IsMember({"compiled", "reference"}));
   add_compile_options(*cmd, args->compile);
   cmd->add_option("--threads", args->threads, "OpenMP threads (0: the default)");
+  cmd->add_flag("--timings", args->timings,
+                "add compile and run times (and compile-cache keys) to the --json output; they differ between runs");
   cmd->callback([args] {
     BF_CHECK(!args->region.input_file.empty() || !args->region.box_file.empty(), ErrorKind::Usage,
              "give the input region with --input X.json --eps E, or with --box BOX.json");
@@ -75,6 +78,7 @@ void add_bounds_command(CLI::App& app) {
                 {"scratch_peak_bytes", result.stats.scratch.peak_bytes},
                 {"scratch_allocations", result.stats.scratch.allocations},
                 {"prepared_param_bytes", result.prepared_param_bytes}};
+      if (args->timings) memory["run_ms"] = result.stats.run_ms;
     } else {
       CompiledIbpResult result = compute_ibp_compiled(request, compile_options(args->compile));
       outputs = std::move(result.outputs);
@@ -83,7 +87,8 @@ void add_bounds_command(CLI::App& app) {
       memory = {{"executor", "compiled"},
                 {"peak_bytes", result.stats.memory.peak_bytes},
                 {"allocations", result.stats.memory.allocations},
-                {"compile_stats", compile_stats_json(result.program->compile_stats(), false)}};
+                {"compile_stats", compile_stats_json(result.program->compile_stats(), args->timings)}};
+      if (args->timings) memory["run_ms"] = result.stats.run_ms;
     }
 
     nlohmann::json lower = nlohmann::json::array(), upper = nlohmann::json::array();
