@@ -23,8 +23,11 @@ using interval_detail::with_dnnl_errors;
 namespace {
 
 // Below this many multiply-adds (M x N x K, counting W.c only) one thread does the
-// gemv: an OpenMP fork/join costs a few microseconds, as much as ~100k MACs.
-constexpr std::int64_t kParallelGemvMacs = std::int64_t{1} << 17;
+// gemv: an OpenMP fork/join costs a microsecond or two on an idle machine, about
+// what 16k MACs take. Above it, splitting also halves the weights each core's L2
+// must hold, which is what makes a chain of 256 x 256 layers fit in cache
+// (mlp_256x6 at batch 1 on two threads: 85 us -> 37 us).
+constexpr std::int64_t kParallelGemvMacs = std::int64_t{1} << 14;
 
 // Bytes of one of the gemv's two scratch planes (centre, radius): M rows of Kp floats.
 std::int64_t gemv_plane_bytes(std::int64_t m, std::int64_t kp) {
