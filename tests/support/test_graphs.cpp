@@ -4,6 +4,26 @@
 
 namespace bf::test {
 
+Attributes conv2d_attrs(std::int64_t kernel, std::int64_t stride, std::int64_t pad, std::int64_t group) {
+  Attributes a;
+  a.set("kernel_shape", std::vector<std::int64_t>{kernel, kernel});
+  a.set("strides", std::vector<std::int64_t>{stride, stride});
+  a.set("pads", std::vector<std::int64_t>{pad, pad, pad, pad});
+  a.set("dilations", std::vector<std::int64_t>{1, 1});
+  a.set("group", group);
+  return a;
+}
+
+Attributes max_pool2d_attrs(std::int64_t kernel, std::int64_t stride) {
+  Attributes a;
+  a.set("kernel_shape", std::vector<std::int64_t>{kernel, kernel});
+  a.set("strides", std::vector<std::int64_t>{stride, stride});
+  a.set("pads", std::vector<std::int64_t>{0, 0, 0, 0});
+  a.set("dilations", std::vector<std::int64_t>{1, 1});
+  a.set("ceil_mode", std::int64_t{0});
+  return a;
+}
+
 std::shared_ptr<Graph> mlp_chain(int layers, std::vector<std::int64_t> widths, std::int64_t in) {
   auto g = std::make_shared<Graph>();
   g->name = "chain";
@@ -47,22 +67,12 @@ std::shared_ptr<Graph> conv_chain() {
   g->name = "conv_chain";
   std::mt19937 rng(11);
   ValueId x = g->add_input("x", {DType::F32, {1, 2, 8, 8}});
-  Attributes conv;
-  conv.set("kernel_shape", std::vector<std::int64_t>{3, 3});
-  conv.set("strides", std::vector<std::int64_t>{1, 1});
-  conv.set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
-  conv.set("dilations", std::vector<std::int64_t>{1, 1});
-  conv.set("group", std::int64_t{1});
+  const Attributes conv = conv2d_attrs(3, 1, 1);
   ValueId w = g->add_constant("cw", seeded(rng, {4, 2, 3, 3}, 0.4f));
   ValueId b = g->add_constant("cb", seeded(rng, {4}, 0.1f));
   ValueId c = g->add_inferred_node(OpKind::Conv, "conv", conv, {x, w, b}, {"c"})[0];
   ValueId r = g->add_inferred_node(OpKind::Relu, "relu0", {}, {c}, {"r"})[0];
-  Attributes pool;
-  pool.set("kernel_shape", std::vector<std::int64_t>{2, 2});
-  pool.set("strides", std::vector<std::int64_t>{2, 2});
-  pool.set("pads", std::vector<std::int64_t>{0, 0, 0, 0});
-  pool.set("dilations", std::vector<std::int64_t>{1, 1});
-  pool.set("ceil_mode", std::int64_t{0});
+  const Attributes pool = max_pool2d_attrs(2, 2);
   ValueId p = g->add_inferred_node(OpKind::MaxPool, "pool", pool, {r}, {"p"})[0];
   Attributes flat;
   flat.set("axis", std::int64_t{1});

@@ -230,12 +230,7 @@ TEST(CompiledExecutor, ChannelsLastBetweenConvolutions) {
     for (std::int64_t i = 0; i < t.numel(); ++i) t.mutable_data<float>()[i] = dist(rng);
     return g->add_constant(name, t);
   };
-  Attributes conv;
-  conv.set("kernel_shape", std::vector<std::int64_t>{3, 3});
-  conv.set("strides", std::vector<std::int64_t>{1, 1});
-  conv.set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
-  conv.set("dilations", std::vector<std::int64_t>{1, 1});
-  conv.set("group", std::int64_t{1});
+  const Attributes conv = test::conv2d_attrs(3, 1, 1);
   ValueId v = g->add_input("x", {DType::F32, {1, 3, 10, 9}});
   const std::int64_t channels[] = {3, 12, 5, 9};
   for (int i = 0; i < 3; ++i) {

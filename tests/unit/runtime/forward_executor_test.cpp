@@ -8,6 +8,7 @@
 #include <random>
 
 #include "ir/printer.h"
+#include "support/test_graphs.h"
 
 namespace bf {
 namespace {
@@ -161,20 +162,10 @@ Graph small_cnn() {
   ValueId x = g.add_input("x", {DType::F32, {1, 2, 6, 6}});
   ValueId w = g.add_constant("w", random_f32({3, 2, 3, 3}, 1));
   ValueId b = g.add_constant("b", random_f32({3}, 2));
-  Attributes conv;
-  conv.set("kernel_shape", std::vector<std::int64_t>{3, 3});
-  conv.set("strides", std::vector<std::int64_t>{1, 1});
-  conv.set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
-  conv.set("dilations", std::vector<std::int64_t>{1, 1});
-  conv.set("group", std::int64_t{1});
+  const Attributes conv = test::conv2d_attrs(3, 1, 1);
   ValueId c = g.add_inferred_node(OpKind::Conv, "conv", conv, {x, w, b}, {"c"})[0];
   ValueId r = g.add_inferred_node(OpKind::Relu, "relu", {}, {c}, {"r"})[0];
-  Attributes pool;
-  pool.set("kernel_shape", std::vector<std::int64_t>{2, 2});
-  pool.set("strides", std::vector<std::int64_t>{2, 2});
-  pool.set("pads", std::vector<std::int64_t>{0, 0, 0, 0});
-  pool.set("dilations", std::vector<std::int64_t>{1, 1});
-  pool.set("ceil_mode", std::int64_t{0});
+  const Attributes pool = test::max_pool2d_attrs(2, 2);
   ValueId p = g.add_inferred_node(OpKind::MaxPool, "pool", pool, {r}, {"p"})[0];
   Attributes flat;
   flat.set("axis", std::int64_t{1});

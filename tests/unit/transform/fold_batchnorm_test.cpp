@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "ir/printer.h"
+#include "support/test_graphs.h"
 #include "unit/transform/transform_test_util.h"
 
 namespace bf {
@@ -15,13 +16,7 @@ using test::op_sequence;
 using test::RandomSource;
 
 Attributes conv_attrs(std::int64_t k, std::int64_t pad, std::int64_t group = 1) {
-  Attributes a;
-  a.set("kernel_shape", std::vector<std::int64_t>{k, k});
-  a.set("strides", std::vector<std::int64_t>{1, 1});
-  a.set("pads", std::vector<std::int64_t>{pad, pad, pad, pad});
-  a.set("dilations", std::vector<std::int64_t>{1, 1});
-  a.set("group", group);
-  return a;
+  return test::conv2d_attrs(k, 1, pad, group);
 }
 
 Attributes gemm_attrs(double alpha, double beta, std::int64_t trans_a, std::int64_t trans_b) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ir/printer.h"
+#include "support/test_graphs.h"
 #include "transform/fold_input_normalization.h"
 #include "unit/transform/transform_test_util.h"
 
@@ -23,12 +24,7 @@ ValueId transpose(Graph& g, const std::string& name, ValueId x, std::vector<std:
 }
 
 ValueId conv(Graph& g, RandomSource& rnd, ValueId x) {
-  Attributes a;
-  a.set("kernel_shape", std::vector<std::int64_t>{3, 3});
-  a.set("strides", std::vector<std::int64_t>{1, 1});
-  a.set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
-  a.set("dilations", std::vector<std::int64_t>{1, 1});
-  a.set("group", std::int64_t{1});
+  const Attributes a = test::conv2d_attrs(3, 1, 1);
   ValueId w = test::add_random_constant(g, rnd, "conv.w", g.type(x).dtype, {2, g.type(x).shape[1], 3, 3});
   return g.add_inferred_node(OpKind::Conv, "conv", a, {x, w}, {"conv_out"})[0];
 }

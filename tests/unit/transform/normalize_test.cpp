@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ir/printer.h"
+#include "support/test_graphs.h"
 #include "unit/transform/transform_test_util.h"
 
 namespace bf {
@@ -83,12 +84,7 @@ TEST(Normalize, Tf2OnnxConvNetworkReachesCanonicalForm) {
   ValueId mean = test::add_random_constant(g, rnd, "mean", DType::F32, {1, 3, 1, 1});
   ValueId stdev = g.add_constant("std", rnd.away_from_zero(DType::F32, {1, 3, 1, 1}, 0.2, 1.0, 0.2));
   h = binary(g, OpKind::Div, "div", binary(g, OpKind::Sub, "sub", h, mean), stdev);
-  Attributes ca;
-  ca.set("kernel_shape", std::vector<std::int64_t>{3, 3});
-  ca.set("strides", std::vector<std::int64_t>{2, 2});
-  ca.set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
-  ca.set("dilations", std::vector<std::int64_t>{1, 1});
-  ca.set("group", std::int64_t{1});
+  const Attributes ca = test::conv2d_attrs(3, 2, 1);
   ValueId w = test::add_random_constant(g, rnd, "w", DType::F32, {4, 3, 3, 3});
   h = g.add_inferred_node(OpKind::Conv, "conv", ca, {h, w}, {"c"})[0];
   h = unary(g, OpKind::Relu, "relu", add_bn(g, rnd, "bn", h));
