@@ -6,7 +6,7 @@ ASAN_DIR    := build/asan
 BOUNDFLOW   := $(RELEASE_DIR)/tools/boundflow/boundflow
 CTEST_JOBS  ?= 2
 
-.PHONY: all setup build build-asan demo test test-release test-asan clean
+.PHONY: all setup build build-asan demo test test-release test-asan fresh-check clean
 
 all: build
 
@@ -33,6 +33,13 @@ test-asan: build-asan
 	  ctest --test-dir $(ASAN_DIR) -L unit --output-on-failure -j $(CTEST_JOBS)
 
 test: test-release test-asan
+
+# For contributors (CI does not run it): README's two commands in a clean Debian 12
+# root (mmdebstrap: build-essential, git, ca-certificates only) on a clean clone of
+# HEAD, with ../shared beside it. Run it whenever setup.sh, CMake files or
+# dependencies change.
+fresh-check:
+	bash scripts/fresh_check.sh
 
 clean:
 	rm -rf build
