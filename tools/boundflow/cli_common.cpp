@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "cli_checks.h"
 #include "frontend/onnx/onnx_importer.h"
 #include "ir/attributes.h"
 #include "support/error.h"
@@ -115,14 +116,14 @@ Tensor read_spec(const std::string& path, DType dtype) {
 }
 
 void add_planner_options(CLI::App& cmd, PlannerArgs& a) {
-  cmd.add_option("--planner", a.planner, "planner: v0 (one task) or v2 (task DAG)")->check(CLI::IsMember({"v0", "v2"}));
-  cmd.add_option("--min-tasks", a.min_tasks, "v2: at least this many tasks")->check(CLI::PositiveNumber);
+  cmd.add_option("--planner", a.planner, "planner: v0 (one task) or v2 (task DAG)")->check(one_of({"v0", "v2"}));
+  cmd.add_option("--min-tasks", a.min_tasks, "v2: at least this many tasks")->check(integer(1));
   cmd.add_option("--max-ops-per-task", a.max_ops_per_task, "v2: at most this many ops per task (0 = no limit)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer(0));
   cmd.add_option("--partition", a.partition, "v2 partition policy: balanced or layer")
-      ->check(CLI::IsMember({"balanced", "layer"}));
+      ->check(one_of({"balanced", "layer"}));
   cmd.add_option("--reuse", a.reuse, "physical buffer reuse: off, exact or size")
-      ->check(CLI::IsMember({"off", "exact", "size"}));
+      ->check(one_of({"off", "exact", "size"}));
   cmd.add_flag("--verify-plan", a.verify, "run the plan verifier after every planner pass");
 }
 
@@ -147,7 +148,7 @@ void add_compile_options(CLI::App& cmd, CompileArgs& a) {
                  "channels_last,prepare_weights,plan_memory")
       ->delimiter(',');
   cmd.add_option("--memory-planner", a.memory_planner, "static planner: greedy (best fit) or linear (no reuse)")
-      ->check(CLI::IsMember({"greedy", "linear"}));
+      ->check(one_of({"greedy", "linear"}));
 }
 
 CompileOptions compile_options(const CompileArgs& a) {
@@ -160,7 +161,8 @@ CompileOptions compile_options(const CompileArgs& a) {
 }
 
 void set_threads(int threads) {
-  BF_CHECK(threads >= 0, ErrorKind::Usage, "--threads must be >= 0, got {}", threads);
+  BF_CHECK(threads >= 0 && threads <= kMaxThreads, ErrorKind::Usage,
+           "--threads must be a whole number from 0 to {} (got {})", kMaxThreads, threads);
   if (threads > 0) omp_set_num_threads(threads);
 }
 

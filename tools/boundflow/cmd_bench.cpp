@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli_checks.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "golden_speed_bench.h"
@@ -30,16 +31,16 @@ void add_bench_command(CLI::App& app) {
   CLI::App* sp = bench->add_subcommand(
       "static-plan", "four quadrants: planner buffer reuse off/on x compiled static memory plan off/on");
   sp->add_option("MODEL", sa->options.models, "ONNX models (.onnx or .onnx.gz)")->required();
-  sp->add_option("--min-tasks", sa->options.min_tasks, "planner v2: at least this many tasks")
-      ->check(CLI::PositiveNumber);
-  sp->add_option("--batch", sa->options.batch, "input boxes bounded per run")->check(CLI::PositiveNumber);
-  sp->add_option("--warmup", sa->options.warmup, "untimed runs first")->check(CLI::NonNegativeNumber);
-  sp->add_option("--iters", sa->options.iters, "timed runs")->check(CLI::PositiveNumber);
-  sp->add_option("--eps", sa->options.eps, "L-inf radius (default: the input file's, else 0.01)");
+  sp->add_option("--min-tasks", sa->options.min_tasks, "planner v2: at least this many tasks")->check(integer(1));
+  sp->add_option("--batch", sa->options.batch, "input boxes bounded per run")->check(integer(1));
+  sp->add_option("--warmup", sa->options.warmup, "untimed runs first")->check(integer(0));
+  sp->add_option("--iters", sa->options.iters, "timed runs")->check(integer(1));
+  sp->add_option("--eps", sa->options.eps, "L-inf radius (default: the input file's, else 0.01)")
+      ->check(finite_number(0));
   sp->add_option("--input", sa->options.input_file, "x0 to use (JSON array or object with x0); default random");
   sp->add_option("--reuse-policy", sa->options.reuse_policy, "policy of the 'reuse on' quadrants: exact or size")
-      ->check(CLI::IsMember({"exact", "size"}));
-  sp->add_option("--threads", sa->options.threads, "OpenMP threads (0: the default)");
+      ->check(one_of({"exact", "size"}));
+  add_threads_option(*sp, sa->options.threads);
   sp->add_option("--json", sa->json_out, "write the results (one object per model and quadrant) here");
   sp->add_option("--plot", sa->plot, "draw peak bytes and run time per quadrant into this SVG file");
   sp->callback([sa] {
@@ -60,12 +61,12 @@ void add_bench_command(CLI::App& app) {
       bench->add_subcommand("golden", "compiled IBP vs auto_LiRPA's recorded IBP times and vs the reference executor");
   gs->add_option("--golden-dir", ga->options.golden_dir, "directory of the golden files");
   gs->add_option("--network", ga->options.networks, "only these networks (repeatable)");
-  gs->add_option("--batch", ga->options.batches, "batches to run (repeatable; default 1 and 64)");
-  gs->add_option("--warmup", ga->options.warmup, "untimed runs first")->check(CLI::NonNegativeNumber);
-  gs->add_option("--iters", ga->options.iters, "timed runs of the compiled executor")->check(CLI::PositiveNumber);
+  gs->add_option("--batch", ga->options.batches, "batches to run (repeatable; default 1 and 64)")->check(integer(1));
+  gs->add_option("--warmup", ga->options.warmup, "untimed runs first")->check(integer(0));
+  gs->add_option("--iters", ga->options.iters, "timed runs of the compiled executor")->check(integer(1));
   gs->add_option("--reference-iters", ga->options.reference_iters, "timed runs of the reference executor")
-      ->check(CLI::PositiveNumber);
-  gs->add_option("--threads", ga->options.threads, "OpenMP threads (0: the default)");
+      ->check(integer(1));
+  add_threads_option(*gs, ga->options.threads);
   gs->add_option("--json", ga->json_out, "write the results here");
   gs->callback([ga] {
     set_threads(ga->options.threads);

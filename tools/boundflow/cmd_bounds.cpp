@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bound/ibp_method.h"
+#include "cli_checks.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "planner/plan_dump.h"
@@ -34,21 +35,23 @@ void add_bounds_command(CLI::App& app) {
   cmd->add_option("MODEL", args->model, "ONNX model (.onnx or .onnx.gz)")->required();
   auto* input = cmd->add_option("--input", args->region.input_file,
                                 "centre x0: JSON array flattened in C order, or object with \"x0\" (and \"eps\")");
-  cmd->add_option("--eps", args->region.eps, "L-infinity radius around x0")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--clamp", args->region.clamp, "clamp the ball to [LO, HI] (two numbers)")->expected(2);
+  cmd->add_option("--eps", args->region.eps, "L-infinity radius around x0")->check(finite_number(0));
+  cmd->add_option("--clamp", args->region.clamp, "clamp the ball to [LO, HI] (two numbers)")
+      ->expected(2)
+      ->check(finite_number());
   auto* box = cmd->add_option("--box", args->region.box_file, "explicit box: JSON object with \"lower\" and \"upper\"");
   input->excludes(box);
   cmd->add_option("--spec", args->spec_file, "bound C·y: JSON list of rows of C (or object with \"C\")");
   cmd->add_flag("--fuse-spec", args->fuse_spec, "fold C into the last affine layer (W' = C·W, b' = C·b)");
-  cmd->add_option("--method", args->method, "bound method")->check(CLI::IsMember({"ibp"}));
-  cmd->add_option("--dtype", args->dtype, "compute bounds in f32 or f64")->check(CLI::IsMember({"f32", "f64"}));
+  cmd->add_option("--method", args->method, "bound method")->check(one_of({"ibp"}));
+  cmd->add_option("--dtype", args->dtype, "compute bounds in f32 or f64")->check(one_of({"f32", "f64"}));
   add_planner_options(*cmd, args->planner);
   cmd->add_option("--json", args->json_out, "write {\"lower\": [...], \"upper\": [...], ...} to this file");
   cmd->add_flag("--no-normalize", args->no_normalize, "bound the graph as imported (skip normalisation passes)");
   cmd->add_option("--executor", args->executor, "compiled (fast, default) or reference (defines the semantics)")
-      ->check(CLI::IsMember({"compiled", "reference"}));
+      ->check(one_of({"compiled", "reference"}));
   add_compile_options(*cmd, args->compile);
-  cmd->add_option("--threads", args->threads, "OpenMP threads (0: the default)");
+  add_threads_option(*cmd, args->threads);
   cmd->add_flag("--timings", args->timings,
                 "add compile and run times (and compile-cache keys) to the --json output; they differ between runs");
   cmd->callback([args] {

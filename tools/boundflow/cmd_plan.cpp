@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli_checks.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "planner/plan_dump.h"
@@ -32,11 +33,11 @@ void add_plan_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("plan", "show the task graph and storage plan the planner makes for a model");
   cmd->add_option("MODEL", args->model, "ONNX model (.onnx or .onnx.gz)")->required();
   add_planner_options(*cmd, args->planner);
-  cmd->add_option("--dump", args->dump, "output format: text or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--dump", args->dump, "output format: text or json")->check(one_of({"text", "json"}));
   cmd->add_option("--domain", args->domain, "what buffers hold: interval (IBP) or primal (forward)")
-      ->check(CLI::IsMember({"interval", "primal"}));
-  cmd->add_option("--dtype", args->dtype, "f32 or f64")->check(CLI::IsMember({"f32", "f64"}));
-  cmd->add_option("--batch", args->batch, "samples per run")->check(CLI::PositiveNumber);
+      ->check(one_of({"interval", "primal"}));
+  cmd->add_option("--dtype", args->dtype, "f32 or f64")->check(one_of({"f32", "f64"}));
+  cmd->add_option("--batch", args->batch, "samples per run")->check(integer(1));
   cmd->add_flag("--timings", args->timings, "include per-pass timings (they differ between runs)");
   cmd->add_option("--json", args->json_out, "also write the JSON dump to this file");
   cmd->add_flag("--no-normalize", args->no_normalize, "plan the graph as imported");

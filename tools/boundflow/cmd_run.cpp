@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli_checks.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "runtime/forward_executor.h"
@@ -28,9 +29,8 @@ void add_run_command(CLI::App& app) {
                   "once per graph input")
       ->required();
   cmd->add_option("--json", args->json_out, "also write the outputs to this JSON file");
-  cmd->add_option("--dtype", args->dtype, "compute in f32 or f64")->check(CLI::IsMember({"f32", "f64"}));
-  cmd->add_option("--batch", args->batch, "samples in the input (default: inferred from its size)")
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--dtype", args->dtype, "compute in f32 or f64")->check(one_of({"f32", "f64"}));
+  cmd->add_option("--batch", args->batch, "samples in the input (default: inferred from its size)")->check(integer(0));
   cmd->callback([args] {
     auto graph = load_model(args->model, /*normalize=*/false);
     BF_CHECK(args->inputs.size() == graph->inputs().size(), ErrorKind::Usage,

@@ -215,5 +215,55 @@ TEST(Cli, BadOptionsAreUsageErrors) {
   expect_one_line_error(l, "prepare_weights");
 }
 
+// Absurd option values: one short line that names the option, says what it
+// must be and what was given, and exit 2 (never a signal, never CLI11's raw
+// range text with hundreds of digits).
+TEST(Cli, AbsurdOptionValuesGiveOneShortReadableLine) {
+  const std::vector<std::string> base = {"bounds", example(), "--input", example_input()};
+  struct Case {
+    std::vector<std::string> extra;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--threads", "100000"}, "--threads: must be a whole number from 0 to 1024 (got 100000)"},
+      {{"--threads", "-1"}, "--threads: must be a whole number from 0 to 1024 (got -1)"},
+      {{"--threads", "two"}, "--threads: must be a whole number from 0 to 1024 (got two)"},
+      {{"--threads", "99999999999999999999999"}, "--threads: must be a whole number from 0 to 1024"},
+      {{"--eps", "inf"}, "--eps: must be a finite number >= 0 (got inf)"},
+      {{"--eps", "nan"}, "--eps: must be a finite number >= 0 (got nan)"},
+      {{"--eps", "1e999"}, "--eps: must be a finite number >= 0 (got 1e999)"},
+      {{"--eps", "-0.5"}, "--eps: must be a finite number >= 0 (got -0.5)"},
+      {{"--eps", "0.1x"}, "--eps: must be a finite number >= 0 (got 0.1x)"},
+      {{"--clamp", "-inf", "1"}, "--clamp: must be a finite number (got -inf)"},
+      {{"--min-tasks", "0"}, "--min-tasks: must be a whole number >= 1 (got 0)"},
+      {{"--max-ops-per-task", "-3"}, "--max-ops-per-task: must be a whole number >= 0 (got -3)"},
+      {{"--method", "magic"}, "--method: must be one of ibp (got magic)"},
+      {{"--planner", "v9"}, "--planner: must be one of v0, v2 (got v9)"},
+      {{"--dtype", "f16"}, "--dtype: must be one of f32, f64 (got f16)"},
+      {{"--eps", std::string(500, '9')}, "--eps: must be a finite number >= 0 (got 9999"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), c.extra.begin(), c.extra.end());
+    auto r = boundflow(args);
+    SCOPED_TRACE(c.message);
+    expect_one_line_error(r, c.message);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_LT(r.err.size(), 160u) << "not short: " << r.err;
+  }
+  // The same checks on the other subcommands' options.
+  expect_one_line_error(boundflow({"plan", example(), "--batch", "0"}), "--batch: must be a whole number >= 1 (got 0)");
+  expect_one_line_error(boundflow({"bench", "static-plan", example(), "--threads", "100000"}),
+                        "--threads: must be a whole number from 0 to 1024 (got 100000)");
+  expect_one_line_error(boundflow({"bench", "static-plan", example(), "--eps", "inf"}),
+                        "--eps: must be a finite number >= 0 (got inf)");
+  expect_one_line_error(boundflow({"bench", "golden", "--iters", "0"}), "--iters: must be a whole number >= 1 (got 0)");
+  expect_one_line_error(boundflow({"run", example(), "--input", example_input(), "--batch", "-2"}),
+                        "--batch: must be a whole number >= 0 (got -2)");
+  // The largest accepted thread count runs (the crash was above it).
+  auto ok = boundflow({"bounds", example(), "--input", example_input(), "--threads", "1024"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
 }  // namespace
 }  // namespace bf
