@@ -1,5 +1,5 @@
 // Every network under ../shared (VNN-COMP benchmarks and the golden auto_LiRPA
-// networks) imports and validates, quickly enough for the 9 MB cnn_cifar.
+// networks) imports and validates. Import speed lives in bench/import_bench.cpp.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -34,14 +34,11 @@ TEST(ImportSharedNetworks, EveryNetworkImportsAndValidates) {
   EXPECT_EQ(imported, static_cast<int>(networks.size()));
 }
 
-TEST(ImportSharedNetworks, LargestNetworkImportsQuickly) {
-  // cnn_cifar.onnx is 9 MB of weights: the import must stay linear in the model size.
-  std::string path = test::shared_dir() + "/golden/cnn_cifar.onnx";
-  auto start = std::chrono::steady_clock::now();
-  Graph g = import_onnx(path);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_LT(seconds, 2.0) << "importing " << path << " took " << seconds << " s";
+TEST(ImportSharedNetworks, LargestNetworkHasItsShape) {
+  // cnn_cifar.onnx is 9 MB of weights; its import speed is measured by bench/import_bench.cpp.
+  Graph g = import_onnx(test::shared_dir() + "/golden/cnn_cifar.onnx");
   EXPECT_EQ(g.type(g.inputs()[0]).shape, Shape({1, 3, 32, 32}));
+  EXPECT_EQ(g.type(g.outputs()[0]).shape, Shape({1, 10}));
 }
 
 }  // namespace

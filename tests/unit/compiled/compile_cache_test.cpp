@@ -6,6 +6,7 @@
 
 #include "planner/planner.h"
 #include "runtime/compiled/compiled_program.h"
+#include "support/golden_text.h"
 #include "support/test_graphs.h"
 
 namespace bf {
@@ -97,6 +98,19 @@ TEST(CompileCache, KeysAreStableAcrossIdenticalPlans) {
   for (std::size_t i = 0; i < pa.compile_stats().tasks.size(); ++i) {
     EXPECT_EQ(pa.compile_stats().tasks[i].key, pb.compile_stats().tasks[i].key);
   }
+}
+
+// The lowering dump (steps, kernels, memory plan), pinned by a golden file. An
+// MLP: its kernels are ours (AVX2 gemv), while oneDNN's convolutions name the
+// ISA they picked at run time, which differs between machines.
+TEST(CompileCache, LoweringDumpMatchesItsGoldenFile) {
+  auto g = test::mlp_chain(3, {32, 16});
+  PlanBundle a = plan_of(g, 2), b = plan_of(g, 2);
+  CompileCache ca, cb;
+  CompiledProgram pa(a, mode(MemoryPlanMode::Default), ca);
+  CompiledProgram pb(b, mode(MemoryPlanMode::Default), cb);
+  EXPECT_EQ(compiled_to_text(pa), compiled_to_text(pb));
+  test::expect_golden_text(compiled_to_text(pa), "compiled/mlp_chain3_k2_default.txt");
 }
 
 }  // namespace

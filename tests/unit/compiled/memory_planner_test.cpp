@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <random>
 
 #include "support/error.h"
@@ -57,6 +59,7 @@ TEST(MemoryPlanner, BestFitChoosesTheTightestGap) {
 
 TEST(MemoryPlanner, RandomProblemsNeverOverlapAndStayNearTheLowerBound) {
   std::mt19937 rng(7);
+  double worst = 0, sum = 0;
   for (int trial = 0; trial < 200; ++trial) {
     GreedyMemoryPlanner p;
     std::uniform_int_distribution<int> n(1, 30), size(1, 5000), start(0, 40), len(0, 6);
@@ -65,8 +68,14 @@ TEST(MemoryPlanner, RandomProblemsNeverOverlapAndStayNearTheLowerBound) {
       p.add_buffer(size(rng), s, s + len(rng));
     }
     p.check_no_overlap();
-    EXPECT_GE(p.arena_bytes(), p.lower_bound_bytes());
+    const double ratio = static_cast<double>(p.arena_bytes()) / static_cast<double>(p.lower_bound_bytes());
+    worst = std::max(worst, ratio);
+    sum += ratio;
   }
+  std::printf("greedy arena / live-set lower bound over 200 random problems: mean %.3f, worst %.3f\n", sum / 200,
+              worst);
+  EXPECT_LE(worst, 1.25);      // measured 1.188
+  EXPECT_LE(sum / 200, 1.05);  // measured 1.004
 }
 
 TEST(MemoryPlanner, OverlapSelfCheckCatchesACorruptPlan) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ir/printer.h"
+#include "support/golden_text.h"
 
 namespace bf {
 namespace {
@@ -79,6 +80,7 @@ TEST(Printer, StableAndReadable) {
   EXPECT_NE(a.find("%h = Affine(%x, %w, %b) : f32[1,3]  // fc"), std::string::npos) << a;
   EXPECT_NE(a.find("const  %b : f32[3] #"), std::string::npos) << a;
   EXPECT_NE(a.find("= [1,2,3]"), std::string::npos) << a;
+  test::expect_golden_text(a, "ir/small_graph.txt");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "planner/lower_to_tasks.h"
 #include "planner/plan_dump.h"
 #include "planner/planner.h"
+#include "support/golden_text.h"
 #include "support/test_graphs.h"
 
 namespace bf {
@@ -74,7 +75,9 @@ TEST(Partition, LayerPolicyCutsAfterActivations) {
   EXPECT_EQ(b.task_graph.tasks[3].ops.size(), 1u);
 }
 
-TEST(Partition, DumpsAreByteIdentical) {
+// Same plan, same bytes; and the bytes are pinned by golden files, so a dump
+// format that drifts is caught too.
+TEST(Partition, DumpsAreByteIdenticalAndMatchTheirGoldenFiles) {
   PlannerConfig c = v2(3);
   c.enable_storage_reuse = true;
   c.reuse_policy = ReusePolicy::Size;
@@ -88,6 +91,9 @@ TEST(Partition, DumpsAreByteIdentical) {
   EXPECT_TRUE(j["storage_plan"].contains("physical_buffers"));
   EXPECT_TRUE(j["storage_plan"].contains("lower_bound_bytes"));
   EXPECT_EQ(j["config"]["min_tasks"], 3);
+  test::expect_golden_text(a + "\n", "planner/mlp_chain6_v2_k3_size.json");
+  test::expect_golden_text(plan_to_text(make_plan(test::mlp_chain(6, {32, 16}), c)),
+                           "planner/mlp_chain6_v2_k3_size.txt");
 }
 
 TEST(Partition, BadOptionsFailLoudly) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ir/printer.h"
+#include "support/golden_text.h"
 #include "support/test_graphs.h"
 #include "unit/transform/transform_test_util.h"
 
@@ -117,6 +118,10 @@ TEST(Normalize, DumpsShowEachPassAndAreDeterministic) {
     EXPECT_EQ(r1.passes[i].changed, r1.passes[i].dump_after != previous) << r1.passes[i].name;
   }
   EXPECT_EQ(r1.passes.back().dump_after, print_graph(g1));
+  // The per-pass dumps, pinned: the IR before, then each pass's name and the IR after it.
+  std::string all = "// before\n" + r1.dump_before;
+  for (const auto& p : r1.passes) all += "// after " + p.name + (p.changed ? "" : " (unchanged)") + "\n" + p.dump_after;
+  test::expect_golden_text(all, "transform/dense_network_after_each_pass.txt");
   // A second normalisation finds nothing left to do.
   PassReport again = normalize(g1, options);
   EXPECT_FALSE(again.changed()) << again.summary();
