@@ -188,7 +188,7 @@ class OnnxConformance : public ::testing::TestWithParam<std::string> {};
 TEST_P(OnnxConformance, ImportsAndReproducesOutputs) {
   const std::string name = GetParam();
   const std::string case_dir = test::onnx_testdata_dir() + "/" + name;
-  std::string scratch = test::scratch_dir("onnx_conformance/" + name);
+  std::string scratch = test::scratch_dir("import_conformance/" + name);
   std::vector<std::string> data_sets;
   for (const auto& d : fs::directory_iterator(case_dir)) {
     if (d.is_directory() && d.path().filename().string().rfind("test_data_set_", 0) == 0) {
