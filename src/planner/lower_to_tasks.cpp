@@ -25,6 +25,7 @@ BufferSpec spec_for_value(const Graph& g, ValueId v, const PlannerConfig& config
   spec.batch = config.batch;
   spec.layout = config.domain == PlanDomain::Interval ? BufferLayout::Interval : BufferLayout::Plain;
   spec.alignment = config.alignment;
+  spec.value = v;
   finalize_buffer_spec(spec);
   return spec;
 }
@@ -84,8 +85,6 @@ void lower_to_tasks(PlanBundle& bundle, const std::vector<NodeId>& segment_start
     for (ValueId v : node.outputs) add_buffer(v);
   }
 
-  // Which task produces each value.
-  std::vector<TaskId> producer_task(static_cast<std::size_t>(g.num_values()), -1);
   TaskGraph& tg = bundle.task_graph;
   tg = TaskGraph{};
   for (std::size_t s = 0; s < segment_starts.size(); ++s) {
@@ -97,38 +96,63 @@ void lower_to_tasks(PlanBundle& bundle, const std::vector<NodeId>& segment_start
     task.name = "t" + std::to_string(s);
     for (NodeId i = begin; i < end; ++i) {
       const Node& node = nodes[static_cast<std::size_t>(i)];
-      task.ops.push_back(TaskOp{i, node.op, node.inputs, node.outputs});
-      for (ValueId v : node.outputs) producer_task[static_cast<std::size_t>(v)] = task.id;
+      TaskOp op;
+      op.node = i;
+      op.op = node.op;
+      op.kind = bundle.config.domain == PlanDomain::Interval ? TaskOpKind::Interval : TaskOpKind::Primal;
+      op.inputs = node.inputs;
+      op.outputs = node.outputs;
+      for (ValueId v : node.inputs) {
+        if (v != kNoValue && !g.is_constant(v)) op.reads.push_back(storage.buffer_of(v));
+      }
+      for (ValueId v : node.outputs) op.writes.push_back(storage.buffer_of(v));
+      task.ops.push_back(std::move(op));
     }
     tg.tasks.push_back(std::move(task));
   }
 
-  // Contracts and edges.
-  std::vector<std::vector<TaskId>> readers(static_cast<std::size_t>(g.num_values()));
-  for (const auto& task : tg.tasks) {
-    std::set<ValueId> seen_inputs, seen_params;
+  build_task_contracts(bundle);
+}
+
+void build_task_contracts(PlanBundle& bundle) {
+  const Graph& g = *bundle.graph;
+  const StoragePlan& storage = bundle.storage;
+  TaskGraph& tg = bundle.task_graph;
+  tg.edges.clear();
+  // The task that last wrote each buffer so far (tasks run in list order); a
+  // reader depends on that one, even when later tasks update the buffer in place.
+  std::vector<TaskId> last_writer(storage.logical_buffers.size(), -1);
+  for (auto& task : tg.tasks) {
+    task.io = TaskIO{};
+    std::set<BufferId> seen_inputs, written_here;
+    std::set<ValueId> seen_params;
     for (const auto& op : task.ops) {
       for (ValueId v : op.inputs) {
-        if (v == kNoValue) continue;
-        if (g.is_constant(v)) {
-          if (seen_params.insert(v).second) tg.tasks[static_cast<std::size_t>(task.id)].io.params.push_back(v);
-          continue;
-        }
-        if (producer_task[static_cast<std::size_t>(v)] == task.id) continue;
-        if (seen_inputs.insert(v).second) {
-          tg.tasks[static_cast<std::size_t>(task.id)].io.inputs.push_back(storage.buffer_of(v));
-          readers[static_cast<std::size_t>(v)].push_back(task.id);
-          TaskId src = producer_task[static_cast<std::size_t>(v)];
-          if (src >= 0) tg.edges.push_back(TaskEdge{src, task.id, storage.buffer_of(v)});
-        }
+        if (v != kNoValue && g.is_constant(v) && seen_params.insert(v).second) task.io.params.push_back(v);
       }
+      for (BufferId b : op.reads) {
+        if (written_here.count(b) || !seen_inputs.insert(b).second) continue;
+        task.io.inputs.push_back(b);
+        const TaskId src = last_writer[static_cast<std::size_t>(b)];
+        if (src >= 0) tg.edges.push_back(TaskEdge{src, task.id, b});
+      }
+      for (BufferId b : op.writes) written_here.insert(b);
+    }
+    for (BufferId b : written_here) last_writer[static_cast<std::size_t>(b)] = task.id;
+  }
+  // A task hands on what a later task reads from it, and graph outputs it wrote last.
+  std::vector<std::set<BufferId>> handed_on(tg.tasks.size());
+  for (const auto& e : tg.edges) handed_on[static_cast<std::size_t>(e.src)].insert(e.buffer);
+  for (std::size_t b = 0; b < last_writer.size(); ++b) {
+    if (last_writer[b] >= 0 && storage.logical_buffers[b].scope == BufferScope::Output) {
+      handed_on[static_cast<std::size_t>(last_writer[b])].insert(static_cast<BufferId>(b));
     }
   }
   for (auto& task : tg.tasks) {
+    std::set<BufferId> listed;
     for (const auto& op : task.ops) {
-      for (ValueId v : op.outputs) {
-        if (!readers[static_cast<std::size_t>(v)].empty() || g.is_output(v))
-          task.io.outputs.push_back(storage.buffer_of(v));
+      for (BufferId b : op.writes) {
+        if (handed_on[static_cast<std::size_t>(task.id)].count(b) && listed.insert(b).second) task.io.outputs.push_back(b);
       }
     }
   }

@@ -68,6 +68,28 @@ struct ReuseStats {
   std::int64_t lower_bound_bytes = 0;
 };
 
+// Which rows of its start value a sweep bounds.
+enum class SweepRows : std::uint8_t {
+  All,       // every element (the graph output, or a dense intermediate)
+  Unstable,  // the elements whose reference interval crosses zero (the input of a
+             // ReLU-like node), all of them for a sample where most are unstable
+};
+const char* sweep_rows_name(SweepRows rows);
+
+// One backward linear-bound sweep of a linear (CROWN-family) plan: the bounds
+// of `value`'s rows from linear bounds carried back to the graph input. Its task
+// runs once per chunk of `rows_per_chunk` rows; `rows_buffer` holds the row
+// list the sweep's Select op chose, `bias_buffer` the rows' constant terms.
+struct SweepInfo {
+  ValueId value = -1;
+  SweepRows rows = SweepRows::All;
+  std::int64_t row_capacity = 0;  // elements of the value: the most rows there can be
+  std::int64_t rows_per_chunk = 0;
+  BufferId rows_buffer = -1;
+  BufferId bias_buffer = -1;
+  TaskId task = -1;
+};
+
 struct PassTiming {
   std::string pass;
   double ms = 0.0;
@@ -80,6 +102,7 @@ struct PlanBundle {
   StoragePlan storage;
   std::optional<LivenessInfo> liveness;
   std::optional<ReuseStats> reuse_stats;
+  std::vector<SweepInfo> sweeps;  // linear plans only
   std::vector<PassTiming> timings;
   std::vector<std::string> passes_run;
 };

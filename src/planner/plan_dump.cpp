@@ -13,17 +13,26 @@ namespace {
 using nlohmann::json;
 
 json spec_json(const BufferSpec& s) {
-  return json{{"id", s.id},
-              {"name", s.name},
-              {"scope", buffer_scope_name(s.scope)},
-              {"dtype", std::string(dtype_name(s.dtype))},
-              {"shape", s.shape},
-              {"batch", s.batch},
-              {"device", s.device},
-              {"layout", buffer_layout_name(s.layout)},
-              {"strides", s.strides},
-              {"alignment", s.alignment},
-              {"bytes", s.bytes}};
+  json j{{"id", s.id},
+         {"name", s.name},
+         {"scope", buffer_scope_name(s.scope)},
+         {"dtype", std::string(dtype_name(s.dtype))},
+         {"shape", s.shape},
+         {"batch", s.batch},
+         {"device", s.device},
+         {"layout", buffer_layout_name(s.layout)},
+         {"strides", s.strides},
+         {"alignment", s.alignment},
+         {"bytes", s.bytes}};
+  if (s.sweep >= 0) j["sweep"] = s.sweep;
+  if (s.window.spatial) {
+    const LinearWindow& w = s.window;
+    j["window"] = {{"value_chw", {w.channels, w.height, w.width}},
+                   {"size", {w.win_h, w.win_w}},
+                   {"scale", {w.scale_h, w.scale_w}},
+                   {"shift", {w.shift_h, w.shift_w}}};
+  }
+  return j;
 }
 
 json lifetime_json(const BufferLifetime& l) {
@@ -79,21 +88,35 @@ json plan_to_json(const PlanBundle& b, bool include_timings) {
       json ins = json::array(), outs = json::array();
       for (ValueId v : op.inputs) ins.push_back(v == kNoValue ? std::string() : g.value(v).name);
       for (ValueId v : op.outputs) outs.push_back(g.value(v).name);
-      ops.push_back({{"node", op.node},
-                     {"name", g.node(op.node).name},
-                     {"op", std::string(op_name(op.op))},
-                     {"inputs", ins},
-                     {"outputs", outs}});
+      json j{{"kind", task_op_kind_name(op.kind)},
+             {"node", op.node},
+             {"name", op.node >= 0 ? g.node(op.node).name : std::string()},
+             {"op", op.node >= 0 ? std::string(op_name(op.op)) : std::string()},
+             {"inputs", ins},
+             {"outputs", outs},
+             {"reads", op.reads},
+             {"writes", op.writes}};
+      if (op.start >= 0) j["sweep"] = op.start;
+      ops.push_back(std::move(j));
     }
     json params = json::array();
     for (ValueId v : t.io.params) params.push_back(g.value(v).name);
-    tasks.push_back({{"id", t.id},
-                     {"name", t.name},
-                     {"kind", task_kind_name(t.kind)},
-                     {"ops", ops},
-                     {"inputs", t.io.inputs},
-                     {"outputs", t.io.outputs},
-                     {"params", params}});
+    json task{{"id", t.id},         {"name", t.name},           {"kind", task_kind_name(t.kind)}, {"ops", ops},
+              {"inputs", t.io.inputs}, {"outputs", t.io.outputs}, {"params", params}};
+    if (t.sweep >= 0) task["sweep"] = t.sweep;
+    tasks.push_back(std::move(task));
+  }
+  json sweeps = json::array();
+  for (std::size_t i = 0; i < b.sweeps.size(); ++i) {
+    const SweepInfo& sw = b.sweeps[i];
+    sweeps.push_back({{"id", i},
+                      {"value", g.value(sw.value).name},
+                      {"rows", sweep_rows_name(sw.rows)},
+                      {"row_capacity", sw.row_capacity},
+                      {"rows_per_chunk", sw.rows_per_chunk},
+                      {"rows_buffer", sw.rows_buffer},
+                      {"bias_buffer", sw.bias_buffer},
+                      {"task", sw.task}});
   }
   json edges = json::array();
   for (const auto& e : b.task_graph.edges) edges.push_back({{"src", e.src}, {"dst", e.dst}, {"buffer", e.buffer}});
@@ -131,6 +154,7 @@ json plan_to_json(const PlanBundle& b, bool include_timings) {
              {"num_ops", b.task_graph.num_ops()},
              {"tasks", tasks},
              {"edges", edges}}},
+           {"sweeps", sweeps},
            {"storage_plan", storage},
            {"reuse_stats", b.reuse_stats ? reuse_stats_json(*b.reuse_stats) : json(nullptr)}};
   if (include_timings) {
@@ -154,12 +178,37 @@ std::string plan_to_text(const PlanBundle& b, bool include_timings) {
   out += fmt::format("tasks {}, edges {}, ops {}\n", b.task_graph.tasks.size(), b.task_graph.edges.size(),
                      b.task_graph.num_ops());
   for (const auto& t : b.task_graph.tasks) {
-    out += fmt::format("task {} ({}), {} ops\n", t.name, task_kind_name(t.kind), t.ops.size());
-    for (const auto& op : t.ops) out += fmt::format("    {:<18} {}\n", op_name(op.op), g.node(op.node).name);
+    out += fmt::format("task {} ({}), {} ops{}\n", t.name, task_kind_name(t.kind), t.ops.size(),
+                       t.sweep >= 0 ? fmt::format(", sweep s{}", t.sweep) : std::string());
+    for (const auto& op : t.ops) {
+      if (op.kind == TaskOpKind::Interval || op.kind == TaskOpKind::Primal) {
+        out += fmt::format("    {:<18} {}\n", op_name(op.op), g.node(op.node).name);
+        continue;
+      }
+      std::vector<std::string> r, w;
+      for (BufferId x : op.reads) r.push_back(fmt::format("b{}", x));
+      for (std::size_t i = 0; i < op.writes.size(); ++i) {
+        const bool add = i < op.accumulate.size() && op.accumulate[i];
+        w.push_back(fmt::format("{}b{}", add ? "+" : "", op.writes[i]));
+      }
+      const std::string what =
+          op.node >= 0 ? fmt::format("{} {}", op_name(op.op), g.node(op.node).name) : std::string();
+      out += fmt::format("    {:<10} {:<40} [{}] -> [{}]\n", task_op_kind_name(op.kind), what, fmt::join(r, " "),
+                         fmt::join(w, " "));
+    }
     std::vector<std::string> ins, outs;
     for (BufferId x : t.io.inputs) ins.push_back(fmt::format("b{}", x));
     for (BufferId x : t.io.outputs) outs.push_back(fmt::format("b{}", x));
     out += fmt::format("  reads  [{}]\n  writes [{}]\n", fmt::join(ins, " "), fmt::join(outs, " "));
+  }
+  if (!b.sweeps.empty()) {
+    out += "sweeps\n";
+    for (std::size_t i = 0; i < b.sweeps.size(); ++i) {
+      const SweepInfo& sw = b.sweeps[i];
+      out += fmt::format("  s{:<3} {:<30} rows {:<8} {} rows, {} per chunk, rows b{} bias b{}, task t{}\n", i,
+                         g.value(sw.value).name, sweep_rows_name(sw.rows), sw.row_capacity, sw.rows_per_chunk,
+                         sw.rows_buffer, sw.bias_buffer, sw.task);
+    }
   }
   out += "edges\n";
   for (const auto& e : b.task_graph.edges) out += fmt::format("  t{} -> t{} via b{}\n", e.src, e.dst, e.buffer);

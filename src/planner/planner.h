@@ -15,6 +15,12 @@ namespace bf {
 
 PlanBundle make_plan(std::shared_ptr<const Graph> graph, const PlannerConfig& config);
 
+// A plan from a program whose tasks a bound method already laid out (see
+// bound_program.h); `config` supplies the pass options (reuse, verify) and is
+// recorded with the plan.
+struct BoundProgram;
+PlanBundle make_plan(std::shared_ptr<const Graph> graph, BoundProgram program, const PlannerConfig& config);
+
 // The pipeline make_plan runs for `config` (exposed for dumps and tests).
 PassPipeline default_pass_pipeline(const PlannerConfig& config);
 

@@ -12,7 +12,17 @@ const char* partition_policy_name(PartitionPolicy p) { return p == PartitionPoli
 
 const char* reuse_policy_name(ReusePolicy p) { return p == ReusePolicy::Exact ? "exact" : "size"; }
 
-const char* plan_domain_name(PlanDomain d) { return d == PlanDomain::Interval ? "interval" : "primal"; }
+const char* plan_domain_name(PlanDomain d) {
+  switch (d) {
+    case PlanDomain::Interval:
+      return "interval";
+    case PlanDomain::Primal:
+      return "primal";
+    case PlanDomain::Linear:
+      return "linear";
+  }
+  return "?";
+}
 
 PlannerVersion parse_planner_version(const std::string& s) {
   if (s == "v0") return PlannerVersion::V0;

@@ -30,6 +30,7 @@ enum class ReusePolicy : std::uint8_t {
 enum class PlanDomain : std::uint8_t {
   Interval,  // a lower and an upper plane per value (IBP)
   Primal,    // one concrete value per element (forward pass)
+  Linear,    // intervals, plus linear bounds (A matrices) of backward sweeps (CROWN family)
 };
 
 struct PlannerConfig {

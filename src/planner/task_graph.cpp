@@ -12,6 +12,28 @@ const char* task_kind_name(TaskKind kind) {
       return "bound";
     case TaskKind::Forward:
       return "forward";
+    case TaskKind::Sweep:
+      return "sweep";
+  }
+  return "?";
+}
+
+const char* task_op_kind_name(TaskOpKind kind) {
+  switch (kind) {
+    case TaskOpKind::Interval:
+      return "interval";
+    case TaskOpKind::Primal:
+      return "primal";
+    case TaskOpKind::Relax:
+      return "relax";
+    case TaskOpKind::Select:
+      return "select";
+    case TaskOpKind::Seed:
+      return "seed";
+    case TaskOpKind::Backward:
+      return "backward";
+    case TaskOpKind::Concretize:
+      return "concretize";
   }
   return "?";
 }

@@ -16,18 +16,44 @@ namespace bf {
 
 using TaskId = std::int32_t;
 
-// One primal op inside a task. Operands are IR value ids; `node` indexes the
-// primal graph's node list, where op attributes live.
+// What one op of a task does. Interval and Primal ops run a primal node's rule on
+// its IR operands; the others are the steps of a linear (CROWN) bound sweep,
+// which go backwards from a start value to the graph input.
+enum class TaskOpKind : std::uint8_t {
+  Interval,    // IBP rule of `node`: operand intervals -> result intervals
+  Primal,      // concrete forward op of `node`
+  Relax,       // linear relaxation of nonlinear `node` from its input interval
+  Select,      // rows of sweep `start`: which neurons of the start value get linear bounds
+  Seed,        // one-hot rows of sweep `start` at the start value; zeroes its bias
+  Backward,    // linear bounds through `node`: A of its output -> A of its inputs (+ bias)
+  Concretize,  // bounds of the start value's rows from A at the graph input (+ bias)
+};
+const char* task_op_kind_name(TaskOpKind kind);
+
+// One op inside a task. `node` indexes the primal graph's node list, where op
+// attributes live (-1 for sweep steps that belong to no node). `inputs` and
+// `outputs` are the node's IR operands (Interval/Primal ops only). `reads` and
+// `writes` are the logical buffers the op touches, for every kind: what
+// liveness, reuse and the verifiers work from. A buffer both read and written
+// is updated in place.
 struct TaskOp {
   NodeId node = -1;
   OpKind op = OpKind::Identity;
+  TaskOpKind kind = TaskOpKind::Interval;
+  std::int32_t start = -1;      // sweep steps: index into PlanBundle::sweeps
   std::vector<ValueId> inputs;  // activations and constants, in operand order
   std::vector<ValueId> outputs;
+  std::vector<BufferId> reads;
+  std::vector<BufferId> writes;
+  // Backward: per entry of `writes`, true when the op adds into the buffer
+  // (another op already wrote part of it) rather than overwriting it.
+  std::vector<bool> accumulate;
 };
 
 enum class TaskKind : std::uint8_t {
   Bound,    // propagates intervals (IBP)
   Forward,  // concrete forward pass
+  Sweep,    // one backward linear-bound sweep, run once per chunk of rows
 };
 const char* task_kind_name(TaskKind kind);
 
@@ -43,6 +69,7 @@ struct Task {
   std::string name;
   std::vector<TaskOp> ops;
   TaskIO io;
+  std::int32_t sweep = -1;  // Sweep tasks: index into PlanBundle::sweeps
 };
 
 // A dependency: `dst` reads `buffer`, which `src` produced.

@@ -23,19 +23,24 @@ LivenessInfo compute_liveness(const PlanBundle& bundle) {
     life.pinned = scope == BufferScope::Input || scope == BufferScope::Output;
   }
 
+  // A buffer is alive from the first op that writes it to the last op that
+  // reads or writes it (ops may update a buffer in place: read and write it).
+  std::vector<bool> written(info.lifetimes.size(), false);
   std::int64_t pos = 0;
   for (const auto& task : bundle.task_graph.tasks) {
     for (const auto& op : task.ops) {
-      for (ValueId v : op.inputs) {
-        if (v == kNoValue || g.is_constant(v)) continue;
-        auto& life = info.lifetimes[static_cast<std::size_t>(storage.buffer_of(v))];
+      for (BufferId b : op.reads) {
+        auto& life = info.lifetimes[static_cast<std::size_t>(b)];
         life.last_use_op = std::max(life.last_use_op, pos);
         life.last_use_task = std::max(life.last_use_task, task.id);
       }
-      for (ValueId v : op.outputs) {
-        auto& life = info.lifetimes[static_cast<std::size_t>(storage.buffer_of(v))];
-        life.producer_op = pos;
-        life.producer_task = task.id;
+      for (BufferId b : op.writes) {
+        auto& life = info.lifetimes[static_cast<std::size_t>(b)];
+        if (!written[static_cast<std::size_t>(b)]) {
+          written[static_cast<std::size_t>(b)] = true;
+          life.producer_op = pos;
+          life.producer_task = task.id;
+        }
         // A value nobody reads still occupies its buffer while its op runs.
         life.last_use_op = std::max(life.last_use_op, pos);
         life.last_use_task = std::max(life.last_use_task, task.id);
