@@ -1,8 +1,10 @@
 #include "bound/interval_ops.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/interval/centre_radius.h"
@@ -328,98 +330,161 @@ void softmax(const Ctx& c) {
   }
 }
 
+// --- the rules of ops that are not monotone, one function each -------------------
+
+template <typename T>
+void affine_rule(const Ctx& c) {  // Affine, Conv, ConvTranspose: weights and bias constant
+  BF_CHECK(!c.in[0].is_constant && c.in[1].is_constant && (c.in.size() < 3 || !c.in[2].present || c.in[2].is_constant),
+           ErrorKind::Unsupported, "{} with non-constant weights has no interval rule", op_name(c.node.op));
+  affine_in_one_operand<T>(c, 0, {1}, {2});
+}
+
+template <typename T>
+void gemm_rule(const Ctx& c) {
+  int x = single_activation(c, {0, 1});
+  BF_CHECK(x >= 0 && (c.in.size() < 3 || !c.in[2].present || c.in[2].is_constant), ErrorKind::Unsupported,
+           "Gemm needs exactly one activation operand among A and B and a constant C");
+  affine_in_one_operand<T>(c, static_cast<std::size_t>(x), {x == 0 ? 1u : 0u}, {2});
+}
+
+template <typename T>
+void matmul_rule(const Ctx& c) {
+  int x = single_activation(c, {0, 1});
+  if (x == -2) {
+    bilinear_matmul<T>(c);
+    return;
+  }
+  BF_ASSERT(x >= 0);
+  affine_in_one_operand<T>(c, static_cast<std::size_t>(x), {x == 0 ? 1u : 0u}, {});
+}
+
+template <typename T>
+void sub_rule(const Ctx& c) {
+  sub(c);
+}
+template <typename T>
+void neg_rule(const Ctx& c) {
+  neg(c);
+}
+template <typename T>
+void leaky_relu_rule(const Ctx& c) {  // alpha < 0 here: alpha >= 0 is monotone
+  leaky_relu_negative_slope<T>(c, static_cast<T>(c.node.attrs.get_float("alpha", 0.01)));
+}
+template <typename T>
+void monotone_rule(const Ctx& c) {
+  monotone(c);
+}
+
+// --- scratch each rule takes, declared next to the rules ---------------------------
+
+struct ScratchArgs {
+  std::span<const IbpOperand> inputs;
+  std::int64_t elem;  // bytes per element
+  std::int64_t batch;
+  std::int64_t out;  // aligned bytes of one output plane
+  std::int64_t in_plane(std::size_t i) const { return aligned(batch * numel(*inputs[i].shape) * elem); }
+  bool activation(std::size_t i) const { return i < inputs.size() && inputs[i].present && !inputs[i].is_constant; }
+};
+// affine_in_one_operand: centre and radius of the input, centre and radius of the output.
+std::int64_t affine_scratch(const ScratchArgs& a) { return 2 * a.in_plane(0) + 2 * a.out; }
+std::int64_t gemm_scratch(const ScratchArgs& a) { return 2 * a.in_plane(a.activation(0) ? 0 : 1) + 2 * a.out; }
+std::int64_t matmul_scratch(const ScratchArgs& a) {
+  // bilinear_matmul: centre, radius and |centre| of both inputs; centre, radius, term of the output.
+  if (a.activation(0) && a.activation(1)) return 3 * a.in_plane(0) + 3 * a.in_plane(1) + 3 * a.out;
+  return 2 * a.in_plane(a.activation(0) ? 0 : 1) + 2 * a.out;
+}
+// products: four candidate planes; Div by an activation also broadcasts the divisor's bounds.
+std::int64_t mul_scratch(const ScratchArgs& a) { return 4 * a.out; }
+std::int64_t div_scratch(const ScratchArgs& a) { return 4 * a.out + (a.activation(1) ? a.in_plane(0) + 2 * a.out : 0); }
+// batch_norm: centre and radius of the input, centre of the output.
+std::int64_t batch_norm_scratch(const ScratchArgs& a) { return 2 * a.in_plane(0) + a.out; }
+
+bool always(const Node&) { return true; }
+bool never(const Node&) { return false; }
+bool leaky_relu_is_monotone(const Node& node) { return node.attrs.get_float("alpha", 0.01) >= 0; }
+
+// The interval domain, one entry per op (kOps order): the rule in f32 and f64,
+// the scratch it takes (nullptr: none), and when it is the monotone rule (the
+// primal op applied to each plane), which select_kernels also reads.
+struct IntervalRule {
+  OpKind op;
+  void (*f32)(const Ctx&);
+  void (*f64)(const Ctx&);
+  std::int64_t (*scratch)(const ScratchArgs&);
+  bool (*is_monotone)(const Node&);
+};
+
+#define BF_RULE(OP, FN, SCRATCH, MONO) \
+  { OpKind::OP, &FN<float>, &FN<double>, SCRATCH, MONO }
+constexpr std::array<IntervalRule, kNumOpKinds> kIntervalRules = {{
+    BF_RULE(Gemm, gemm_rule, &gemm_scratch, never),
+    BF_RULE(MatMul, matmul_rule, &matmul_scratch, never),
+    BF_RULE(Add, monotone_rule, nullptr, always),
+    BF_RULE(Sub, sub_rule, nullptr, never),
+    BF_RULE(Mul, products, &mul_scratch, never),
+    BF_RULE(Div, products, &div_scratch, never),
+    BF_RULE(Neg, neg_rule, nullptr, never),
+    BF_RULE(Relu, monotone_rule, nullptr, always),
+    BF_RULE(LeakyRelu, leaky_relu_rule, nullptr, leaky_relu_is_monotone),
+    BF_RULE(Sigmoid, monotone_rule, nullptr, always),
+    BF_RULE(Tanh, monotone_rule, nullptr, always),
+    BF_RULE(Clip, monotone_rule, nullptr, always),
+    BF_RULE(Flatten, monotone_rule, nullptr, always),
+    BF_RULE(Reshape, monotone_rule, nullptr, always),
+    BF_RULE(Squeeze, monotone_rule, nullptr, always),
+    BF_RULE(Unsqueeze, monotone_rule, nullptr, always),
+    BF_RULE(Transpose, monotone_rule, nullptr, always),
+    BF_RULE(Concat, monotone_rule, nullptr, always),
+    BF_RULE(Slice, monotone_rule, nullptr, always),
+    BF_RULE(Gather, monotone_rule, nullptr, always),
+    BF_RULE(Identity, monotone_rule, nullptr, always),
+    BF_RULE(Dropout, monotone_rule, nullptr, always),
+    BF_RULE(Conv, affine_rule, &affine_scratch, never),
+    BF_RULE(ConvTranspose, affine_rule, &affine_scratch, never),
+    BF_RULE(BatchNormalization, batch_norm, &batch_norm_scratch, never),
+    BF_RULE(MaxPool, monotone_rule, nullptr, always),
+    BF_RULE(AveragePool, monotone_rule, nullptr, always),
+    BF_RULE(GlobalAveragePool, monotone_rule, nullptr, always),
+    BF_RULE(Pad, monotone_rule, nullptr, always),
+    BF_RULE(Softmax, softmax, nullptr, never),
+    BF_RULE(ReduceMean, monotone_rule, nullptr, always),
+    BF_RULE(ReduceSum, monotone_rule, nullptr, always),
+    BF_RULE(Affine, affine_rule, &affine_scratch, never),
+    BF_RULE(ScaleShift, scale_shift, nullptr, never),
+}};
+#undef BF_RULE
+
+constexpr bool rules_in_op_order() {
+  for (std::size_t i = 0; i < kIntervalRules.size(); ++i) {
+    if (static_cast<std::size_t>(kIntervalRules[i].op) != i) return false;
+  }
+  return true;
+}
+static_assert(rules_in_op_order(), "kIntervalRules must list every op in OpKind order");
+
+const IntervalRule& rule_of(OpKind op) { return kIntervalRules[static_cast<std::size_t>(op)]; }
+
 template <typename T>
 void dispatch(const Ctx& c) {
-  const OpKind op = c.node.op;
   // An op of constants only (kept when it computes a graph output) has one
   // value: [v, v], which evaluating it on both planes gives.
   bool any_activation = false;
   for (const auto& operand : c.in) any_activation |= operand.present && !operand.is_constant;
-  if (!any_activation || ibp_rule_is_monotone(c.node)) {
+  const IntervalRule& rule = rule_of(c.node.op);
+  if (!any_activation || rule.is_monotone(c.node)) {
     monotone(c);
     return;
   }
-  switch (op) {
-    case OpKind::Affine:
-    case OpKind::Conv:
-    case OpKind::ConvTranspose: {
-      BF_CHECK(
-          !c.in[0].is_constant && c.in[1].is_constant && (c.in.size() < 3 || !c.in[2].present || c.in[2].is_constant),
-          ErrorKind::Unsupported, "{} with non-constant weights has no interval rule", op_name(op));
-      affine_in_one_operand<T>(c, 0, {1}, {2});
-      return;
-    }
-    case OpKind::Gemm: {
-      int x = single_activation(c, {0, 1});
-      BF_CHECK(x >= 0 && (c.in.size() < 3 || !c.in[2].present || c.in[2].is_constant), ErrorKind::Unsupported,
-               "Gemm needs exactly one activation operand among A and B and a constant C");
-      affine_in_one_operand<T>(c, static_cast<std::size_t>(x), {x == 0 ? 1u : 0u}, {2});
-      return;
-    }
-    case OpKind::MatMul: {
-      int x = single_activation(c, {0, 1});
-      if (x == -2) {
-        bilinear_matmul<T>(c);
-        return;
-      }
-      BF_ASSERT(x >= 0);
-      affine_in_one_operand<T>(c, static_cast<std::size_t>(x), {x == 0 ? 1u : 0u}, {});
-      return;
-    }
-    case OpKind::Sub:
-      sub(c);
-      return;
-    case OpKind::Mul:
-    case OpKind::Div:
-      products<T>(c);
-      return;
-    case OpKind::Neg:
-      neg(c);
-      return;
-    case OpKind::LeakyRelu:  // alpha < 0 here: the monotone case went above
-      leaky_relu_negative_slope<T>(c, static_cast<T>(c.node.attrs.get_float("alpha", 0.01)));
-      return;
-    case OpKind::BatchNormalization:
-      batch_norm<T>(c);
-      return;
-    case OpKind::ScaleShift:
-      scale_shift<T>(c);
-      return;
-    case OpKind::Softmax:
-      softmax<T>(c);
-      return;
-    default:
-      break;
+  if constexpr (std::is_same_v<T, float>) {
+    rule.f32(c);
+  } else {
+    rule.f64(c);
   }
-  fail(ErrorKind::Internal, "no interval rule for {}", op_name(op));
 }
 
 }  // namespace
 
-bool ibp_rule_is_monotone(const Node& node) {
-  switch (node.op) {
-    case OpKind::LeakyRelu:
-      return node.attrs.get_float("alpha", 0.01) >= 0;
-    case OpKind::Relu:
-    case OpKind::Sigmoid:
-    case OpKind::Tanh:
-    case OpKind::Clip:
-    case OpKind::Add:
-    case OpKind::Transpose:
-    case OpKind::Concat:
-    case OpKind::Slice:
-    case OpKind::Gather:
-    case OpKind::Pad:
-    case OpKind::MaxPool:
-    case OpKind::AveragePool:
-    case OpKind::GlobalAveragePool:
-    case OpKind::ReduceMean:
-    case OpKind::ReduceSum:
-      return true;
-    default:
-      return is_view(node.op);
-  }
-}
+bool ibp_rule_is_monotone(const Node& node) { return rule_of(node.op).is_monotone(node); }
 
 const Tensor& AbsWeightCache::abs_of(const Tensor& weight) {
   const Key key{weight.raw_data(), weight.dtype(), weight.shape()};
@@ -455,30 +520,11 @@ void* IbpScratch::take(std::int64_t bytes) {
 
 std::int64_t ibp_scratch_bytes(const Node& node, std::span<const IbpOperand> inputs,
                                std::span<const Shape* const> output_shapes, DType dtype, std::int64_t batch) {
+  const IntervalRule& rule = rule_of(node.op);
+  if (rule.scratch == nullptr) return 0;
   const std::int64_t elem = static_cast<std::int64_t>(dtype_size(dtype));
-  auto plane = [&](const Shape* s) { return aligned(batch * numel(*s) * elem); };
-  auto in_plane = [&](std::size_t i) { return plane(inputs[i].shape); };
-  const std::int64_t out = output_shapes.empty() ? 0 : plane(output_shapes[0]);
-  auto activation = [&](std::size_t i) { return i < inputs.size() && inputs[i].present && !inputs[i].is_constant; };
-  switch (node.op) {
-    case OpKind::Affine:
-    case OpKind::Conv:
-    case OpKind::ConvTranspose:
-      return 2 * in_plane(0) + 2 * out;
-    case OpKind::Gemm:
-      return 2 * in_plane(activation(0) ? 0 : 1) + 2 * out;
-    case OpKind::MatMul:
-      if (activation(0) && activation(1)) return 3 * in_plane(0) + 3 * in_plane(1) + 3 * out;
-      return 2 * in_plane(activation(0) ? 0 : 1) + 2 * out;
-    case OpKind::Mul:
-      return 4 * out;
-    case OpKind::Div:
-      return 4 * out + (activation(1) ? in_plane(0) + 2 * out : 0);
-    case OpKind::BatchNormalization:
-      return 2 * in_plane(0) + out;
-    default:
-      return 0;
-  }
+  ScratchArgs a{inputs, elem, batch, output_shapes.empty() ? 0 : aligned(batch * numel(*output_shapes[0]) * elem)};
+  return rule.scratch(a);
 }
 
 bool ibp_rule_allocates_internally(const Node& node, DType dtype) {

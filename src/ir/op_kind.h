@@ -86,6 +86,7 @@ std::string_view op_name(OpKind op);
 // Inverse of op_name (exact, case-sensitive); nullopt for names that are not IR ops.
 std::optional<OpKind> op_from_name(std::string_view name);
 
+// Each op's name, arity and traits live in one table (op_kind.cpp, kOps).
 // Operand counts: [min_inputs, max_inputs] (-1 = unbounded) and outputs.
 struct OpArity {
   int min_inputs;
@@ -101,5 +102,8 @@ bool is_data_movement(OpKind op);
 // Reinterprets its input's elements without moving one (Flatten, Reshape,
 // Squeeze, Unsqueeze, Identity, Dropout): its output can share the input's storage.
 bool is_view(OpKind op);
+// A nonlinear activation (Relu, LeakyRelu, Sigmoid, Tanh, Clip, Softmax): where
+// the layer partition policy cuts, and what bound methods must relax.
+bool is_nonlinear_activation(OpKind op);
 
 }  // namespace bf

@@ -49,8 +49,7 @@ struct LinearWindow {
   bool operator==(const LinearWindow&) const = default;
   // True for the whole-image window (dense layout).
   bool full() const {
-    return spatial && scale_h == 0 && scale_w == 0 && shift_h == 0 && shift_w == 0 && win_h == height &&
-           win_w == width;
+    return spatial && scale_h == 0 && scale_w == 0 && shift_h == 0 && shift_w == 0 && win_h == height && win_w == width;
   }
 };
 

@@ -152,7 +152,8 @@ void build_task_contracts(PlanBundle& bundle) {
     std::set<BufferId> listed;
     for (const auto& op : task.ops) {
       for (BufferId b : op.writes) {
-        if (handed_on[static_cast<std::size_t>(task.id)].count(b) && listed.insert(b).second) task.io.outputs.push_back(b);
+        if (handed_on[static_cast<std::size_t>(task.id)].count(b) && listed.insert(b).second)
+          task.io.outputs.push_back(b);
       }
     }
   }

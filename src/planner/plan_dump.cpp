@@ -101,8 +101,9 @@ json plan_to_json(const PlanBundle& b, bool include_timings) {
     }
     json params = json::array();
     for (ValueId v : t.io.params) params.push_back(g.value(v).name);
-    json task{{"id", t.id},         {"name", t.name},           {"kind", task_kind_name(t.kind)}, {"ops", ops},
-              {"inputs", t.io.inputs}, {"outputs", t.io.outputs}, {"params", params}};
+    json task{{"id", t.id},      {"name", t.name},        {"kind", task_kind_name(t.kind)},
+              {"ops", ops},      {"inputs", t.io.inputs}, {"outputs", t.io.outputs},
+              {"params", params}};
     if (t.sweep >= 0) task["sweep"] = t.sweep;
     tasks.push_back(std::move(task));
   }

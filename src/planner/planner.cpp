@@ -66,8 +66,8 @@ PlanBundle make_plan(std::shared_ptr<const Graph> graph, BoundProgram program, c
   bundle.storage.value_to_buffer = std::move(program.value_to_buffer);
   bundle.task_graph.tasks = std::move(program.tasks);
   for (std::size_t t = 0; t < bundle.task_graph.tasks.size(); ++t) {
-    BF_CHECK(bundle.task_graph.tasks[t].id == static_cast<TaskId>(t), ErrorKind::Internal, "program task {} carries id {}",
-             t, bundle.task_graph.tasks[t].id);
+    BF_CHECK(bundle.task_graph.tasks[t].id == static_cast<TaskId>(t), ErrorKind::Internal,
+             "program task {} carries id {}", t, bundle.task_graph.tasks[t].id);
   }
   bundle.sweeps = std::move(program.sweeps);
   build_task_contracts(bundle);

@@ -9,20 +9,6 @@
 namespace bf {
 namespace {
 
-bool is_activation(OpKind op) {
-  switch (op) {
-    case OpKind::Relu:
-    case OpKind::LeakyRelu:
-    case OpKind::Sigmoid:
-    case OpKind::Tanh:
-    case OpKind::Clip:
-    case OpKind::Softmax:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Exactly `k` segments of sizes in [1, max_size], minimising
 //   sum over segments of (size - n/k)^2  +  weight * sum over cuts of crossings.
 // Dynamic programming over (segments used, nodes covered); ties keep the earliest
@@ -93,7 +79,8 @@ std::vector<NodeId> partition_v2(const Graph& graph, const PlannerConfig& config
   if (config.partition_policy == PartitionPolicy::Layer) {
     std::vector<NodeId> starts = {0};
     for (std::int64_t i = 0; i + 1 < n; ++i) {
-      if (is_activation(graph.nodes()[static_cast<std::size_t>(i)].op)) starts.push_back(static_cast<NodeId>(i + 1));
+      if (is_nonlinear_activation(graph.nodes()[static_cast<std::size_t>(i)].op))
+        starts.push_back(static_cast<NodeId>(i + 1));
     }
     return refine_segments(std::move(starts), n, k, max_size);
   }

@@ -29,15 +29,15 @@ void verify_task_graph(const PlanBundle& bundle) {
                  task.id, b);
       }
       for (BufferId b : op.writes) {
-        BF_CHECK(b >= 0 && b < storage.num_logical_buffers(), ErrorKind::Invalid,
-                 "task t{} writes unknown buffer {}", task.id, b);
+        BF_CHECK(b >= 0 && b < storage.num_logical_buffers(), ErrorKind::Invalid, "task t{} writes unknown buffer {}",
+                 task.id, b);
       }
     }
   }
   for (std::size_t n = 0; n < covered.size(); ++n) {
     const bool ok = bundle.sweeps.empty() ? covered[n] == 1 : covered[n] <= 1;
-    BF_CHECK(ok, ErrorKind::Invalid, "node '{}' runs its rule in {} tasks (expected {})", g.nodes()[n].name,
-             covered[n], bundle.sweeps.empty() ? "exactly one" : "at most one");
+    BF_CHECK(ok, ErrorKind::Invalid, "node '{}' runs its rule in {} tasks (expected {})", g.nodes()[n].name, covered[n],
+             bundle.sweeps.empty() ? "exactly one" : "at most one");
   }
 
   // Which tasks write each buffer, in task order.
@@ -143,8 +143,8 @@ void verify_storage(const PlanBundle& bundle) {
       for (BufferId b : op.reads) {
         const auto& life = live.lifetimes[static_cast<std::size_t>(b)];
         const bool input = storage.logical_buffers[static_cast<std::size_t>(b)].scope == BufferScope::Input;
-        BF_CHECK(input ? life.producer_op < pos : (life.producer_op >= 0 && life.producer_op < pos),
-                 ErrorKind::Invalid, "op {} reads '{}' before it is written (op {})", pos,
+        BF_CHECK(input ? life.producer_op < pos : (life.producer_op >= 0 && life.producer_op < pos), ErrorKind::Invalid,
+                 "op {} reads '{}' before it is written (op {})", pos,
                  storage.logical_buffers[static_cast<std::size_t>(b)].name, life.producer_op);
       }
       ++pos;
