@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench_common.h"
-#include "bound/ibp_method.h"
+#include "methods/ibp_method.h"
 #include "frontend/onnx/onnx_importer.h"
 #include "planner/planner.h"
 #include "runtime/compiled/compiled_program.h"

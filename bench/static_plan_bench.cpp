@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench_common.h"
-#include "bound/ibp_method.h"
+#include "methods/ibp_method.h"
 #include "frontend/onnx/onnx_importer.h"
 #include "planner/plan_dump.h"
 #include "planner/planner.h"

@@ -8,12 +8,12 @@
 namespace bf {
 namespace {
 
-BufferSpec spec_for_value(const Graph& g, ValueId v, const PlannerConfig& config) {
+BufferSpec spec_for_value(const Graph& g, ValueId v, const PlannerConfig& config, bool exported) {
   BufferSpec spec;
   spec.name = g.value(v).name;
   if (g.is_input(v)) {
     spec.scope = BufferScope::Input;
-  } else if (g.is_output(v)) {
+  } else if (g.is_output(v) || exported) {
     spec.scope = BufferScope::Output;
   } else {
     spec.scope = BufferScope::Intermediate;
@@ -73,9 +73,16 @@ void lower_to_tasks(PlanBundle& bundle, const std::vector<NodeId>& segment_start
   // Logical buffers: graph inputs first, then node outputs in node order.
   StoragePlan& storage = bundle.storage;
   storage = StoragePlan{};
+  // Intermediates the caller asked to keep: inputs of nonlinear activations and pooling.
+  std::set<ValueId> exported;
+  if (bundle.config.export_intermediates) {
+    for (const auto& node : nodes) {
+      if (is_nonlinear_activation(node.op) || node.op == OpKind::MaxPool) exported.insert(node.inputs[0]);
+    }
+  }
   auto add_buffer = [&](ValueId v) {
     if (storage.value_to_buffer.count(v)) return;
-    BufferSpec spec = spec_for_value(g, v, bundle.config);
+    BufferSpec spec = spec_for_value(g, v, bundle.config, exported.count(v) != 0);
     spec.id = static_cast<BufferId>(storage.logical_buffers.size());
     storage.value_to_buffer[v] = spec.id;
     storage.logical_buffers.push_back(std::move(spec));

@@ -85,6 +85,8 @@ struct SweepInfo {
   SweepRows rows = SweepRows::All;
   std::int64_t row_capacity = 0;  // elements of the value: the most rows there can be
   std::int64_t rows_per_chunk = 0;
+  bool lower = true;  // sides computed (the final sweep may need only one)
+  bool upper = true;
   BufferId rows_buffer = -1;
   BufferId bias_buffer = -1;
   TaskId task = -1;

@@ -55,6 +55,7 @@ nlohmann::json config_to_json(const PlannerConfig& c) {
       {"batch", c.batch},
       {"alignment", c.alignment},
       {"verify", c.verify},
+      {"export_intermediates", c.export_intermediates},
   };
 }
 

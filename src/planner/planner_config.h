@@ -46,6 +46,9 @@ struct PlannerConfig {
   std::int64_t alignment = 64;
   // Run the PlanVerifier after every pass (always done in builds without NDEBUG).
   bool verify = false;
+  // Keep the bounds of intermediate values (the inputs of nonlinear activations
+  // and pooling) for the caller: their buffers are pinned like graph outputs.
+  bool export_intermediates = false;
 };
 
 const char* planner_version_name(PlannerVersion v);

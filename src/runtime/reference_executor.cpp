@@ -22,6 +22,14 @@ OutputBounds output_bounds_from_planes(std::string name, Shape shape, std::int64
 
 ReferenceExecutor::ReferenceExecutor(const PlanBundle& bundle) : bundle_(bundle) {
   BF_CHECK(bundle.graph != nullptr, ErrorKind::Internal, "reference executor without a graph");
+  for (const auto& spec : bundle.storage.logical_buffers) {
+    if (spec.layout == BufferLayout::Linear) linear_buffer_[{spec.value, spec.sweep}] = spec.id;
+  }
+  for (const auto& task : bundle.task_graph.tasks) {
+    for (const auto& op : task.ops) {
+      if (op.kind == TaskOpKind::Relax) relax_buffer_[op.node] = op.writes.at(0);
+    }
+  }
 }
 
 const Tensor& ReferenceExecutor::constant(ValueId v) {
@@ -110,19 +118,32 @@ void ReferenceExecutor::run_primal_op(const TaskOp& op, BufferEnvironment& env) 
 }
 
 void ReferenceExecutor::run_task(const Task& task, std::int64_t first_op, BufferEnvironment& env) {
+  if (task.kind == TaskKind::Sweep) {
+    run_sweep(task, first_op, env);
+    return;
+  }
   for (std::size_t i = 0; i < task.ops.size(); ++i) {
-    if (bundle_.config.domain == PlanDomain::Interval) {
-      run_interval_op(task.ops[i], env);
+    const TaskOp& op = task.ops[i];
+    if (op.kind == TaskOpKind::Interval) {
+      run_interval_op(op, env);
+    } else if (op.kind == TaskOpKind::Primal) {
+      run_primal_op(op, env);
     } else {
-      run_primal_op(task.ops[i], env);
+      run_linear_op(op, nullptr, env);
     }
     env.after_op(first_op + static_cast<std::int64_t>(i));
   }
 }
 
 std::vector<OutputBounds> ReferenceExecutor::run_bounds(const InputRegion& region, PlannedRunStats* stats) {
+  BoundRunResult r = run(region);
+  if (stats) *stats = r.stats;
+  return std::move(r.outputs);
+}
+
+BoundRunResult ReferenceExecutor::run(const InputRegion& region) {
   const Graph& g = *bundle_.graph;
-  BF_CHECK(bundle_.config.domain == PlanDomain::Interval, ErrorKind::Usage, "run_bounds needs an interval plan");
+  BF_CHECK(bundle_.config.domain != PlanDomain::Primal, ErrorKind::Usage, "bounds need an interval or linear plan");
   BF_CHECK(g.inputs().size() == 1, ErrorKind::Unsupported, "bounds need a single-input graph, this one has {}",
            g.inputs().size());
   BF_CHECK(region.dtype == bundle_.config.dtype && region.batch == bundle_.config.batch, ErrorKind::Usage,
@@ -138,7 +159,7 @@ std::vector<OutputBounds> ReferenceExecutor::run_bounds(const InputRegion& regio
   Stopwatch watch;
   allocator_.reset_counters();
   scratch_allocator_.reset_counters();
-  std::vector<OutputBounds> result;
+  BoundRunResult result;
   {
     BufferEnvironment env(bundle_, allocator_);
     const BufferId xb = bundle_.storage.buffer_of(x);
@@ -146,18 +167,12 @@ std::vector<OutputBounds> ReferenceExecutor::run_bounds(const InputRegion& regio
     std::memcpy(base, region.lower.raw_data(), region.lower.nbytes());
     std::memcpy(base + plane_bytes(xb), region.upper.raw_data(), region.upper.nbytes());
     run_schedule(bundle_, *this, env);
-    for (ValueId y : g.outputs()) {
-      const BufferId yb = bundle_.storage.buffer_of(y);
-      result.push_back(output_bounds_from_planes(g.value(y).name, g.type(y).shape, bundle_.config.batch,
-                                                 bundle_.config.dtype, static_cast<const char*>(env.read(yb)),
-                                                 plane_bytes(yb)));
-    }
+    result = exported_bounds(bundle_, [&](BufferId b) { return static_cast<const char*>(env.read(b)); });
   }
-  if (stats) {
-    stats->memory = allocator_.stats();
-    stats->scratch = scratch_allocator_.stats();
-    stats->run_ms = watch.elapsed_ms();
-  }
+  result.stats.memory = allocator_.stats();
+  result.stats.scratch = scratch_allocator_.stats();
+  result.stats.prepared_param_bytes = abs_cache_.bytes();
+  result.stats.run_ms = watch.elapsed_ms();
   return result;
 }
 

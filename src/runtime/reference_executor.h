@@ -9,37 +9,35 @@
 
 #include "bound/input_region.h"
 #include "bound/interval_ops.h"
+#include "bound/linear/linear_view.h"
 #include "planner/plan_bundle.h"
+#include "runtime/bound_executor.h"
 #include "runtime/task_executor.h"
 #include "runtime/tracking_allocator.h"
 
 namespace bf {
-
-// Bounds of one graph output for a batch: `batch` samples of `shape` per plane.
-struct OutputBounds {
-  std::string name;
-  Shape shape;
-  std::int64_t batch = 1;
-  Tensor lower;  // flat, batch * numel(shape)
-  Tensor upper;
-};
 
 // Copies the bounds of one output out of its interval storage (lower plane at
 // `base`, upper plane `plane_bytes` later).
 OutputBounds output_bounds_from_planes(std::string name, Shape shape, std::int64_t batch, DType dtype, const char* base,
                                        std::int64_t plane_bytes);
 
-struct PlannedRunStats {
-  AllocatorStats memory;   // the plan's buffers, counted by the executor's allocator during the run
-  AllocatorStats scratch;  // temporaries of interval rules (centre/radius planes, ...), allocated per op
-  double run_ms = 0.0;
-};
+using PlannedRunStats = BoundRunStats;
 
-class ReferenceExecutor final : public TaskExecutor {
+// The bounds of every buffer a plan exports: graph outputs first (in output
+// order), then the other Output-scope buffers (intermediates) in id order.
+// `read` gives the storage of a logical buffer.
+template <typename Read>
+BoundRunResult exported_bounds(const PlanBundle& plan, Read&& read);
+
+class ReferenceExecutor final : public TaskExecutor, public BoundExecutor {
  public:
   explicit ReferenceExecutor(const PlanBundle& bundle);
 
-  // IBP over the plan (domain interval). The region's dtype and batch must match the plan's.
+  std::string name() const override { return "reference"; }
+  // Bounds over the plan (domain interval or linear). The region's dtype and batch must match the plan's.
+  BoundRunResult run(const InputRegion& region) override;
+  // run() without the intermediates, for callers of the IBP-era interface.
   std::vector<OutputBounds> run_bounds(const InputRegion& region, PlannedRunStats* stats = nullptr);
   // Concrete forward pass over the plan (domain primal): one flat tensor per
   // graph input (batch * numel values), one per output.
@@ -54,6 +52,9 @@ class ReferenceExecutor final : public TaskExecutor {
   const Tensor& constant(ValueId v);
   void run_interval_op(const TaskOp& op, BufferEnvironment& env);
   void run_primal_op(const TaskOp& op, BufferEnvironment& env);
+  // Linear plans (reference_linear.cpp).
+  void run_sweep(const Task& task, std::int64_t first_op, BufferEnvironment& env);
+  void run_linear_op(const TaskOp& op, const SweepChunk* chunk, BufferEnvironment& env);
   std::int64_t plane_bytes(BufferId logical) const;
 
   const PlanBundle& bundle_;
@@ -61,6 +62,26 @@ class ReferenceExecutor final : public TaskExecutor {
   TrackingAllocator scratch_allocator_;
   AbsWeightCache abs_cache_;
   std::map<ValueId, Tensor> converted_constants_;  // graph constants in the plan dtype, when it differs
+  std::map<std::pair<ValueId, std::int32_t>, BufferId> linear_buffer_;  // (value, sweep) -> its A buffer
+  std::map<NodeId, BufferId> relax_buffer_;                             // relaxed node -> its relaxation
 };
+
+template <typename Read>
+BoundRunResult exported_bounds(const PlanBundle& plan, Read&& read) {
+  BoundRunResult r;
+  const Graph& g = *plan.graph;
+  const StoragePlan& s = plan.storage;
+  auto bounds_of = [&](BufferId b) {
+    const BufferSpec& spec = s.logical_buffers[static_cast<std::size_t>(b)];
+    return output_bounds_from_planes(spec.name, spec.shape, spec.batch, spec.dtype, read(b), spec.plane_bytes());
+  };
+  for (ValueId y : g.outputs()) r.outputs.push_back(bounds_of(s.buffer_of(y)));
+  for (const auto& spec : s.logical_buffers) {
+    if (spec.scope == BufferScope::Output && spec.layout == BufferLayout::Interval && !g.is_output(spec.value)) {
+      r.intermediates.push_back(bounds_of(spec.id));
+    }
+  }
+  return r;
+}
 
 }  // namespace bf

@@ -4,15 +4,31 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "bound/ibp_method.h"
 #include "cli_checks.h"
 #include "cli_common.h"
 #include "commands.h"
+#include "methods/bound_method.h"
 #include "planner/plan_dump.h"
+#include "runtime/compiled/compiled_program.h"
 #include "support/error.h"
 #include "support/json_io.h"
 
 namespace bf::cli {
+namespace {
+
+nlohmann::json intermediates_json(const std::vector<OutputBounds>& values) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& v : values) {
+    out.push_back({{"name", v.name},
+                   {"shape", v.shape},
+                   {"batch", v.batch},
+                   {"lower", v.lower.to_double_vector()},
+                   {"upper", v.upper.to_double_vector()}});
+  }
+  return out;
+}
+
+}  // namespace
 
 void add_bounds_command(CLI::App& app) {
   struct Args {
@@ -29,6 +45,8 @@ void add_bounds_command(CLI::App& app) {
     CompileArgs compile;
     int threads = 0;
     bool timings = false;
+    bool dense_intermediates = false;
+    bool intermediates = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("bounds", "compute certified output bounds over an input region");
@@ -43,7 +61,12 @@ void add_bounds_command(CLI::App& app) {
   input->excludes(box);
   cmd->add_option("--spec", args->spec_file, "bound C·y: JSON list of rows of C (or object with \"C\")");
   cmd->add_flag("--fuse-spec", args->fuse_spec, "fold C into the last affine layer (W' = C·W, b' = C·b)");
-  cmd->add_option("--method", args->method, "bound method")->check(one_of({"ibp"}));
+  cmd->add_option("--method", args->method, "bound method: ibp, crown or crown-ibp")
+      ->check(one_of({"ibp", "crown", "crown-ibp"}));
+  cmd->add_flag("--dense-intermediates", args->dense_intermediates,
+                "crown: bound every element of every intermediate value by a sweep (auto_LiRPA's CROWN-dense)");
+  cmd->add_flag("--intermediates", args->intermediates,
+                "add the bounds of intermediate values (inputs of activations and pooling) to the --json output");
   cmd->add_option("--dtype", args->dtype, "compute bounds in f32 or f64")->check(one_of({"f32", "f64"}));
   add_planner_options(*cmd, args->planner);
   cmd->add_option("--json", args->json_out, "write {\"lower\": [...], \"upper\": [...], ...} to this file");
@@ -60,39 +83,37 @@ void add_bounds_command(CLI::App& app) {
     BF_CHECK(args->region.clamp.empty() || args->region.box_file.empty(), ErrorKind::Usage,
              "--clamp applies to --input/--eps, not to --box");
     const DType dtype = parse_dtype(args->dtype);
-    IbpRequest request;
+    BoundRequest request;
     request.graph = load_model(args->model, !args->no_normalize);
     request.region = read_region(args->region, *request.graph, dtype);
     if (!args->spec_file.empty()) request.spec = read_spec(args->spec_file, dtype);
     request.fuse_spec = args->fuse_spec;
     request.planner = planner_config(args->planner);
+    request.executor = args->executor == "reference" ? ExecutorKind::Reference : ExecutorKind::Compiled;
+    request.compile = compile_options(args->compile);
+    request.export_intermediates = args->intermediates;
+    request.dense_intermediates = args->dense_intermediates;
+    BF_CHECK(!args->dense_intermediates || args->method == "crown", ErrorKind::Usage,
+             "--dense-intermediates applies to --method crown");
     set_threads(args->threads);
 
-    std::vector<OutputBounds> outputs;
-    nlohmann::json memory, plan_config, storage;
-    if (args->executor == "reference") {
-      IbpResult result = compute_ibp_reference(request);
-      outputs = std::move(result.outputs);
-      plan_config = config_to_json(result.plan.config);
-      storage = storage_stats_json(result.plan);
-      memory = {{"executor", "reference"},
-                {"peak_bytes", result.stats.memory.peak_bytes},
-                {"allocations", result.stats.memory.allocations},
-                {"scratch_peak_bytes", result.stats.scratch.peak_bytes},
-                {"scratch_allocations", result.stats.scratch.allocations},
-                {"prepared_param_bytes", result.prepared_param_bytes}};
-      if (args->timings) memory["run_ms"] = result.stats.run_ms;
+    const auto method = make_bound_method(args->method);
+    BoundResult result = method->compute(request);
+    const std::vector<OutputBounds>& outputs = result.outputs;
+    nlohmann::json memory{{"executor", result.executor},
+                          {"peak_bytes", result.stats.memory.peak_bytes},
+                          {"allocations", result.stats.memory.allocations}};
+    if (request.executor == ExecutorKind::Reference) {
+      memory["scratch_peak_bytes"] = result.stats.scratch.peak_bytes;
+      memory["scratch_allocations"] = result.stats.scratch.allocations;
+      memory["prepared_param_bytes"] = result.stats.prepared_param_bytes;
     } else {
-      CompiledIbpResult result = compute_ibp_compiled(request, compile_options(args->compile));
-      outputs = std::move(result.outputs);
-      plan_config = config_to_json(result.plan->config);
-      storage = storage_stats_json(*result.plan);
-      memory = {{"executor", "compiled"},
-                {"peak_bytes", result.stats.memory.peak_bytes},
-                {"allocations", result.stats.memory.allocations},
-                {"compile_stats", compile_stats_json(result.program->compile_stats(), args->timings)}};
-      if (args->timings) memory["run_ms"] = result.stats.run_ms;
+      const auto* program = static_cast<const CompiledProgram*>(result.program.get());
+      memory["compile_stats"] = compile_stats_json(program->compile_stats(), args->timings);
     }
+    if (args->timings) memory["run_ms"] = result.stats.run_ms;
+    const nlohmann::json plan_config = config_to_json(result.plan->config);
+    const nlohmann::json storage = storage_stats_json(*result.plan);
 
     nlohmann::json lower = nlohmann::json::array(), upper = nlohmann::json::array();
     BF_CHECK(outputs.size() == 1, ErrorKind::Unsupported, "bounds of multi-output networks are not printed");
@@ -125,6 +146,7 @@ void add_bounds_command(CLI::App& app) {
                        {"planner", plan_config},
                        {"storage_plan", storage},
                        {"memory", memory}};
+      if (args->intermediates) j["intermediates"] = intermediates_json(result.intermediates);
       write_json_file(args->json_out, j);
     }
   });

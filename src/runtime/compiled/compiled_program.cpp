@@ -160,6 +160,12 @@ void CompiledProgram::run_task(std::size_t t) {
 }
 
 std::vector<OutputBounds> CompiledProgram::run_bounds(const InputRegion& region, CompiledRunStats* stats) {
+  BoundRunResult r = run(region);
+  if (stats) *stats = r.stats;
+  return std::move(r.outputs);
+}
+
+BoundRunResult CompiledProgram::run(const InputRegion& region) {
   const Graph& g = *plan_.graph;
   const StoragePlan& s = plan_.storage;
   BF_CHECK(g.inputs().size() == 1, ErrorKind::Unsupported, "bounds need a single-input graph, this one has {}",
@@ -188,17 +194,11 @@ std::vector<OutputBounds> CompiledProgram::run_bounds(const InputRegion& region,
     run_task(t);
     program_memory_->after_task(static_cast<TaskId>(t), allocator_);
   }
-  std::vector<OutputBounds> result;
-  for (ValueId y : g.outputs()) {
-    result.push_back(output_bounds_from_planes(g.value(y).name, g.type(y).shape, plan_.config.batch, plan_.config.dtype,
-                                               program_memory_->buffer(s.to_physical(s.buffer_of(y)), allocator_),
-                                               plane(y)));
-  }
+  BoundRunResult result = exported_bounds(
+      plan_, [&](BufferId b) { return static_cast<const char*>(program_memory_->buffer(s.to_physical(b), allocator_)); });
   program_memory_->end_run(allocator_);
-  if (stats) {
-    stats->memory = allocator_.stats();
-    stats->run_ms = watch.elapsed_ms();
-  }
+  result.stats.memory = allocator_.stats();
+  result.stats.run_ms = watch.elapsed_ms();
   return result;
 }
 

@@ -42,12 +42,10 @@ struct CompileStats {
   std::int64_t cache_misses = 0;
 };
 
-struct CompiledRunStats {
-  AllocatorStats memory;  // everything the executor allocated, counted by its own allocator
-  double run_ms = 0.0;
-};
+// memory: everything the executor allocated, counted by its own allocator.
+using CompiledRunStats = BoundRunStats;
 
-class CompiledProgram {
+class CompiledProgram final : public BoundExecutor {
  public:
   // The plan must outlive the program. Throws bf::Error on anything it cannot
   // compile (FORCE_STATIC_PLAN with an unplannable kernel, bad options, ...).
@@ -56,6 +54,9 @@ class CompiledProgram {
   CompiledProgram(const CompiledProgram&) = delete;
   CompiledProgram& operator=(const CompiledProgram&) = delete;
 
+  std::string name() const override { return "compiled"; }
+  BoundRunResult run(const InputRegion& region) override;
+  // run() without the intermediates.
   std::vector<OutputBounds> run_bounds(const InputRegion& region, CompiledRunStats* stats = nullptr);
 
   const CompileStats& compile_stats() const { return stats_; }

@@ -10,7 +10,7 @@
 #include <cmath>
 #include <random>
 
-#include "bound/ibp_method.h"
+#include "methods/ibp_method.h"
 #include "planner/planner.h"
 #include "runtime/compiled/compiled_program.h"
 #include "support/test_models.h"

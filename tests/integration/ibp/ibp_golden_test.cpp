@@ -6,7 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "bound/ibp_method.h"
+#include "methods/ibp_method.h"
 #include "support/json_io.h"
 #include "support/test_models.h"
 #include "support/test_paths.h"

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <random>
 
-#include "bound/ibp_method.h"
+#include "methods/ibp_method.h"
 #include "runtime/forward_executor.h"
 #include "support/test_models.h"
 #include "support/test_paths.h"

@@ -1,4 +1,4 @@
-#include "bound/ibp_method.h"
+#include "methods/ibp_method.h"
 
 #include <cmath>
 

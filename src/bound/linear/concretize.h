@@ -1,0 +1,28 @@
+// The end of a sweep: bounds of its rows from the linear bounds at the graph
+// input over the input box [xl, xu] (centre c, radius r per element):
+//   lower = lower bias + sum_k (lA[k] c[k] - |lA[k]| r[k])
+//   upper = upper bias + sum_k (uA[k] c[k] + |uA[k]| r[k])
+// The box's centre-radius form is the one IBP uses (kernels/interval/centre_radius.h).
+#pragma once
+
+#include <cstdint>
+
+#include "bound/linear/linear_view.h"
+
+namespace bf {
+
+// Where a chunk's bounds go: the start value's interval planes ([batch, numel]),
+// row r of the chunk at element chunk.neurons[r], for the samples `keep` marks
+// (keep[b * keep_stride + r], nonzero = write; null = every sample).
+struct ConcretizeTarget {
+  void* lower = nullptr;
+  void* upper = nullptr;
+  std::int64_t numel = 0;  // elements of the start value per sample
+  const std::uint8_t* keep = nullptr;
+  std::int64_t keep_stride = 0;
+};
+
+void concretize_rows(const SweepChunk& chunk, DType dtype, const LinearView& at_input, const BiasView& bias,
+                     IntervalView input_box, const ConcretizeTarget& target);
+
+}  // namespace bf

@@ -1,0 +1,247 @@
+#include "bound/linear/relaxation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "bound/linear/backward_util.h"
+#include "bound/linear/s_shaped.h"
+
+namespace bf {
+
+using namespace linear_detail;
+
+namespace {
+
+template <typename T>
+struct Line {
+  T slope = 0, icpt = 0;
+};
+
+// The line with `slope` through (x0, y0).
+template <typename T>
+Line<T> through(T slope, T x0, T y0) {
+  return {slope, -x0 * slope + y0};
+}
+
+template <typename T>
+struct Bounds {
+  Line<T> lower, upper;
+};
+
+// auto_LiRPA's CROWN relaxation of ReLU / LeakyReLU (slope alpha in [0, 1]).
+template <typename T>
+Bounds<T> relu_relax(T l, T u, T alpha) {
+  const T lb_r = std::min(l, T(0));
+  const T ub_r = std::max(std::max(u, T(0)), lb_r + T(1e-8));
+  T ud, ub;
+  if (alpha > T(0)) {
+    ud = (ub_r - alpha * lb_r) / (ub_r - lb_r);
+    ub = -lb_r * ud + alpha * lb_r;
+  } else {
+    ud = ub_r / (ub_r - lb_r);
+    ub = -lb_r * ud;
+  }
+  const T ld = ud > T(0.5) ? T(1) : alpha;  // "adaptive"
+  return {{ld, T(0)}, {ud, ub}};
+}
+
+template <typename T>
+Bounds<T> s_shaped_relax(SShape f, T l, T u) {
+  const T yl = s_value(f, l), yu = s_value(f, u);
+  const T k_direct = (yu - yl) / std::max(u - l, T(1e-8));
+  const bool pos = l >= T(0), neg = u <= T(0), both = !pos && !neg;
+  Bounds<T> r;
+  // Applied in auto_LiRPA's order, so that l == u == 0 ends the same way.
+  if (neg) r.upper = through(k_direct, l, yl);
+  if (pos) r.lower = through(k_direct, l, yl);
+  const T m = (l + u) / T(2);
+  const T ym = s_value(f, m), km = s_slope(f, m);
+  if (neg) r.lower = through(km, m, ym);
+  if (pos) r.upper = through(km, m, ym);
+  if (both) {
+    auto tangent = [&](T d) -> Line<T> {
+      if (!std::isfinite(d)) return {T(0), s_value(f, d)};  // the asymptote: a constant bound
+      return through(s_slope(f, d), d, s_value(f, d));
+    };
+    r.lower = k_direct < s_slope(f, l) ? through(k_direct, l, yl) : tangent(s_lower_tangent_point(f, u));
+    r.upper = k_direct < s_slope(f, u) ? through(k_direct, l, yl) : tangent(s_upper_tangent_point(f, l));
+  }
+  return r;
+}
+
+// Clip to [a, b]: exact where at most one kink is inside [l, u] (a shifted ReLU),
+// the constant bounds [a, b] around both.
+template <typename T>
+Bounds<T> clip_relax(T l, T u, T a, T b) {
+  if (u <= a) return {{0, a}, {0, a}};
+  if (l >= b) return {{0, b}, {0, b}};
+  const bool low_kink = l<a, high_kink = u> b;
+  if (!low_kink && !high_kink) return {{1, 0}, {1, 0}};
+  if (low_kink && high_kink) return {{0, a}, {0, b}};
+  if (low_kink) {
+    // y = a + relu(x - a)
+    const Bounds<T> r = relu_relax(l - a, u - a, T(0));
+    return {{r.lower.slope, a - r.lower.slope * a + r.lower.icpt},
+            {r.upper.slope, a - r.upper.slope * a + r.upper.icpt}};
+  }
+  // y = b - relu(b - x): the lower side takes relu's upper line and vice versa.
+  const Bounds<T> r = relu_relax(b - u, b - l, T(0));
+  return {{r.upper.slope, b - r.upper.slope * b - r.upper.icpt}, {r.lower.slope, b - r.lower.slope * b - r.lower.icpt}};
+}
+
+template <typename T>
+T apply(const Node& node, T x) {
+  switch (node.op) {
+    case OpKind::Relu:
+      return x > T(0) ? x : T(0);
+    case OpKind::LeakyRelu:
+      return x >= T(0) ? x : static_cast<T>(node.attrs.get_float("alpha", 0.01)) * x;
+    case OpKind::Sigmoid:
+      return s_value(SShape::Sigmoid, x);
+    case OpKind::Tanh:
+      return s_value(SShape::Tanh, x);
+    default: {
+      const T a = static_cast<T>(node.attrs.get_float("min", -std::numeric_limits<double>::infinity()));
+      const T b = static_cast<T>(node.attrs.get_float("max", std::numeric_limits<double>::infinity()));
+      return std::min(std::max(x, a), b);
+    }
+  }
+}
+
+template <typename T>
+Bounds<T> elementwise_relax(const Node& node, T l, T u) {
+  if (!std::isfinite(l) || !std::isfinite(u)) {
+    // Every op here is non-decreasing: the constants [f(l), f(u)] bound it.
+    return {{T(0), apply(node, l)}, {T(0), apply(node, u)}};
+  }
+  switch (node.op) {
+    case OpKind::Relu:
+      return relu_relax(l, u, T(0));
+    case OpKind::LeakyRelu:
+      return relu_relax(l, u, static_cast<T>(node.attrs.get_float("alpha", 0.01)));
+    case OpKind::Sigmoid:
+      return s_shaped_relax(SShape::Sigmoid, l, u);
+    case OpKind::Tanh:
+      return s_shaped_relax(SShape::Tanh, l, u);
+    default:
+      return clip_relax(l, u, static_cast<T>(node.attrs.get_float("min", -std::numeric_limits<double>::infinity())),
+                        static_cast<T>(node.attrs.get_float("max", std::numeric_limits<double>::infinity())));
+  }
+}
+
+template <typename T>
+void elementwise_typed(const Node& node, std::int64_t n, IntervalView in, void* const planes[4]) {
+  const T* l = static_cast<const T*>(in.lower);
+  const T* u = static_cast<const T*>(in.upper);
+  T* ls = static_cast<T*>(planes[0]);
+  T* li = static_cast<T*>(planes[1]);
+  T* us = static_cast<T*>(planes[2]);
+  T* ui = static_cast<T*>(planes[3]);
+  for (std::int64_t k = 0; k < n; ++k) {
+    const Bounds<T> r = elementwise_relax(node, l[k], u[k]);
+    ls[k] = r.lower.slope;
+    li[k] = r.lower.icpt;
+    us[k] = r.upper.slope;
+    ui[k] = r.upper.icpt;
+  }
+}
+
+// MaxPool over [1, C, H, W]: see relaxation.h.
+template <typename T>
+void max_pool_typed(const Node& node, std::int64_t batch, const Shape& xs, const Shape& ys, IntervalView in,
+                    void* const planes[4]) {
+  const auto& attrs = node.attrs;
+  const auto& k = attrs.get_ints("kernel_shape");
+  const auto& st = attrs.get_ints("strides");
+  const auto& pads = attrs.get_ints("pads");
+  const auto& dil = attrs.get_ints("dilations");
+  const bool padded = std::any_of(pads.begin(), pads.end(), [](std::int64_t p) { return p != 0; });
+  const std::int64_t channels = xs[1], hin = xs[2], win = xs[3], hout = ys[2], wout = ys[3];
+  const std::int64_t in_n = numel(xs), out_n = numel(ys);
+  for (std::int64_t b = 0; b < batch; ++b) {
+    const T* l = static_cast<const T*>(in.lower) + b * in_n;
+    const T* u = static_cast<const T*>(in.upper) + b * in_n;
+    T* lower_src = static_cast<T*>(planes[0]) + b * out_n;
+    T* unused = static_cast<T*>(planes[1]) + b * out_n;
+    T* upper_src = static_cast<T*>(planes[2]) + b * out_n;
+    T* upper_const = static_cast<T*>(planes[3]) + b * out_n;
+    for (std::int64_t c = 0; c < channels; ++c) {
+      for (std::int64_t ho = 0; ho < hout; ++ho) {
+        for (std::int64_t wo = 0; wo < wout; ++wo) {
+          std::int64_t best = -1;
+          bool touches_padding = false;
+          T max_upper = -std::numeric_limits<T>::infinity();
+          for (std::int64_t i = 0; i < k[0]; ++i) {
+            for (std::int64_t j = 0; j < k[1]; ++j) {
+              const std::int64_t h = ho * st[0] - pads[0] + i * dil[0], w = wo * st[1] - pads[1] + j * dil[1];
+              if (h < 0 || h >= hin || w < 0 || w >= win) {
+                touches_padding = true;
+                continue;
+              }
+              const std::int64_t idx = (c * hin + h) * win + w;
+              if (best < 0 || l[idx] > l[best]) best = idx;  // first maximum, as torch
+              max_upper = std::max(max_upper, u[idx]);
+            }
+          }
+          // The largest upper bound among the others. auto_LiRPA pads the upper
+          // bounds with zeros here, so a window touching padding sees a 0.
+          T others = (padded && touches_padding) ? T(0) : -std::numeric_limits<T>::infinity();
+          for (std::int64_t i = 0; i < k[0]; ++i) {
+            for (std::int64_t j = 0; j < k[1]; ++j) {
+              const std::int64_t h = ho * st[0] - pads[0] + i * dil[0], w = wo * st[1] - pads[1] + j * dil[1];
+              if (h < 0 || h >= hin || w < 0 || w >= win) continue;
+              const std::int64_t idx = (c * hin + h) * win + w;
+              if (idx != best) others = std::max(others, u[idx]);
+            }
+          }
+          const std::int64_t o = (c * hout + ho) * wout + wo;
+          lower_src[o] = static_cast<T>(best);
+          unused[o] = T(0);
+          const bool linear = l[best] >= others;
+          upper_src[o] = linear ? static_cast<T>(best) : T(-1);
+          upper_const[o] = linear ? T(0) : max_upper;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::int64_t relaxation_elements(const Node& node, const Shape& in_shape, const Shape& out_shape) {
+  switch (node.op) {
+    case OpKind::Relu:
+    case OpKind::LeakyRelu:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::Clip:
+      return numel(in_shape);
+    case OpKind::MaxPool:
+      return numel(out_shape);
+    default:
+      return 0;
+  }
+}
+
+void compute_relaxation(const Node& node, DType dtype, std::int64_t batch, const Shape& in_shape,
+                        const Shape& out_shape, IntervalView input, void* const planes[4]) {
+  visit_real(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if (node.op == OpKind::MaxPool) {
+      BF_CHECK(in_shape.size() == 4, ErrorKind::Unsupported,
+               "linear bounds of MaxPool '{}' are implemented for 2-D images (input {})", node.name,
+               shape_str(in_shape));
+      max_pool_typed<T>(node, batch, in_shape, out_shape, input, planes);
+    } else {
+      if (node.op == OpKind::LeakyRelu) {
+        const double alpha = node.attrs.get_float("alpha", 0.01);
+        BF_CHECK(alpha >= 0.0 && alpha <= 1.0, ErrorKind::Unsupported,
+                 "linear bounds of LeakyRelu '{}' need 0 <= alpha <= 1 (alpha {})", node.name, alpha);
+      }
+      elementwise_typed<T>(node, batch * numel(in_shape), input, planes);
+    }
+  });
+}
+
+}  // namespace bf

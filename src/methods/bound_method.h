@@ -1,0 +1,76 @@
+// Bound methods behind one small interface: a request (network, input region,
+// optional output spec, planner and executor options) goes in, bounds come out.
+// Each method builds a plan (the planner places every buffer, including the A
+// matrices of backward sweeps), runs it on the chosen executor and checks the
+// result. Later verification code (attacks, branch and bound) asks for bounds
+// only through here.
+//
+//   ibp         interval bound propagation
+//   crown       backward linear bounds; intermediate bounds as auto_LiRPA's CROWN
+//               (or every element with dense_intermediates)
+//   crown-ibp   IBP for intermediate bounds, CROWN for the output
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bound/input_region.h"
+#include "planner/plan_bundle.h"
+#include "runtime/bound_executor.h"
+#include "runtime/compiled/compile_cache.h"
+#include "runtime/compiled/compile_options.h"
+
+namespace bf {
+
+enum class ExecutorKind : std::uint8_t { Compiled, Reference };
+const char* executor_kind_name(ExecutorKind k);
+
+struct BoundRequest {
+  std::shared_ptr<const Graph> graph;  // normalised primal graph
+  InputRegion region;
+  std::optional<Tensor> spec;  // C: bound the rows of C·y instead of y
+  bool fuse_spec = false;      // fold C into the last affine layer
+  PlannerConfig planner;       // domain, dtype and batch are set by the method
+  ExecutorKind executor = ExecutorKind::Compiled;
+  CompileOptions compile;
+  CompileCache* cache = nullptr;  // null: the process-wide cache
+  bool export_intermediates = false;
+  // Linear methods: compute every intermediate bound by a sweep over all its
+  // elements (auto_LiRPA's CROWN-dense); and which sides of the output to bound.
+  bool dense_intermediates = false;
+  bool lower = true;
+  bool upper = true;
+};
+
+struct BoundResult {
+  std::vector<OutputBounds> outputs;
+  std::vector<OutputBounds> intermediates;  // with export_intermediates: the intermediate values bounded
+  std::shared_ptr<const PlanBundle> plan;
+  BoundRunStats stats;
+  std::string executor;
+  // The compiled program (compiled executor), kept for its statistics.
+  std::shared_ptr<const void> program;
+};
+
+class BoundMethod {
+ public:
+  virtual ~BoundMethod() = default;
+  virtual std::string name() const = 0;
+  virtual BoundResult compute(const BoundRequest& request) const = 0;
+  // The plan the method would run (for `boundflow plan --method ...` and benchmarks).
+  virtual PlanBundle plan(const BoundRequest& request) const = 0;
+};
+
+// "ibp", "crown" or "crown-ibp"; throws bf::Error(Usage) otherwise.
+std::unique_ptr<BoundMethod> make_bound_method(const std::string& name);
+const std::vector<std::string>& bound_method_names();
+
+// The graph actually bounded: the request's graph with the spec appended (or fused).
+std::shared_ptr<const Graph> bounded_graph(const BoundRequest& request);
+
+// Throws bf::Error(Invalid) if any bound is NaN; infinite bounds are sound and allowed.
+void check_no_nan(const std::vector<OutputBounds>& bounds);
+
+}  // namespace bf

@@ -1,0 +1,497 @@
+#include "methods/crown_program.h"
+
+#include <algorithm>
+#include <set>
+
+#include "bound/linear/linear_geometry.h"
+#include "bound/linear/linear_rules.h"
+#include "bound/linear/sweep_steps.h"
+#include "support/error.h"
+
+namespace bf {
+
+const char* intermediate_bounds_name(IntermediateBounds m) {
+  switch (m) {
+    case IntermediateBounds::Crown:
+      return "crown";
+    case IntermediateBounds::Dense:
+      return "dense";
+    case IntermediateBounds::Ibp:
+      return "ibp";
+  }
+  return "?";
+}
+
+namespace {
+
+bool is_activation(const Graph& g, ValueId v) { return v != kNoValue && !g.is_constant(v); }
+
+std::vector<ValueId> activation_operands(const Graph& g, const Node& n) {
+  std::vector<ValueId> out;
+  for (ValueId v : n.inputs) {
+    if (is_activation(g, v)) out.push_back(v);
+  }
+  return out;
+}
+
+bool relaxed(const Node& n) { return linear_rule(n.op).relax != RelaxKind::None; }
+
+// Ops whose IBP bounds are exact given exact bounds of their one activation
+// operand (auto_LiRPA's "ibp_intermediate" ops, and views).
+bool ibp_exact(const Graph& g, const Node& n) {
+  if (activation_operands(g, n).size() != 1) return false;
+  switch (n.op) {
+    case OpKind::Relu:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::Clip:
+    case OpKind::Neg:
+    case OpKind::Transpose:
+      return true;
+    case OpKind::LeakyRelu:
+      return n.attrs.get_float("alpha", 0.01) >= 0;
+    default:
+      return is_view(n.op);
+  }
+}
+
+// Per-element affine ops and views: between the input and the first affine
+// layer they keep IBP exact.
+bool elementwise_affine(const Graph& g, const Node& n) {
+  if (activation_operands(g, n).size() != 1) return false;
+  switch (n.op) {
+    case OpKind::ScaleShift:
+    case OpKind::BatchNormalization:
+    case OpKind::Neg:
+    case OpKind::Add:
+    case OpKind::Sub:
+    case OpKind::Mul:
+      return true;
+    case OpKind::Div:
+      return is_activation(g, n.inputs[0]);
+    default:
+      return is_view(n.op);
+  }
+}
+
+bool affine_layer(const Graph& g, const Node& n) {
+  if (activation_operands(g, n).size() != 1) return false;
+  switch (n.op) {
+    case OpKind::Affine:
+    case OpKind::Conv:
+    case OpKind::Gemm:
+    case OpKind::MatMul:
+      return true;
+    default:
+      return false;
+  }
+}
+
+class Builder {
+ public:
+  Builder(const Graph& g, const PlannerConfig& config, const CrownProgramOptions& options)
+      : g_(g), config_(config), options_(options), producers_(g.producers()) {
+    BF_CHECK(g.inputs().size() == 1 && g.outputs().size() == 1, ErrorKind::Unsupported,
+             "linear bounds need a single-input, single-output graph ({} inputs, {} outputs)", g.inputs().size(),
+             g.outputs().size());
+    input_ = g.inputs()[0];
+    output_ = g.outputs()[0];
+    BF_CHECK(!g.is_constant(output_), ErrorKind::Unsupported, "graph output '{}' is a constant", g.value(output_).name);
+    for (std::size_t i = 0; i < g.nodes().size(); ++i) {
+      for (ValueId v : activation_operands(g, g.nodes()[i])) consumers_[v].push_back(static_cast<NodeId>(i));
+    }
+  }
+
+  BoundProgram build(CrownProgramInfo* info) {
+    classify();
+    plan_sweeps();
+    demand_intervals();
+    emit();
+    if (info) {
+      info->intermediate_values = bounded_order_;
+      for (ValueId v : bounded_order_) info->by_sweep[v] = sweep_of_.count(v) != 0;
+    }
+    return std::move(program_);
+  }
+
+ private:
+  std::optional<NodeId> producer(ValueId v) const { return producers_[static_cast<std::size_t>(v)]; }
+  const Node& node(NodeId n) const { return g_.node(n); }
+
+  // Which values need intermediate bounds, and whether by IBP or by a sweep.
+  void classify() {
+    for (const auto& n : g_.nodes()) {
+      if (!relaxed(n)) continue;
+      const ValueId v = n.inputs[0];
+      if (v == input_ || bounded_.count(v)) continue;
+      bounded_.insert(v);
+    }
+    for (std::size_t i = 0; i < g_.nodes().size(); ++i) {
+      const ValueId v = g_.nodes()[i].outputs[0];
+      if (bounded_.count(v)) bounded_order_.push_back(v);
+    }
+    for (ValueId v : bounded_order_) {
+      if (options_.intermediates == IntermediateBounds::Ibp || ibp_exact_from_bounded(v) || first_affine_layer(v)) {
+        continue;  // IBP
+      }
+      SweepRows rows = SweepRows::All;
+      if (options_.intermediates == IntermediateBounds::Crown) {
+        bool relu_only = true;
+        for (NodeId c : consumers_[v]) {
+          const OpKind op = node(c).op;
+          if (relaxed(node(c)) && op != OpKind::Relu && op != OpKind::LeakyRelu) relu_only = false;
+        }
+        if (relu_only) rows = SweepRows::Unstable;
+      }
+      sweep_rows_[v] = rows;
+    }
+  }
+
+  // v reaches a bounded value (or the input) through IBP-exact ops.
+  bool ibp_exact_from_bounded(ValueId v) const {
+    ValueId u = v;
+    for (;;) {
+      const auto p = producer(u);
+      if (!p) return u == input_;
+      if (u != v && bounded_.count(u)) return true;
+      if (!ibp_exact(g_, node(*p))) return false;
+      u = activation_operands(g_, node(*p))[0];
+    }
+  }
+
+  bool first_affine_layer(ValueId v) const {
+    const auto p = producer(v);
+    if (!p || !affine_layer(g_, node(*p))) return false;
+    ValueId u = activation_operands(g_, node(*p))[0];
+    for (;;) {
+      if (u == input_) return true;
+      const auto q = producer(u);
+      if (!q || !elementwise_affine(g_, node(*q))) return false;
+      u = activation_operands(g_, node(*q))[0];
+    }
+  }
+
+  // Cones, windows and the relaxations each sweep crosses.
+  struct Sweep {
+    ValueId start;
+    SweepRows rows;
+    std::vector<NodeId> cone;  // descending topological order
+    std::map<ValueId, LinearWindow> windows;
+    std::int32_t index = -1;
+  };
+
+  void plan_sweeps() {
+    for (ValueId v : bounded_order_) {
+      if (sweep_rows_.count(v)) sweeps_.push_back(make_sweep(v, sweep_rows_.at(v)));
+    }
+    sweeps_.push_back(make_sweep(output_, SweepRows::All));
+    for (std::size_t i = 0; i < sweeps_.size(); ++i) {
+      sweeps_[i].index = static_cast<std::int32_t>(i);
+      if (i + 1 < sweeps_.size()) sweep_of_[sweeps_[i].start] = static_cast<std::int32_t>(i);
+      for (NodeId n : sweeps_[i].cone) {
+        if (relaxed(node(n))) relax_needed_.insert(n);
+      }
+    }
+  }
+
+  Sweep make_sweep(ValueId start, SweepRows rows) {
+    Sweep s{start, rows, {}, {}, -1};
+    std::set<NodeId> cone;
+    std::vector<ValueId> stack = {start};
+    while (!stack.empty()) {
+      const ValueId u = stack.back();
+      stack.pop_back();
+      const auto p = producer(u);
+      if (!p || !cone.insert(*p).second) continue;
+      for (ValueId w : activation_operands(g_, node(*p))) stack.push_back(w);
+    }
+    s.cone.assign(cone.rbegin(), cone.rend());
+    for (NodeId n : s.cone) {
+      if (auto why = linear_unsupported(g_, node(n))) {
+        fail(ErrorKind::Unsupported, "node '{}' ({}): {}", node(n).name, op_name(node(n).op), *why);
+      }
+    }
+    const Shape& shape = g_.type(start).shape;
+    s.windows[start] = is_spatial_value(shape) ? seed_window(shape) : whole_value_window(shape);
+    for (NodeId n : s.cone) {
+      const Node& nd = node(n);
+      const LinearWindow& out = s.windows.at(nd.outputs[0]);
+      for (ValueId u : activation_operands(g_, nd)) {
+        const LinearWindow w = window_into(nd, out, u);
+        auto it = s.windows.find(u);
+        if (it == s.windows.end()) {
+          s.windows[u] = w;
+        } else {
+          it->second = window_union(it->second, w, g_.type(u).shape);
+        }
+      }
+    }
+    return s;
+  }
+
+  // The window of operand u's rows, given the rows of n's output.
+  LinearWindow window_into(const Node& n, const LinearWindow& out, ValueId u) const {
+    const Shape& us = g_.type(u).shape;
+    const LinearWindow whole = whole_value_window(us);
+    if (!out.spatial || out.full()) return whole;
+    switch (linear_rule(n.op).window) {
+      case WindowFlow::Same:
+        return us == g_.type(n.outputs[0]).shape ? out : whole;
+      case WindowFlow::Sliding: {
+        const auto& attrs = n.attrs;
+        const auto& k = attrs.get_ints("kernel_shape");
+        const auto& st = attrs.get_ints("strides");
+        const auto& pads = attrs.get_ints("pads");
+        const bool dilated = n.op != OpKind::AveragePool;
+        SlidingWindow sw{k[0], k[1], st[0], st[1], pads[0], pads[1], 1, 1};
+        if (dilated) {
+          const auto& d = attrs.get_ints("dilations");
+          sw.dilation_h = d[0];
+          sw.dilation_w = d[1];
+        }
+        return window_through_sliding(out, sw, us);
+      }
+      case WindowFlow::Shift: {
+        const auto& pads = n.attrs.get_ints("pads");  // begins then ends, one per axis
+        if (pads.size() != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0) return whole;
+        return window_shifted(out, -pads[2], -pads[3], us);
+      }
+      case WindowFlow::Whole:
+        return whole;
+    }
+    return whole;
+  }
+
+  // Values whose interval an IBP step computes.
+  void demand_intervals() {
+    for (ValueId v : bounded_order_) {
+      const bool swept = sweep_of_.count(v) != 0;
+      if (!swept || sweep_rows_.at(v) == SweepRows::Unstable) demand_producer(v);
+    }
+  }
+
+  void demand_producer(ValueId v) {
+    const auto p = producer(v);
+    if (!p || !ibp_nodes_.insert(*p).second) return;
+    for (ValueId u : activation_operands(g_, node(*p))) {
+      if (u == input_ || bounded_.count(u)) continue;
+      demand_producer(u);
+    }
+  }
+
+  // --- emission ---------------------------------------------------------------
+
+  // A buffer of the plan's dtype holding `batch` samples (all but the row lists).
+  BufferId add_buffer(BufferSpec spec) { return add_buffer(std::move(spec), config_.dtype, config_.batch); }
+  BufferId add_buffer(BufferSpec spec, DType dtype, std::int64_t batch) {
+    spec.id = static_cast<BufferId>(program_.buffers.size());
+    spec.dtype = dtype;
+    spec.batch = batch;
+    spec.alignment = config_.alignment;
+    finalize_buffer_spec(spec);
+    program_.buffers.push_back(spec);
+    return spec.id;
+  }
+
+  BufferId interval(ValueId v) {
+    auto it = program_.value_to_buffer.find(v);
+    if (it != program_.value_to_buffer.end()) return it->second;
+    BufferSpec s;
+    s.name = g_.value(v).name;
+    s.scope = v == input_                                                            ? BufferScope::Input
+              : v == output_ || (options_.export_intermediates && bounded_.count(v)) ? BufferScope::Output
+                                                                                     : BufferScope::Intermediate;
+    s.shape = g_.type(v).shape;
+    s.layout = BufferLayout::Interval;
+    s.value = v;
+    const BufferId b = add_buffer(s);
+    program_.value_to_buffer[v] = b;
+    return b;
+  }
+
+  BufferId relaxation(NodeId n) {
+    auto it = relax_buffer_.find(n);
+    if (it != relax_buffer_.end()) return it->second;
+    const Node& nd = node(n);
+    BufferSpec s;
+    s.name = "relax[" + nd.name + "]";
+    s.shape = {relaxation_elements(nd, g_.type(nd.inputs[0]).shape, g_.type(nd.outputs[0]).shape)};
+    s.layout = BufferLayout::Relaxation;
+    s.value = nd.inputs[0];
+    return relax_buffer_[n] = add_buffer(s);
+  }
+
+  void flush_forward() {
+    if (forward_.empty()) return;
+    Task t;
+    t.id = static_cast<TaskId>(program_.tasks.size());
+    t.kind = TaskKind::Bound;
+    t.name = "t" + std::to_string(t.id);
+    t.ops = std::move(forward_);
+    forward_.clear();
+    program_.tasks.push_back(std::move(t));
+  }
+
+  void emit_interval(NodeId n) {
+    const Node& nd = node(n);
+    TaskOp op;
+    op.node = n;
+    op.op = nd.op;
+    op.kind = TaskOpKind::Interval;
+    op.inputs = nd.inputs;
+    op.outputs = nd.outputs;
+    for (ValueId u : activation_operands(g_, nd)) op.reads.push_back(interval(u));
+    op.writes.push_back(interval(nd.outputs[0]));
+    forward_.push_back(std::move(op));
+  }
+
+  void emit_relax(NodeId n) {
+    TaskOp op;
+    op.node = n;
+    op.op = node(n).op;
+    op.kind = TaskOpKind::Relax;
+    op.reads = {interval(node(n).inputs[0])};
+    op.writes = {relaxation(n)};
+    forward_.push_back(std::move(op));
+  }
+
+  void emit_sweep(const Sweep& s) {
+    const ValueId v = s.start;
+    const std::int64_t capacity = g_.type(v).numel();
+    auto chunk_it = options_.rows_per_chunk.find(v);
+    const std::int64_t chunk =
+        chunk_it == options_.rows_per_chunk.end() ? capacity : std::clamp<std::int64_t>(chunk_it->second, 1, capacity);
+    const bool final_sweep = v == output_;
+    SweepInfo info;
+    info.value = v;
+    info.rows = s.rows;
+    info.row_capacity = capacity;
+    info.rows_per_chunk = chunk;
+    info.lower = final_sweep ? options_.lower : true;
+    info.upper = final_sweep ? options_.upper : true;
+    const std::string tag = "@s" + std::to_string(s.index);
+
+    BufferSpec rows;
+    rows.name = "rows" + tag;
+    rows.layout = BufferLayout::Raw;
+    rows.shape = {SweepRowsView::bytes(capacity, config_.batch)};
+    rows.sweep = s.index;
+    info.rows_buffer = add_buffer(rows, DType::U8, 1);
+
+    BufferSpec bias;
+    bias.name = "bias" + tag;
+    bias.layout = BufferLayout::Interval;
+    bias.shape = {chunk};
+    bias.sweep = s.index;
+    info.bias_buffer = add_buffer(bias);
+
+    std::map<ValueId, BufferId> a_buffers;
+    auto a_of = [&](ValueId u) {
+      auto it = a_buffers.find(u);
+      if (it != a_buffers.end()) return it->second;
+      BufferSpec a;
+      a.name = "A[" + g_.value(u).name + "]" + tag;
+      a.layout = BufferLayout::Linear;
+      a.window = s.windows.at(u);
+      a.shape = {chunk, row_elements(a.window, g_.type(u).shape)};
+      a.value = u;
+      a.sweep = s.index;
+      return a_buffers[u] = add_buffer(a);
+    };
+
+    // Select, in the forward part: the row list, and the start's interval claimed.
+    TaskOp select;
+    select.node = producer(v).value_or(-1);
+    if (select.node >= 0) select.op = node(select.node).op;
+    select.kind = TaskOpKind::Select;
+    select.start = s.index;
+    if (s.rows == SweepRows::Unstable) select.reads = {interval(v)};
+    select.writes = {info.rows_buffer, interval(v)};
+    forward_.push_back(std::move(select));
+    flush_forward();
+
+    Task t;
+    t.id = static_cast<TaskId>(program_.tasks.size());
+    t.kind = TaskKind::Sweep;
+    t.name = "t" + std::to_string(t.id);
+    t.sweep = s.index;
+    info.task = t.id;
+
+    TaskOp seed;
+    seed.kind = TaskOpKind::Seed;
+    seed.start = s.index;
+    seed.reads = {info.rows_buffer};
+    seed.writes = {a_of(v), info.bias_buffer};
+    t.ops.push_back(std::move(seed));
+
+    std::set<BufferId> written = {a_of(v)};
+    for (NodeId n : s.cone) {
+      const Node& nd = node(n);
+      TaskOp op;
+      op.node = n;
+      op.op = nd.op;
+      op.kind = TaskOpKind::Backward;
+      op.start = s.index;
+      op.reads = {a_of(nd.outputs[0])};
+      if (relaxed(nd)) op.reads.push_back(relaxation(n));
+      op.reads.push_back(info.bias_buffer);
+      for (ValueId u : activation_operands(g_, nd)) {
+        const BufferId b = a_of(u);
+        if (std::find(op.writes.begin(), op.writes.end(), b) != op.writes.end()) continue;
+        op.writes.push_back(b);
+        op.accumulate.push_back(!written.insert(b).second);
+      }
+      op.writes.push_back(info.bias_buffer);
+      op.accumulate.push_back(true);
+      t.ops.push_back(std::move(op));
+    }
+
+    TaskOp concretize;
+    concretize.kind = TaskOpKind::Concretize;
+    concretize.start = s.index;
+    concretize.reads = {a_of(input_), info.bias_buffer, interval(input_), info.rows_buffer, interval(v)};
+    concretize.writes = {interval(v)};
+    t.ops.push_back(std::move(concretize));
+
+    program_.tasks.push_back(std::move(t));
+    program_.sweeps.push_back(info);
+  }
+
+  void emit() {
+    interval(input_);
+    for (std::size_t i = 0; i < g_.nodes().size(); ++i) {
+      const auto n = static_cast<NodeId>(i);
+      if (relax_needed_.count(n)) emit_relax(n);
+      if (ibp_nodes_.count(n)) emit_interval(n);
+      const ValueId v = node(n).outputs[0];
+      auto it = sweep_of_.find(v);
+      if (it != sweep_of_.end()) emit_sweep(sweeps_[static_cast<std::size_t>(it->second)]);
+    }
+    emit_sweep(sweeps_.back());
+  }
+
+  const Graph& g_;
+  const PlannerConfig& config_;
+  const CrownProgramOptions& options_;
+  std::vector<std::optional<NodeId>> producers_;
+  std::map<ValueId, std::vector<NodeId>> consumers_;
+  ValueId input_ = -1, output_ = -1;
+  std::set<ValueId> bounded_;
+  std::vector<ValueId> bounded_order_;
+  std::map<ValueId, SweepRows> sweep_rows_;
+  std::vector<Sweep> sweeps_;
+  std::map<ValueId, std::int32_t> sweep_of_;  // intermediate sweeps by start value
+  std::set<NodeId> relax_needed_, ibp_nodes_;
+  std::map<NodeId, BufferId> relax_buffer_;
+  std::vector<TaskOp> forward_;
+  BoundProgram program_;
+};
+
+}  // namespace
+
+BoundProgram build_crown_program(const Graph& graph, const PlannerConfig& config, const CrownProgramOptions& options,
+                                 CrownProgramInfo* info) {
+  return Builder(graph, config, options).build(info);
+}
+
+}  // namespace bf

@@ -1,0 +1,59 @@
+// Lays out a linear (CROWN-family) bound computation as a BoundProgram for the
+// planner: interval steps, relaxations, and one backward sweep per value whose
+// bounds the sweeps need, then one from the graph output.
+//
+// Which values get intermediate bounds, and how, follows auto_LiRPA 0.5.0's
+// CROWN (docs/crown.md):
+//   - every input of a relaxed op (Relu, LeakyRelu, Sigmoid, Tanh, Clip,
+//     MaxPool) needs bounds before any sweep can pass that op;
+//   - a value computed from already-bounded values by ops that IBP bounds
+//     exactly (views, Transpose, Neg, monotone activations) gets IBP bounds;
+//   - the first affine layer on the input (through views and per-element
+//     affine ops) gets IBP bounds, which equal CROWN's there;
+//   - every other one gets a sweep. With default options, a value that only
+//     feeds ReLU-like ops sweeps only the rows that IBP finds unstable (all of
+//     them for a sample where more than 90% are); --dense-intermediates sweeps
+//     every row; crown-ibp bounds every intermediate by IBP.
+#pragma once
+
+#include <map>
+#include <memory>
+
+#include "ir/graph.h"
+#include "planner/bound_program.h"
+#include "planner/planner_config.h"
+
+namespace bf {
+
+enum class IntermediateBounds : std::uint8_t {
+  Crown,  // auto_LiRPA's CROWN: sparse sweeps where IBP says most rows are stable
+  Dense,  // a sweep over every element of every bounded value
+  Ibp,    // IBP for every intermediate value (the crown-ibp method)
+};
+const char* intermediate_bounds_name(IntermediateBounds m);
+
+struct CrownProgramOptions {
+  IntermediateBounds intermediates = IntermediateBounds::Crown;
+  // Sides of the final sweep (intermediate sweeps always compute both).
+  bool lower = true;
+  bool upper = true;
+  // Keep the intermediate bounds for the caller (pinned, like graph outputs).
+  bool export_intermediates = false;
+  // Rows per chunk of each sweep, by start value (absent: all rows in one chunk).
+  std::map<ValueId, std::int64_t> rows_per_chunk;
+};
+
+// What the method needs to know about the program besides the plan.
+struct CrownProgramInfo {
+  std::vector<ValueId> intermediate_values;  // values that get intermediate bounds, in topological order
+  std::map<ValueId, bool> by_sweep;          // for each of them: a sweep (true) or IBP (false)
+};
+
+// `graph`: normalised, single input, single output (the spec, if any, already
+// appended). `config` supplies dtype, batch and alignment. Throws
+// bf::Error(Unsupported) naming the first node a sweep would need a rule for
+// and that has none.
+BoundProgram build_crown_program(const Graph& graph, const PlannerConfig& config, const CrownProgramOptions& options,
+                                 CrownProgramInfo* info = nullptr);
+
+}  // namespace bf

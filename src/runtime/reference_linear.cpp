@@ -1,0 +1,165 @@
+// The reference executor's linear (CROWN-family) ops: relaxations, row
+// selection, and sweeps, each run with the reference rules of bound/linear.
+// A sweep task runs once per chunk of its rows; its buffers are released after
+// the last chunk only.
+#include <algorithm>
+#include <cstring>
+
+#include "bound/linear/backward.h"
+#include "bound/linear/concretize.h"
+#include "bound/linear/linear_rules.h"
+#include "bound/linear/relaxation.h"
+#include "bound/linear/sweep_steps.h"
+#include "runtime/reference_executor.h"
+#include "support/error.h"
+
+namespace bf {
+namespace {
+
+IntervalView interval_of(const void* base, const BufferSpec& spec) {
+  const auto* p = static_cast<const char*>(base);
+  return {p, p + spec.plane_bytes()};
+}
+
+}  // namespace
+
+void ReferenceExecutor::run_sweep(const Task& task, std::int64_t first_op, BufferEnvironment& env) {
+  const SweepInfo& sweep = bundle_.sweeps.at(static_cast<std::size_t>(task.sweep));
+  const BufferSpec& rows_spec = bundle_.storage.logical_buffers[static_cast<std::size_t>(sweep.rows_buffer)];
+  // The row list is written by the Select op before this task and only read here.
+  SweepRowsView rows(const_cast<void*>(env.read(sweep.rows_buffer)), sweep.row_capacity, bundle_.config.batch);
+  (void)rows_spec;
+  const std::int64_t count = rows.count();
+  const std::int64_t per_chunk = sweep.rows_per_chunk;
+  const std::int64_t chunks = (count + per_chunk - 1) / per_chunk;
+  const Shape& start_shape = bundle_.graph->type(sweep.value).shape;
+  for (std::int64_t c = 0; c < chunks; ++c) {
+    SweepChunk chunk;
+    chunk.batch = bundle_.config.batch;
+    chunk.rows = std::min(per_chunk, count - c * per_chunk);
+    chunk.row_capacity = per_chunk;
+    chunk.neurons = rows.neurons() + c * per_chunk;
+    chunk.start = start_dims(start_shape);
+    chunk.lower = sweep.lower;
+    chunk.upper = sweep.upper;
+    const bool last = c + 1 == chunks;
+    for (std::size_t i = 0; i < task.ops.size(); ++i) {
+      run_linear_op(task.ops[i], &chunk, env);
+      if (last) env.after_op(first_op + static_cast<std::int64_t>(i));
+    }
+  }
+  if (chunks == 0) {
+    // No row to bound: every row keeps its reference bound; only release.
+    for (std::size_t i = 0; i < task.ops.size(); ++i) env.after_op(first_op + static_cast<std::int64_t>(i));
+  }
+}
+
+void ReferenceExecutor::run_linear_op(const TaskOp& op, const SweepChunk* chunk, BufferEnvironment& env) {
+  const Graph& g = *bundle_.graph;
+  const StoragePlan& s = bundle_.storage;
+  const DType dtype = bundle_.config.dtype;
+  const std::int64_t batch = bundle_.config.batch;
+  auto spec = [&](BufferId b) -> const BufferSpec& { return s.logical_buffers[static_cast<std::size_t>(b)]; };
+  auto linear_view = [&](BufferId b, bool writing) {
+    const BufferSpec& sp = spec(b);
+    LinearView v;
+    char* base = writing ? static_cast<char*>(env.write(b)) : const_cast<char*>(static_cast<const char*>(env.read(b)));
+    const SweepInfo& sw = bundle_.sweeps.at(static_cast<std::size_t>(sp.sweep));
+    v.lower = sw.lower ? base : nullptr;
+    v.upper = sw.upper ? base + sp.plane_bytes() : nullptr;
+    v.window = sp.window;
+    v.value_shape = g.type(sp.value).shape;
+    v.elements = sp.shape.at(1);
+    return v;
+  };
+  auto bias_view = [&](BufferId b, bool writing) {
+    char* base = writing ? static_cast<char*>(env.write(b)) : const_cast<char*>(static_cast<const char*>(env.read(b)));
+    return BiasView{base, base + spec(b).plane_bytes()};
+  };
+  try {
+    switch (op.kind) {
+      case TaskOpKind::Relax: {
+        const Node& node = g.node(op.node);
+        const BufferId in = op.reads.at(0), out = op.writes.at(0);
+        auto* base = static_cast<char*>(env.write(out));
+        const std::int64_t plane = spec(out).plane_bytes();
+        void* planes[4] = {base, base + plane, base + 2 * plane, base + 3 * plane};
+        compute_relaxation(node, dtype, batch, g.type(node.inputs[0]).shape, g.type(node.outputs[0]).shape,
+                           interval_of(env.read(in), spec(in)), planes);
+        return;
+      }
+      case TaskOpKind::Select: {
+        const SweepInfo& sw = bundle_.sweeps.at(static_cast<std::size_t>(op.start));
+        SweepRowsView rows(env.write(sw.rows_buffer), sw.row_capacity, batch);
+        const BufferId iv = s.buffer_of(sw.value);
+        IntervalView reference;
+        if (sw.rows == SweepRows::Unstable) reference = interval_of(env.read(iv), spec(iv));
+        select_rows(sw.rows, dtype, reference, rows);
+        // Claim the start's interval: a sweep updates it in place, row by row.
+        void* claimed = env.write(iv);
+        if (sw.rows == SweepRows::All) std::memset(claimed, 0, static_cast<std::size_t>(spec(iv).bytes));
+        return;
+      }
+      case TaskOpKind::Seed: {
+        BF_ASSERT(chunk != nullptr);
+        seed_rows(*chunk, dtype, linear_view(op.writes.at(0), true), bias_view(op.writes.at(1), true));
+        return;
+      }
+      case TaskOpKind::Backward: {
+        BF_ASSERT(chunk != nullptr);
+        const Node& node = g.node(op.node);
+        const LinearView out = linear_view(op.reads.at(0), false);
+        std::vector<LinearTarget> targets(node.inputs.size());
+        std::vector<const Tensor*> constants(node.inputs.size(), nullptr);
+        std::vector<const Shape*> shapes(node.inputs.size(), nullptr);
+        for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+          const ValueId v = node.inputs[i];
+          if (v == kNoValue) continue;
+          shapes[i] = &g.type(v).shape;
+          if (g.is_constant(v)) {
+            constants[i] = &constant(v);
+            continue;
+          }
+          const BufferId b = linear_buffer_.at({v, op.start});
+          const auto at = std::find(op.writes.begin(), op.writes.end(), b) - op.writes.begin();
+          targets[i].view = linear_view(b, true);
+          targets[i].active = true;
+          targets[i].accumulate = op.accumulate.at(static_cast<std::size_t>(at));
+        }
+        RelaxView relax;
+        if (linear_rule(node.op).relax != RelaxKind::None) {
+          const BufferId rb = relax_buffer_.at(op.node);
+          const auto* base = static_cast<const char*>(env.read(rb));
+          const std::int64_t plane = spec(rb).plane_bytes();
+          relax = RelaxView{base, base + plane, base + 2 * plane, base + 3 * plane};
+        }
+        const BufferId bias_buffer = bundle_.sweeps.at(static_cast<std::size_t>(op.start)).bias_buffer;
+        const BiasView bias = bias_view(bias_buffer, true);
+        BackwardArgs args{node, *chunk, dtype, out, targets, constants, shapes, bias, relax};
+        prepare_targets(args);
+        linear_rule(node.op).backward(args);
+        return;
+      }
+      case TaskOpKind::Concretize: {
+        BF_ASSERT(chunk != nullptr);
+        const SweepInfo& sw = bundle_.sweeps.at(static_cast<std::size_t>(op.start));
+        const BufferId x = s.buffer_of(g.inputs()[0]);
+        const BufferId iv = s.buffer_of(sw.value);
+        SweepRowsView rows(const_cast<void*>(env.read(sw.rows_buffer)), sw.row_capacity, batch);
+        auto* out = static_cast<char*>(env.write(iv));
+        ConcretizeTarget target{out, out + spec(iv).plane_bytes(), sw.row_capacity,
+                                rows.keep(0) + (chunk->neurons - rows.neurons()), sw.row_capacity};
+        concretize_rows(*chunk, dtype, linear_view(op.reads.at(0), false), bias_view(sw.bias_buffer, false),
+                        interval_of(env.read(x), spec(x)), target);
+        return;
+      }
+      default:
+        fail(ErrorKind::Internal, "op kind {} in a linear task", task_op_kind_name(op.kind));
+    }
+  } catch (Error& e) {
+    if (op.node >= 0) e.with_node(g.node(op.node).name, std::string(op_name(g.node(op.node).op)));
+    throw;
+  }
+}
+
+}  // namespace bf
