@@ -237,7 +237,7 @@ TEST(Cli, AbsurdOptionValuesGiveOneShortReadableLine) {
       {{"--clamp", "-inf", "1"}, "--clamp: must be a finite number (got -inf)"},
       {{"--min-tasks", "0"}, "--min-tasks: must be a whole number >= 1 (got 0)"},
       {{"--max-ops-per-task", "-3"}, "--max-ops-per-task: must be a whole number >= 0 (got -3)"},
-      {{"--method", "magic"}, "--method: must be one of ibp (got magic)"},
+      {{"--method", "magic"}, "--method: must be one of ibp, crown, crown-ibp (got magic)"},
       {{"--planner", "v9"}, "--planner: must be one of v0, v2 (got v9)"},
       {{"--dtype", "f16"}, "--dtype: must be one of f32, f64 (got f16)"},
       {{"--eps", std::string(500, '9')}, "--eps: must be a finite number >= 0 (got 9999"},
