@@ -1,7 +1,8 @@
-// Compiled IBP against auto_LiRPA's recorded IBP times (../shared/golden, same
-// networks, inputs and eps, measured on a 2-core machine like ours) and against
-// our own reference executor, in one run. Ratios are what matters: absolute
-// times depend on the machine.
+// Compiled bound methods (IBP, CROWN) against auto_LiRPA's recorded times of the
+// same method (../shared/golden, same networks, inputs and eps, measured on a
+// 2-core machine like ours) and against our own reference executor, in one run;
+// and the peak RSS of a whole `boundflow bounds` process against auto_LiRPA's.
+// Ratios are what matters: absolute times depend on the machine.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
@@ -11,9 +12,12 @@
 namespace bf::bench {
 
 struct GoldenSpeedOptions {
-  std::string golden_dir;             // holds NAME.onnx, NAME.bB.input.json, NAME.bB.IBP.json
-  std::vector<std::string> networks;  // empty: every NAME.onnx with IBP goldens
+  std::string golden_dir;             // holds NAME.onnx, NAME.bB.input.json, NAME.bB.METHOD.json
+  std::vector<std::string> networks;  // empty: every NAME.onnx with goldens for the method
   std::vector<std::int64_t> batches = {1, 64};
+  std::vector<std::string> methods = {"ibp"};  // ibp, crown
+  // A `boundflow` binary to measure whole-process peak RSS with (empty: not measured).
+  std::string rss_binary;
   int warmup = 5;
   int iters = 50;
   int reference_iters = 5;

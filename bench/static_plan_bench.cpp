@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "bench_common.h"
-#include "methods/ibp_method.h"
 #include "frontend/onnx/onnx_importer.h"
+#include "methods/ibp_method.h"
 #include "planner/plan_dump.h"
 #include "planner/planner.h"
 #include "runtime/compiled/compiled_program.h"

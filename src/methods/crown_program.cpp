@@ -357,7 +357,8 @@ class Builder {
 
   void emit_sweep(const Sweep& s) {
     const ValueId v = s.start;
-    const std::int64_t capacity = g_.type(v).numel();
+    // Rows are (sample, element) pairs: at most every element of every sample.
+    const std::int64_t capacity = config_.batch * g_.type(v).numel();
     auto chunk_it = options_.rows_per_chunk.find(v);
     const std::int64_t chunk =
         chunk_it == options_.rows_per_chunk.end() ? capacity : std::clamp<std::int64_t>(chunk_it->second, 1, capacity);
@@ -374,7 +375,7 @@ class Builder {
     BufferSpec rows;
     rows.name = "rows" + tag;
     rows.layout = BufferLayout::Raw;
-    rows.shape = {SweepRowsView::bytes(capacity, config_.batch)};
+    rows.shape = {SweepRowsView::bytes(capacity)};
     rows.sweep = s.index;
     info.rows_buffer = add_buffer(rows, DType::U8, 1);
 
@@ -383,7 +384,7 @@ class Builder {
     bias.layout = BufferLayout::Interval;
     bias.shape = {chunk};
     bias.sweep = s.index;
-    info.bias_buffer = add_buffer(bias);
+    info.bias_buffer = add_buffer(bias, config_.dtype, 1);
 
     std::map<ValueId, BufferId> a_buffers;
     auto a_of = [&](ValueId u) {
@@ -396,7 +397,7 @@ class Builder {
       a.shape = {chunk, row_elements(a.window, g_.type(u).shape)};
       a.value = u;
       a.sweep = s.index;
-      return a_buffers[u] = add_buffer(a);
+      return a_buffers[u] = add_buffer(a, config_.dtype, 1);
     };
 
     // Select, in the forward part: the row list, and the start's interval claimed.

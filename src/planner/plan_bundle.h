@@ -83,7 +83,7 @@ const char* sweep_rows_name(SweepRows rows);
 struct SweepInfo {
   ValueId value = -1;
   SweepRows rows = SweepRows::All;
-  std::int64_t row_capacity = 0;  // elements of the value: the most rows there can be
+  std::int64_t row_capacity = 0;  // batch * elements of the value: the most rows there can be
   std::int64_t rows_per_chunk = 0;
   bool lower = true;  // sides computed (the final sweep may need only one)
   bool upper = true;

@@ -25,10 +25,8 @@ IntervalView interval_of(const void* base, const BufferSpec& spec) {
 
 void ReferenceExecutor::run_sweep(const Task& task, std::int64_t first_op, BufferEnvironment& env) {
   const SweepInfo& sweep = bundle_.sweeps.at(static_cast<std::size_t>(task.sweep));
-  const BufferSpec& rows_spec = bundle_.storage.logical_buffers[static_cast<std::size_t>(sweep.rows_buffer)];
   // The row list is written by the Select op before this task and only read here.
-  SweepRowsView rows(const_cast<void*>(env.read(sweep.rows_buffer)), sweep.row_capacity, bundle_.config.batch);
-  (void)rows_spec;
+  SweepRowsView rows(const_cast<void*>(env.read(sweep.rows_buffer)), sweep.row_capacity);
   const std::int64_t count = rows.count();
   const std::int64_t per_chunk = sweep.rows_per_chunk;
   const std::int64_t chunks = (count + per_chunk - 1) / per_chunk;
@@ -39,6 +37,7 @@ void ReferenceExecutor::run_sweep(const Task& task, std::int64_t first_op, Buffe
     chunk.rows = std::min(per_chunk, count - c * per_chunk);
     chunk.row_capacity = per_chunk;
     chunk.neurons = rows.neurons() + c * per_chunk;
+    chunk.samples = rows.samples() + c * per_chunk;
     chunk.start = start_dims(start_shape);
     chunk.lower = sweep.lower;
     chunk.upper = sweep.upper;
@@ -90,11 +89,11 @@ void ReferenceExecutor::run_linear_op(const TaskOp& op, const SweepChunk* chunk,
       }
       case TaskOpKind::Select: {
         const SweepInfo& sw = bundle_.sweeps.at(static_cast<std::size_t>(op.start));
-        SweepRowsView rows(env.write(sw.rows_buffer), sw.row_capacity, batch);
+        SweepRowsView rows(env.write(sw.rows_buffer), sw.row_capacity);
         const BufferId iv = s.buffer_of(sw.value);
         IntervalView reference;
         if (sw.rows == SweepRows::Unstable) reference = interval_of(env.read(iv), spec(iv));
-        select_rows(sw.rows, dtype, reference, rows);
+        select_rows(sw.rows, dtype, batch, g.type(sw.value).numel(), reference, rows);
         // Claim the start's interval: a sweep updates it in place, row by row.
         void* claimed = env.write(iv);
         if (sw.rows == SweepRows::All) std::memset(claimed, 0, static_cast<std::size_t>(spec(iv).bytes));
@@ -145,10 +144,8 @@ void ReferenceExecutor::run_linear_op(const TaskOp& op, const SweepChunk* chunk,
         const SweepInfo& sw = bundle_.sweeps.at(static_cast<std::size_t>(op.start));
         const BufferId x = s.buffer_of(g.inputs()[0]);
         const BufferId iv = s.buffer_of(sw.value);
-        SweepRowsView rows(const_cast<void*>(env.read(sw.rows_buffer)), sw.row_capacity, batch);
         auto* out = static_cast<char*>(env.write(iv));
-        ConcretizeTarget target{out, out + spec(iv).plane_bytes(), sw.row_capacity,
-                                rows.keep(0) + (chunk->neurons - rows.neurons()), sw.row_capacity};
+        ConcretizeTarget target{out, out + spec(iv).plane_bytes(), g.type(sw.value).numel()};
         concretize_rows(*chunk, dtype, linear_view(op.reads.at(0), false), bias_view(sw.bias_buffer, false),
                         interval_of(env.read(x), spec(x)), target);
         return;

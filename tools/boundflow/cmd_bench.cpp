@@ -4,6 +4,7 @@
 // the reference executor on ../shared/golden.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "cli_checks.h"
@@ -17,6 +18,17 @@
 #include "svg_plot.h"
 
 namespace bf::cli {
+namespace {
+
+// This process's executable, to start it again as a measured child.
+std::string self_executable() {
+  std::error_code ec;
+  const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  BF_CHECK(!ec, ErrorKind::Io, "cannot find the boundflow executable (/proc/self/exe): {}", ec.message());
+  return p.string();
+}
+
+}  // namespace
 
 void add_bench_command(CLI::App& app) {
   CLI::App* bench = app.add_subcommand("bench", "benchmarks (ratios measured in one run)");
@@ -54,24 +66,30 @@ void add_bench_command(CLI::App& app) {
   struct GoldenArgs {
     bench::GoldenSpeedOptions options;
     std::string json_out;
+    bool measure_rss = false;
   };
   auto ga = std::make_shared<GoldenArgs>();
   ga->options.golden_dir = "../shared/golden";
-  CLI::App* gs =
-      bench->add_subcommand("golden", "compiled IBP vs auto_LiRPA's recorded IBP times and vs the reference executor");
+  CLI::App* gs = bench->add_subcommand("golden",
+                                       "compiled bound methods vs auto_LiRPA's recorded times and memory, and vs the "
+                                       "reference executor");
   gs->add_option("--golden-dir", ga->options.golden_dir, "directory of the golden files");
   gs->add_option("--network", ga->options.networks, "only these networks (repeatable)");
   gs->add_option("--batch", ga->options.batches, "batches to run (repeatable; default 1 and 64)")->check(integer(1));
+  gs->add_option("--method", ga->options.methods, "methods to time (repeatable: ibp, crown; default ibp)")
+      ->check(one_of({"ibp", "crown"}));
+  gs->add_flag("--rss", ga->measure_rss, "also measure the peak RSS of one `boundflow bounds` process per case");
   gs->add_option("--warmup", ga->options.warmup, "untimed runs first")->check(integer(0));
   gs->add_option("--iters", ga->options.iters, "timed runs of the compiled executor")->check(integer(1));
-  gs->add_option("--reference-iters", ga->options.reference_iters, "timed runs of the reference executor")
-      ->check(integer(1));
+  gs->add_option("--reference-iters", ga->options.reference_iters, "timed runs of the reference executor (0: skip it)")
+      ->check(integer(0));
   add_threads_option(*gs, ga->options.threads);
   gs->add_option("--json", ga->json_out, "write the results here");
   gs->callback([ga] {
     set_threads(ga->options.threads);
+    if (ga->measure_rss) ga->options.rss_binary = self_executable();
     nlohmann::json results = bench::run_golden_speed(ga->options);
-    BF_CHECK(!results.empty(), ErrorKind::Invalid, "no golden network with IBP results under '{}'",
+    BF_CHECK(!results.empty(), ErrorKind::Invalid, "no golden network with results for the methods under '{}'",
              ga->options.golden_dir);
     std::fputs(bench::golden_speed_table(results).c_str(), stdout);
     if (!ga->json_out.empty()) write_json_file(ga->json_out, results);

@@ -12,7 +12,7 @@ void prepare_targets(const BackwardArgs& a) {
   const std::int64_t elem = static_cast<std::int64_t>(dtype_size(a.dtype));
   for (const auto& t : a.in) {
     if (!t.active || t.accumulate) continue;
-    const auto bytes = static_cast<std::size_t>(a.chunk.batch * a.chunk.row_capacity * t.view.elements * elem);
+    const auto bytes = static_cast<std::size_t>(a.chunk.row_capacity * t.view.elements * elem);
     for (int s : sides(a.chunk)) std::memset(t.view.side(s), 0, bytes);
   }
 }
@@ -35,8 +35,8 @@ void affine_typed(const BackwardArgs& a) {
   const T* bias = a.in.size() > 2 ? data_of<T>(a, 2) : nullptr;
   TargetRow<T> target(a.in[0], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
-    target.set(s, b, r);
-    T& acc = bias_at<T>(a, s, b, r);
+    target.set(s, r);
+    T& acc = bias_at<T>(a, s, r);
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const T v = row[e];
       if (v == T(0)) continue;
@@ -69,8 +69,8 @@ void gemm_typed(const BackwardArgs& a) {
   auto b_index = [&](std::int64_t k, std::int64_t n) { return tb ? n * k_dim + k : k * n_dim + n; };
   TargetRow<T> target(a.in[static_cast<std::size_t>(x)], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
-    target.set(s, b, r);
-    T& acc = bias_at<T>(a, s, b, r);
+    target.set(s, r);
+    T& acc = bias_at<T>(a, s, r);
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const T v = row[e];
       if (v == T(0)) continue;
@@ -103,7 +103,7 @@ void matmul_typed(const BackwardArgs& a) {
   if (x == 0) {
     const std::int64_t k_dim = ws[0], n_dim = ws[1];
     for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
-      target.set(s, b, r);
+      target.set(s, r);
       for (std::int64_t e = 0; e < oc.elements(); ++e) {
         const T v = row[e];
         if (v == T(0)) continue;
@@ -115,7 +115,7 @@ void matmul_typed(const BackwardArgs& a) {
   } else {
     const std::int64_t m_dim = ws[0], k_dim = ws[1], n_dim = xs[1];
     for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
-      target.set(s, b, r);
+      target.set(s, r);
       for (std::int64_t e = 0; e < oc.elements(); ++e) {
         const T v = row[e];
         if (v == T(0)) continue;
@@ -157,8 +157,8 @@ void conv_typed(const BackwardArgs& a) {
   const std::int64_t out_plane = g.hout * g.wout, in_plane = g.hin * g.win;
   TargetRow<T> target(a.in[0], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
-    target.set(s, b, r);
-    T& acc = bias_at<T>(a, s, b, r);
+    target.set(s, r);
+    T& acc = bias_at<T>(a, s, r);
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const T v = row[e];
       if (v == T(0)) continue;
@@ -196,8 +196,8 @@ void conv_transpose_typed(const BackwardArgs& a) {
   const std::int64_t out_plane = g.hout * g.wout, in_plane = g.hin * g.win;
   TargetRow<T> target(a.in[0], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
-    target.set(s, b, r);
-    T& acc = bias_at<T>(a, s, b, r);
+    target.set(s, r);
+    T& acc = bias_at<T>(a, s, r);
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const T v = row[e];
       if (v == T(0)) continue;
@@ -241,9 +241,9 @@ void add_sub_typed(const BackwardArgs& a) {
   }
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
     for (auto& t : targets) {
-      if (t) t->set(s, b, r);
+      if (t) t->set(s, r);
     }
-    T& acc = bias_at<T>(a, s, b, r);
+    T& acc = bias_at<T>(a, s, r);
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const T v = row[e];
       if (v == T(0)) continue;
@@ -274,7 +274,7 @@ void mul_div_typed(const BackwardArgs& a) {
   const bool div = a.node.op == OpKind::Div;
   TargetRow<T> target(a.in[static_cast<std::size_t>(x)], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
-    target.set(s, b, r);
+    target.set(s, r);
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const T v = row[e];
       if (v == T(0)) continue;
@@ -290,7 +290,7 @@ template <typename T>
 void neg_typed(const BackwardArgs& a) {
   TargetRow<T> target(a.in[0], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
-    target.set(s, b, r);
+    target.set(s, r);
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const std::int64_t k = oc.value_index(e);
       if (k >= 0 && row[e] != T(0)) target.add(k, -row[e]);
@@ -307,8 +307,8 @@ void scale_shift_typed(const BackwardArgs& a) {
   const T* shift = data_of<T>(a, 2);
   TargetRow<T> target(a.in[0], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
-    target.set(s, b, r);
-    T& acc = bias_at<T>(a, s, b, r);
+    target.set(s, r);
+    T& acc = bias_at<T>(a, s, r);
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const T v = row[e];
       if (v == T(0)) continue;
@@ -330,8 +330,8 @@ void batch_norm_typed(const BackwardArgs& a) {
   const T *scale = data_of<T>(a, 1), *beta = data_of<T>(a, 2), *mean = data_of<T>(a, 3), *var = data_of<T>(a, 4);
   TargetRow<T> target(a.in[0], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
-    target.set(s, b, r);
-    T& acc = bias_at<T>(a, s, b, r);
+    target.set(s, r);
+    T& acc = bias_at<T>(a, s, r);
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const T v = row[e];
       if (v == T(0)) continue;

@@ -65,9 +65,9 @@ void movement_typed(const BackwardArgs& a) {
   }
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
     for (auto& t : targets) {
-      if (t) t->set(s, b, r);
+      if (t) t->set(s, r);
     }
-    T& acc = bias_at<T>(a, s, b, r);
+    T& acc = bias_at<T>(a, s, r);
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const T v = row[e];
       if (v == T(0)) continue;
@@ -120,7 +120,7 @@ void reduce_typed(const BackwardArgs& a) {
   const T scale = a.node.op == OpKind::ReduceMean ? T(1) / static_cast<T>(count) : T(1);
   TargetRow<T> target(a.in[0], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
-    target.set(s, b, r);
+    target.set(s, r);
     for (std::int64_t k = 0; k < numel(xs); ++k) {
       const std::int64_t e = oc.entry_of(out_of[static_cast<std::size_t>(k)]);
       if (e < 0 || row[e] == T(0)) continue;

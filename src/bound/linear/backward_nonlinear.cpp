@@ -15,12 +15,12 @@ void relaxed_typed(const BackwardArgs& a) {
   const std::int64_t n = numel(*a.shapes[0]);
   TargetRow<T> target(a.in[0], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
-    target.set(s, b, r);
+    target.set(s, r);
     const T* ls = static_cast<const T*>(a.relax.lower_slope) + b * n;
     const T* li = static_cast<const T*>(a.relax.lower_icpt) + b * n;
     const T* us = static_cast<const T*>(a.relax.upper_slope) + b * n;
     const T* ui = static_cast<const T*>(a.relax.upper_icpt) + b * n;
-    T& acc = bias_at<T>(a, s, b, r);
+    T& acc = bias_at<T>(a, s, r);
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const T v = row[e];
       if (v == T(0)) continue;
@@ -40,11 +40,11 @@ void max_pool_typed(const BackwardArgs& a) {
   const std::int64_t n = numel(a.out.value_shape);
   TargetRow<T> target(a.in[0], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
-    target.set(s, b, r);
+    target.set(s, r);
     const T* lower_src = static_cast<const T*>(a.relax.lower_slope) + b * n;
     const T* upper_src = static_cast<const T*>(a.relax.upper_slope) + b * n;
     const T* upper_const = static_cast<const T*>(a.relax.upper_icpt) + b * n;
-    T& acc = bias_at<T>(a, s, b, r);
+    T& acc = bias_at<T>(a, s, r);
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const T v = row[e];
       if (v == T(0)) continue;
@@ -77,7 +77,7 @@ void average_pool_typed(const BackwardArgs& a) {
   const std::int64_t hin = xs[2], win = xs[3], hout = ys[2], wout = ys[3];
   TargetRow<T> target(a.in[0], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
-    target.set(s, b, r);
+    target.set(s, r);
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const T v = row[e];
       if (v == T(0)) continue;
@@ -118,7 +118,7 @@ void global_average_pool_typed(const BackwardArgs& a) {
   const std::int64_t spatial = numel(xs) / (xs[0] * channels);
   TargetRow<T> target(a.in[0], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
-    target.set(s, b, r);
+    target.set(s, r);
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const T v = row[e];
       if (v == T(0)) continue;

@@ -48,8 +48,8 @@ template <typename T>
 class TargetRow {
  public:
   TargetRow(const LinearTarget& t, const SweepChunk& c) : t_(t), coords_(t.view, c), chunk_(c) {}
-  void set(int side, std::int64_t b, std::int64_t r) {
-    row_ = row_of<T>(t_.view.side(side), t_.view, chunk_, b, r);
+  void set(int side, std::int64_t r) {
+    row_ = row_of<T>(t_.view.side(side), t_.view, r);
     coords_.set_row(r);
   }
   void add(std::int64_t k, T v) {
@@ -65,24 +65,22 @@ class TargetRow {
   T* row_ = nullptr;
 };
 
-// For every side, sample and row: fn(side, b, r, out_row, out_coords) with the
-// output row and its coordinates set.
+// For every side and row: fn(side, b, r, out_row, out_coords) with the output
+// row and its coordinates set; b is the row's sample.
 template <typename T, typename Fn>
 void for_each_row(const BackwardArgs& a, Fn&& fn) {
   RowCoords oc(a.out, a.chunk);
   for (int s : sides(a.chunk)) {
-    for (std::int64_t b = 0; b < a.chunk.batch; ++b) {
-      for (std::int64_t r = 0; r < a.chunk.rows; ++r) {
-        oc.set_row(r);
-        fn(s, b, r, row_of<T>(static_cast<const void*>(a.out.side(s)), a.out, a.chunk, b, r), oc);
-      }
+    for (std::int64_t r = 0; r < a.chunk.rows; ++r) {
+      oc.set_row(r);
+      fn(s, a.chunk.samples[r], r, row_of<T>(static_cast<const void*>(a.out.side(s)), a.out, r), oc);
     }
   }
 }
 
 template <typename T>
-T& bias_at(const BackwardArgs& a, int side, std::int64_t b, std::int64_t r) {
-  return static_cast<T*>(a.bias.side(side))[b * a.chunk.row_capacity + r];
+T& bias_at(const BackwardArgs& a, int side, std::int64_t r) {
+  return static_cast<T*>(a.bias.side(side))[r];
 }
 
 // Numpy broadcasting: flat index into `from` (right-aligned against `to`) of

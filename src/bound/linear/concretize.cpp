@@ -16,28 +16,26 @@ void concretize_typed(const SweepChunk& c, const LinearView& at, const BiasView&
                       const ConcretizeTarget& t) {
   const std::int64_t n = numel(at.value_shape);
   RowCoords coords(at, c);
-  for (std::int64_t b = 0; b < c.batch; ++b) {
+  for (std::int64_t r = 0; r < c.rows; ++r) {
+    const std::int64_t b = c.samples[r];
     const T* xl = static_cast<const T*>(box.lower) + b * n;
     const T* xu = static_cast<const T*>(box.upper) + b * n;
-    for (std::int64_t r = 0; r < c.rows; ++r) {
-      if (t.keep != nullptr && t.keep[b * t.keep_stride + r] == 0) continue;
-      coords.set_row(r);
-      const std::int64_t out = b * t.numel + c.neurons[r];
-      for (int s : sides(c)) {
-        const T* row = row_of<T>(static_cast<const void*>(at.side(s)), at, c, b, r);
-        T acc = static_cast<const T*>(bias.side(s))[b * c.row_capacity + r];
-        T sum = T(0), spread = T(0);
-        for (std::int64_t e = 0; e < coords.elements(); ++e) {
-          const T v = row[e];
-          if (v == T(0)) continue;
-          const std::int64_t k = coords.value_index(e);
-          if (k < 0) continue;
-          sum += v * centre_of(xl[k], xu[k]);
-          spread += std::fabs(v) * radius_of(xl[k], xu[k]);
-        }
-        acc += s == 0 ? sum - spread : sum + spread;
-        static_cast<T*>(s == 0 ? t.lower : t.upper)[out] = acc;
+    coords.set_row(r);
+    const std::int64_t out = b * t.numel + c.neurons[r];
+    for (int s : sides(c)) {
+      const T* row = row_of<T>(static_cast<const void*>(at.side(s)), at, r);
+      T acc = static_cast<const T*>(bias.side(s))[r];
+      T sum = T(0), spread = T(0);
+      for (std::int64_t e = 0; e < coords.elements(); ++e) {
+        const T v = row[e];
+        if (v == T(0)) continue;
+        const std::int64_t k = coords.value_index(e);
+        if (k < 0) continue;
+        sum += v * centre_of(xl[k], xu[k]);
+        spread += std::fabs(v) * radius_of(xl[k], xu[k]);
       }
+      acc += s == 0 ? sum - spread : sum + spread;
+      static_cast<T*>(s == 0 ? t.lower : t.upper)[out] = acc;
     }
   }
 }

@@ -12,14 +12,11 @@
 namespace bf {
 
 // Where a chunk's bounds go: the start value's interval planes ([batch, numel]),
-// row r of the chunk at element chunk.neurons[r], for the samples `keep` marks
-// (keep[b * keep_stride + r], nonzero = write; null = every sample).
+// row r of the chunk at element chunk.neurons[r] of sample chunk.samples[r].
 struct ConcretizeTarget {
   void* lower = nullptr;
   void* upper = nullptr;
   std::int64_t numel = 0;  // elements of the start value per sample
-  const std::uint8_t* keep = nullptr;
-  std::int64_t keep_stride = 0;
 };
 
 void concretize_rows(const SweepChunk& chunk, DType dtype, const LinearView& at_input, const BiasView& bias,

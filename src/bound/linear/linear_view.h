@@ -1,6 +1,13 @@
-// Views of the memory one chunk of a backward sweep works on. All planes are
-// sample-major: sample b's rows follow sample b-1's. Rows beyond the chunk's
-// `rows` (the last chunk of a sweep is short) are laid out but unused.
+// Views of the memory one chunk of a backward sweep works on.
+//
+// A row of a sweep is one (sample, element) pair: the linear bounds of one
+// element of the start value for one sample of the batch. Rows of different
+// samples sit side by side in one list, so a sample bounds only the elements it
+// needs (its own unstable neurons) and every row goes through the same matrix
+// products. Linear buffers are [rows, elements per row] per side; rows beyond
+// the chunk's `rows` (the last chunk of a sweep is short) are laid out but
+// unused. Relaxation and interval planes stay [batch, numel], read at the row's
+// sample.
 #pragma once
 
 #include <cstdint>
@@ -13,17 +20,18 @@ namespace bf {
 
 // The rows one run of a sweep task bounds.
 struct SweepChunk {
-  std::int64_t batch = 1;
+  std::int64_t batch = 1;                 // samples of the plan (the planes relaxations and intervals hold)
   std::int64_t rows = 0;                  // rows in this chunk
   std::int64_t row_capacity = 0;          // rows the buffers are laid out for (>= rows)
   const std::int64_t* neurons = nullptr;  // [rows]: element of the start value each row bounds
+  const std::int64_t* samples = nullptr;  // [rows]: the sample it bounds it for
   StartDims start;                        // spatial size of the start value (row origins)
   bool lower = true;                      // compute the lower side (lower A, lower bias)
   bool upper = true;                      // compute the upper side
 };
 
 // A and its geometry for one value: lower A then upper A, each
-// [batch, row_capacity, elements]. A side that is not computed may be null.
+// [row_capacity, elements]. A side that is not computed may be null.
 struct LinearView {
   void* lower = nullptr;
   void* upper = nullptr;
@@ -42,7 +50,7 @@ struct LinearTarget {
   bool accumulate = false;
 };
 
-// The rows' constant terms: lower then upper, each [batch, row_capacity].
+// The rows' constant terms: lower then upper, each [row_capacity].
 struct BiasView {
   void* lower = nullptr;
   void* upper = nullptr;

@@ -54,14 +54,14 @@ class RowCoords {
   RowOrigin origin_;
 };
 
-// Row (b, r) of one side of a view, typed.
+// Row r of one side of a view, typed.
 template <typename T>
-T* row_of(void* side, const LinearView& v, const SweepChunk& c, std::int64_t b, std::int64_t r) {
-  return static_cast<T*>(side) + (b * c.row_capacity + r) * v.elements;
+T* row_of(void* side, const LinearView& v, std::int64_t r) {
+  return static_cast<T*>(side) + r * v.elements;
 }
 template <typename T>
-const T* row_of(const void* side, const LinearView& v, const SweepChunk& c, std::int64_t b, std::int64_t r) {
-  return static_cast<const T*>(side) + (b * c.row_capacity + r) * v.elements;
+const T* row_of(const void* side, const LinearView& v, std::int64_t r) {
+  return static_cast<const T*>(side) + r * v.elements;
 }
 
 }  // namespace bf

@@ -10,29 +10,21 @@
 
 namespace bf {
 
-// The row list of a sweep over a start value of `row_capacity` elements, in a
-// Raw buffer: the row count, the rows' elements (ascending), then per sample and
-// row whether the sweep's bound replaces the reference bound there (one byte).
+// The row list of a sweep in a Raw buffer: the row count, then each row's
+// element of the start value, then its sample. At most batch * elements rows.
 class SweepRowsView {
  public:
-  SweepRowsView(void* base, std::int64_t row_capacity, std::int64_t batch)
-      : base_(static_cast<std::int64_t*>(base)), capacity_(row_capacity), batch_(batch) {}
-  static std::int64_t bytes(std::int64_t row_capacity, std::int64_t batch) {
-    return (1 + row_capacity) * 8 + batch * row_capacity;
-  }
+  SweepRowsView(void* base, std::int64_t capacity) : base_(static_cast<std::int64_t*>(base)), capacity_(capacity) {}
+  static std::int64_t bytes(std::int64_t capacity) { return (1 + 2 * capacity) * 8; }
   std::int64_t count() const { return base_[0]; }
   void set_count(std::int64_t n) { base_[0] = n; }
   std::int64_t* neurons() const { return base_ + 1; }
-  // keep(b)[g]: row g (in list order) is kept for sample b.
-  std::uint8_t* keep(std::int64_t b) const {
-    return reinterpret_cast<std::uint8_t*>(base_ + 1 + capacity_) + b * capacity_;
-  }
+  std::int64_t* samples() const { return base_ + 1 + capacity_; }
   std::int64_t capacity() const { return capacity_; }
-  std::int64_t batch() const { return batch_; }
 
  private:
   std::int64_t* base_;
-  std::int64_t capacity_, batch_;
+  std::int64_t capacity_;
 };
 
 // Fraction of a sample's elements above which an Unstable sweep bounds all of
@@ -40,10 +32,12 @@ class SweepRowsView {
 inline constexpr double kDenseRowFraction = 0.9;
 
 // Select: the rows of a sweep from the start value's reference interval
-// ([batch, row_capacity] planes). All: every element. Unstable: per sample, the
-// elements whose interval crosses zero (l < 0 < u), or every element when more
-// than kDenseRowFraction of them do; the row list is the union over samples.
-void select_rows(SweepRows policy, DType dtype, IntervalView reference, SweepRowsView rows);
+// ([batch, elements] planes). All: every element of every sample. Unstable: per
+// sample, the elements whose interval crosses zero (l < 0 < u), or all of its
+// elements when more than kDenseRowFraction of them do. Rows are in sample
+// order, then element order.
+void select_rows(SweepRows policy, DType dtype, std::int64_t batch, std::int64_t elements, IntervalView reference,
+                 SweepRowsView rows);
 
 // Seed: one-hot rows at the start value (row r is 1 at its own element) and zero biases.
 void seed_rows(const SweepChunk& chunk, DType dtype, const LinearView& at_start, const BiasView& bias);

@@ -3,7 +3,7 @@
 // C order), so their output can share their input's storage instead of being
 // copied. Not done when the output is a task output (it must land in its own
 // program buffer), or when sharing would keep the input's storage alive past
-// the point where the plan hands it to another value.
+// the point where the plan hands it to another buffer.
 #include "runtime/compiled/lowering_passes.h"
 
 namespace bf {
@@ -17,21 +17,20 @@ void alias_views(const LoweringContext& ctx, LoweredTask& t) {
     LoweredStep& s = t.steps[i];
     if (s.kind != StepKind::Monotone || !is_view(ctx.graph->node(s.node).op)) continue;
     if (s.inputs.size() != 1 || s.outputs.size() != 1) continue;
-    const ValueId out = s.outputs[0];
-    if (is_task_io_value(ctx, out)) continue;
-    ValueId root = s.inputs[0];
+    const BufferId out = s.outputs[0];
+    if (is_task_io_buffer(ctx, out)) continue;
+    BufferId root = s.inputs[0];
     while (t.alias_of.count(root)) root = t.alias_of.at(root);
     // The output keeps the root's storage busy until its own last read here.
     auto lr = last_read.find(out);
     const std::int32_t busy_until = lr == last_read.end() ? static_cast<std::int32_t>(i) : lr->second;
-    // Another value the plan puts in the same physical buffer must not be written in between.
+    // Another buffer the plan puts in the same physical buffer must not be written in between.
     bool conflict = false;
-    const BufferId root_logical = storage.buffer_of(root);
-    for (BufferId other : occupants[static_cast<std::size_t>(storage.to_physical(root_logical))]) {
-      if (other == root_logical) continue;
-      for (const auto& [v, step] : written_at) {
-        if (storage.buffer_of(v) == other && step >= static_cast<std::int32_t>(i) && step <= busy_until)
-          conflict = true;
+    for (BufferId other : occupants[static_cast<std::size_t>(storage.to_physical(root))]) {
+      if (other == root) continue;
+      auto w = written_at.find(other);
+      if (w != written_at.end() && w->second >= static_cast<std::int32_t>(i) && w->second <= busy_until) {
+        conflict = true;
       }
     }
     if (conflict) continue;

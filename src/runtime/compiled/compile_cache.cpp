@@ -18,7 +18,6 @@ std::uint64_t task_compile_key(const LoweringContext& ctx, const CompileOptions&
   const PlanBundle& plan = *ctx.plan;
   const StoragePlan& storage = plan.storage;
   Hasher h;
-  h.add(std::string_view("ibp"));  // the method
   h.add(plan.config.dtype).add(plan.config.batch).add(plan.config.domain);
   h.add(plan.config.enable_storage_reuse).add(plan.config.reuse_policy);
   h.add(options.mode).add(std::string_view(options.memory_planner));
@@ -26,37 +25,48 @@ std::uint64_t task_compile_key(const LoweringContext& ctx, const CompileOptions&
   h.add(omp_get_max_threads());
   h.add(static_cast<std::uint64_t>(options.lowering_passes.size()));
   for (const auto& p : options.lowering_passes) h.add(std::string_view(p));
-
-  std::set<ValueId> touched;
-  for (const auto& op : ctx.task->ops) {
-    const Node& node = g.node(op.node);
-    h.add(node.op).add(std::string_view(format_attributes(node.attrs)));
-    h.add(static_cast<std::uint64_t>(op.inputs.size()));
-    for (ValueId v : op.inputs) {
-      h.add(v);
-      if (v == kNoValue) continue;
-      add_type(h, g.type(v));
-      if (g.is_constant(v)) {
-        // Weights by identity: the storage they live in (kept alive by the graph
-        // the compiled task holds), plus dtype and shape.
-        const Tensor& t = g.constant(v);
-        h.add(reinterpret_cast<std::uintptr_t>(t.raw_data())).add(t.dtype()).add(t.shape());
-      } else {
-        touched.insert(v);
-      }
-    }
-    for (ValueId v : op.outputs) {
-      h.add(v);
-      add_type(h, g.type(v));
-      touched.insert(v);
-    }
+  // A sweep task: its rows and sides.
+  if (ctx.task->sweep >= 0) {
+    const SweepInfo& sw = plan.sweeps.at(static_cast<std::size_t>(ctx.task->sweep));
+    h.add(sw.value).add(sw.rows).add(sw.row_capacity).add(sw.rows_per_chunk).add(sw.lower).add(sw.upper);
   }
-  // Where the values live: program buffer or not, and which values share storage.
+
+  std::set<BufferId> touched;
+  for (const auto& op : ctx.task->ops) {
+    // What the op does: its kind, its sweep, and its node's op, attributes and operands.
+    h.add(op.kind).add(op.start).add(op.node);
+    if (op.node >= 0) {
+      const Node& node = g.node(op.node);
+      h.add(node.op).add(std::string_view(format_attributes(node.attrs)));
+      h.add(static_cast<std::uint64_t>(node.inputs.size()));
+      for (ValueId v : node.inputs) {
+        h.add(v);
+        if (v == kNoValue) continue;
+        add_type(h, g.type(v));
+        if (g.is_constant(v)) {
+          // Weights by identity: the storage they live in (kept alive by the
+          // compiled task, which pins them), plus dtype and shape.
+          const Tensor& t = g.constant(v);
+          h.add(reinterpret_cast<std::uintptr_t>(t.raw_data())).add(t.dtype()).add(t.shape());
+        }
+      }
+      for (ValueId v : node.outputs) add_type(h, g.type(v));
+    }
+    h.add(op.reads).add(op.writes);
+    for (bool a : op.accumulate) h.add(a);
+    touched.insert(op.reads.begin(), op.reads.end());
+    touched.insert(op.writes.begin(), op.writes.end());
+  }
+  // Where the buffers live: their layout, program buffer or not, and which share storage.
   const auto occupants = storage.occupants();
-  for (ValueId v : touched) {
-    const BufferId l = storage.buffer_of(v);
+  for (BufferId l : touched) {
+    const BufferSpec& spec = storage.logical_buffers[static_cast<std::size_t>(l)];
     const BufferId p = storage.to_physical(l);
-    h.add(v).add(l).add(p).add((*ctx.external_physical)[static_cast<std::size_t>(p)]);
+    h.add(l).add(p).add((*ctx.external_physical)[static_cast<std::size_t>(p)]);
+    h.add(spec.layout).add(spec.dtype).add(spec.shape).add(spec.batch).add(spec.value).add(spec.sweep);
+    const LinearWindow& w = spec.window;
+    h.add(w.spatial).add(w.channels).add(w.height).add(w.width).add(w.win_h).add(w.win_w);
+    h.add(w.scale_h).add(w.shift_h).add(w.scale_w).add(w.shift_w);
     h.add(occupants[static_cast<std::size_t>(p)]);
   }
   h.add(ctx.task->io.outputs);

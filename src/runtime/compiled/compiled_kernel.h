@@ -9,13 +9,18 @@
 #include <string>
 
 #include "bound/interval_ops.h"
+#include "bound/linear/linear_view.h"
 
 namespace bf {
 
+// The memory of one step: each buffer as its first two planes (`lower` is the
+// buffer's start; buffers of more planes space them equally, so plane k starts
+// k * (upper - lower) bytes in).
 struct KernelIO {
-  std::span<const IntervalIn> inputs;    // activation operands only, in operand order
-  std::span<const IntervalOut> outputs;  // the step's outputs
+  std::span<const IntervalIn> inputs;    // buffers read (interval steps: activation operands, in operand order)
+  std::span<const IntervalOut> outputs;  // buffers written
   void* scratch = nullptr;               // scratch_bytes() bytes, 64-byte aligned
+  const SweepChunk* chunk = nullptr;     // steps of a sweep: the rows this run bounds
 };
 
 class CompiledKernel {

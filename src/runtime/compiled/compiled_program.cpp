@@ -4,9 +4,13 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "bound/linear/linear_geometry.h"
+#include "bound/linear/sweep_steps.h"
 #include "support/error.h"
 #include "support/timer.h"
 
@@ -38,8 +42,11 @@ MemoryStats task_memory_stats(const LoweredTask& t, MemoryPlanMode mode) {
 
 CompiledProgram::CompiledProgram(const PlanBundle& plan, const CompileOptions& options, CompileCache& cache)
     : plan_(plan), options_(options), external_(external_physical_buffers(plan)) {
-  BF_CHECK(plan.config.domain == PlanDomain::Interval, ErrorKind::Usage,
-           "the compiled executor runs interval (IBP) plans; this plan is {}", plan_domain_name(plan.config.domain));
+  const char* profile = std::getenv("BF_PROFILE");
+  profile_ = profile != nullptr && std::string(profile) == "1";
+  BF_CHECK(plan.config.domain != PlanDomain::Primal, ErrorKind::Usage,
+           "the compiled executor runs bound plans (interval or linear); this plan is {}",
+           plan_domain_name(plan.config.domain));
   check_lowering_passes(options.lowering_passes);
   Stopwatch total;
   stats_.mode = options.mode;
@@ -59,7 +66,8 @@ CompiledProgram::CompiledProgram(const PlanBundle& plan, const CompileOptions& o
       try {
         auto fresh = std::make_shared<LoweredTask>(lower_task(ctx, options.lowering_passes));
         for (const auto& op : task.ops) {
-          for (ValueId v : op.inputs) {
+          if (op.node < 0) continue;
+          for (ValueId v : plan.graph->node(op.node).inputs) {
             if (v != kNoValue && plan.graph->is_constant(v)) fresh->pinned_constants.push_back(plan.graph->constant(v));
           }
         }
@@ -101,6 +109,18 @@ CompiledProgram::CompiledProgram(const PlanBundle& plan, const CompileOptions& o
 
 CompiledProgram::~CompiledProgram() {
   if (program_memory_) program_memory_->release(allocator_);
+  if (profile_ && !profile_totals_.empty()) {
+    // BF_PROFILE=1: where the time went, by kernel (a development aid).
+    std::vector<std::pair<double, std::string>> rows;
+    double total = 0.0;
+    for (const auto& [name, t] : profile_totals_) {
+      rows.emplace_back(t.first, fmt::format("{:>10.3f} ms {:>8} calls  {}", t.first, t.second, name));
+      total += t.first;
+    }
+    std::sort(rows.rbegin(), rows.rend());
+    std::fprintf(stderr, "BF_PROFILE: %.3f ms in kernels\n", total);
+    for (const auto& r : rows) std::fprintf(stderr, "  %s\n", r.second.c_str());
+  }
 }
 
 char* CompiledProgram::unit_base(std::size_t task, const LoweredTask& lt, std::int32_t unit) {
@@ -118,6 +138,31 @@ char* CompiledProgram::unit_base(std::size_t task, const LoweredTask& lt, std::i
 }
 
 void CompiledProgram::run_task(std::size_t t) {
+  const Task& task = plan_.task_graph.tasks[t];
+  if (task.kind != TaskKind::Sweep) {
+    run_steps(t, nullptr);
+    return;
+  }
+  // A sweep runs once per chunk of its rows, which its Select wrote before.
+  const SweepInfo& sweep = plan_.sweeps.at(static_cast<std::size_t>(task.sweep));
+  const StoragePlan& s = plan_.storage;
+  SweepRowsView rows(program_memory_->buffer(s.to_physical(sweep.rows_buffer), allocator_), sweep.row_capacity);
+  const std::int64_t count = rows.count();
+  SweepChunk chunk;
+  chunk.batch = plan_.config.batch;
+  chunk.row_capacity = sweep.rows_per_chunk;
+  chunk.start = start_dims(plan_.graph->type(sweep.value).shape);
+  chunk.lower = sweep.lower;
+  chunk.upper = sweep.upper;
+  for (std::int64_t first = 0; first < count; first += sweep.rows_per_chunk) {
+    chunk.rows = std::min(sweep.rows_per_chunk, count - first);
+    chunk.neurons = rows.neurons() + first;
+    chunk.samples = rows.samples() + first;
+    run_steps(t, &chunk);
+  }
+}
+
+void CompiledProgram::run_steps(std::size_t t, const SweepChunk* chunk) {
   const LoweredTask& lt = *tasks_[t];
   const bool dynamic = !is_static(options_.mode);
   if (dynamic) dynamic_.assign(lt.units.size(), nullptr);
@@ -136,17 +181,25 @@ void CompiledProgram::run_task(std::size_t t) {
     const LoweredStep& s = lt.steps[i];
     ins.clear();
     outs.clear();
-    for (ValueId v : s.inputs) {
-      char* base = unit_base(t, lt, lt.unit_of_value.at(v));
-      ins.push_back({base, base + lt.plane_bytes.at(v)});
+    for (BufferId b : s.inputs) {
+      char* base = unit_base(t, lt, lt.unit_of_buffer.at(b));
+      ins.push_back({base, base + lt.plane_bytes.at(b)});
     }
-    for (ValueId v : s.outputs) {
-      char* base = unit_base(t, lt, lt.unit_of_value.at(v));
-      outs.push_back({base, base + lt.plane_bytes.at(v)});
+    for (BufferId b : s.outputs) {
+      char* base = unit_base(t, lt, lt.unit_of_buffer.at(b));
+      outs.push_back({base, base + lt.plane_bytes.at(b)});
     }
     const std::int32_t su = lt.scratch_unit[i];
-    KernelIO io{ins, outs, su >= 0 ? unit_base(t, lt, su) : nullptr};
-    s.kernel->run(io);
+    KernelIO io{ins, outs, su >= 0 ? unit_base(t, lt, su) : nullptr, chunk};
+    if (profile_) {
+      Stopwatch w;
+      s.kernel->run(io);
+      auto& [ms, calls] = profile_totals_[s.kernel->name()];
+      ms += w.elapsed_ms();
+      ++calls;
+    } else {
+      s.kernel->run(io);
+    }
     if (dynamic) {
       for (std::size_t u = 0; u < lt.units.size(); ++u) {
         const MemoryUnit& mu = lt.units[u];
@@ -183,19 +236,18 @@ BoundRunResult CompiledProgram::run(const InputRegion& region) {
   Stopwatch watch;
   allocator_.reset_counters();
   program_memory_->begin_run(allocator_);
-  const auto plane = [&](ValueId v) {
-    return s.logical_buffers[static_cast<std::size_t>(s.buffer_of(v))].plane_elements() *
-           static_cast<std::int64_t>(dtype_size(plan_.config.dtype));
-  };
-  char* xin = program_memory_->buffer(s.to_physical(s.buffer_of(x)), allocator_);
+  const BufferId xb = s.buffer_of(x);
+  char* xin = program_memory_->buffer(s.to_physical(xb), allocator_);
   std::memcpy(xin, region.lower.raw_data(), region.lower.nbytes());
-  std::memcpy(xin + plane(x), region.upper.raw_data(), region.upper.nbytes());
+  std::memcpy(xin + s.logical_buffers[static_cast<std::size_t>(xb)].plane_bytes(), region.upper.raw_data(),
+              region.upper.nbytes());
   for (std::size_t t = 0; t < tasks_.size(); ++t) {
     run_task(t);
     program_memory_->after_task(static_cast<TaskId>(t), allocator_);
   }
-  BoundRunResult result = exported_bounds(
-      plan_, [&](BufferId b) { return static_cast<const char*>(program_memory_->buffer(s.to_physical(b), allocator_)); });
+  BoundRunResult result = exported_bounds(plan_, [&](BufferId b) {
+    return static_cast<const char*>(program_memory_->buffer(s.to_physical(b), allocator_));
+  });
   program_memory_->end_run(allocator_);
   result.stats.memory = allocator_.stats();
   result.stats.run_ms = watch.elapsed_ms();
@@ -255,8 +307,10 @@ nlohmann::json CompiledProgram::describe() const {
     for (std::size_t i = 0; i < lt.steps.size(); ++i) {
       const auto& s = lt.steps[i];
       nlohmann::json ops = nlohmann::json::array();
-      for (auto o : s.ops)
-        ops.push_back(plan_.graph->node(plan_.task_graph.tasks[t].ops[static_cast<std::size_t>(o)].node).name);
+      for (auto o : s.ops) {
+        const TaskOp& op = plan_.task_graph.tasks[t].ops[static_cast<std::size_t>(o)];
+        ops.push_back(op.node >= 0 ? plan_.graph->node(op.node).name : std::string(task_op_kind_name(op.kind)));
+      }
       steps.push_back({{"kind", step_kind_name(s.kind)},
                        {"kernel", s.kernel->name()},
                        {"ops", ops},

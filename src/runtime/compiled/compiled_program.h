@@ -3,6 +3,7 @@
 // planning again. Same IBP semantics as the reference executor.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
@@ -66,6 +67,7 @@ class CompiledProgram final : public BoundExecutor {
 
  private:
   void run_task(std::size_t t);
+  void run_steps(std::size_t t, const SweepChunk* chunk);
   char* unit_base(std::size_t task, const LoweredTask& lt, std::int32_t unit);
 
   const PlanBundle& plan_;
@@ -76,6 +78,8 @@ class CompiledProgram final : public BoundExecutor {
   TrackingAllocator allocator_;
   std::vector<char*> dynamic_;  // DISABLE mode: live units of the running task
   CompileStats stats_;
+  bool profile_ = false;                                                   // BF_PROFILE=1
+  std::map<std::string, std::pair<double, std::int64_t>> profile_totals_;  // by kernel: ms, calls
 };
 
 nlohmann::json memory_stats_json(const MemoryStats& m);

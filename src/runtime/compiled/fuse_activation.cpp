@@ -13,31 +13,30 @@
 namespace bf {
 
 void fuse_activation(const LoweringContext& ctx, LoweredTask& t) {
-  std::map<ValueId, int> readers;
+  std::map<BufferId, int> readers;
   for (const auto& s : t.steps) {
-    for (ValueId v : s.inputs) ++readers[v];
+    for (BufferId b : s.inputs) ++readers[b];
   }
+  const StoragePlan& storage = ctx.plan->storage;
+  // Where a buffer really lives: a view (alias_views may have run first) is stored in its root's buffer.
+  auto physical = [&](BufferId b) {
+    while (t.alias_of.count(b)) b = t.alias_of.at(b);
+    return storage.to_physical(b);
+  };
   std::vector<LoweredStep> out;
   for (std::size_t i = 0; i < t.steps.size(); ++i) {
     LoweredStep& s = t.steps[i];
     const bool fusable_producer = s.kind == StepKind::IntervalAffine || s.kind == StepKind::IntervalConv;
     if (fusable_producer && !s.activation && s.outputs.size() == 1 && i + 1 < t.steps.size()) {
       const LoweredStep& next = t.steps[i + 1];
-      const ValueId v = s.outputs[0];
+      const BufferId v = s.outputs[0];
       const bool only_reader = next.inputs.size() == 1 && next.inputs[0] == v && readers[v] == 1;
-      // A value another task or the caller reads must be stored.
-      // Where the input really lives: a view (alias_views may have run first) is
-      // stored in its root's buffer.
-      const StoragePlan& storage = ctx.plan->storage;
-      auto physical = [&](ValueId v) {
-        while (t.alias_of.count(v)) v = t.alias_of.at(v);
-        return storage.to_physical(storage.buffer_of(v));
-      };
       bool shares_input_storage = false;
-      for (ValueId in : s.inputs) {
-        for (ValueId out_v : next.outputs) shares_input_storage |= physical(in) == physical(out_v);
+      for (BufferId in : s.inputs) {
+        for (BufferId out_b : next.outputs) shares_input_storage |= physical(in) == physical(out_b);
       }
-      if (next.kind == StepKind::Elementwise && only_reader && !is_task_io_value(ctx, v) && !shares_input_storage) {
+      // A buffer another task or the caller reads must be stored.
+      if (next.kind == StepKind::Elementwise && only_reader && !is_task_io_buffer(ctx, v) && !shares_input_storage) {
         s.activation = next.node;
         s.ops.insert(s.ops.end(), next.ops.begin(), next.ops.end());
         s.outputs = next.outputs;

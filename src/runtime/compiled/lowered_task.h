@@ -24,16 +24,29 @@ enum class StepKind : std::uint8_t {
   Monotone,        // any op non-decreasing in its activations: the primal op on each plane
   Alias,           // a view (Flatten, Reshape, ...): the output shares the input's storage
   Rule,            // the reference interval rule, scratch planned by the executor
+  // Linear (CROWN-family) plans:
+  Relax,            // linear relaxation of a nonlinear node
+  Select,           // a sweep's row list
+  Seed,             // a sweep's one-hot rows
+  Backward,         // the reference backward rule of a node
+  BackwardAffine,   // Affine backward as matrix products (f32)
+  BackwardConv,     // Conv backward as a oneDNN backward-data convolution over the rows (f32)
+  BackwardRelaxed,  // elementwise relaxation applied to A, both sides in one pass
+  BackwardView,     // a view (Flatten, Reshape, ...) between dense rows: A passes unchanged
+  Concretize,       // a sweep's bounds at the graph input
 };
 const char* step_kind_name(StepKind kind);
 
 struct LoweredStep {
   StepKind kind = StepKind::Rule;
   std::vector<std::int32_t> ops;     // indices into the task's ops covered by this step
-  NodeId node = -1;                  // the primary node
+  NodeId node = -1;                  // the primary node (-1 for sweep steps of no node)
   std::optional<NodeId> activation;  // a fused activation node (Relu, ...)
-  std::vector<ValueId> inputs;       // activation operands read, in the primary node's operand order
-  std::vector<ValueId> outputs;      // values written (a fused step writes the activation's output)
+  // Logical buffers read and written. Interval steps: the node's activation
+  // operands in operand order, and its results (a fused step writes the
+  // activation's result). Linear steps: the op's reads and writes.
+  std::vector<BufferId> inputs;
+  std::vector<BufferId> outputs;
   std::shared_ptr<CompiledKernel> kernel;
 };
 
@@ -60,20 +73,24 @@ struct LoweringContext {
   std::string memory_planner = "greedy";
   // By physical buffer id: holds a buffer another task (or the caller) reads or writes.
   const std::vector<bool>* external_physical = nullptr;
+  // When set, a text dump of the lowered task is appended after every pass.
+  std::vector<std::string>* dumps = nullptr;
+  // Filled by lower_task: the passes run so far.
+  std::vector<std::string> passes_run;
 };
 
 struct LoweredTask {
   std::vector<LoweredStep> steps;
-  std::map<ValueId, ValueId> alias_of;  // value -> the value whose storage it shares
-  std::set<ValueId> channels_last;      // values whose bound planes are NHWC (conv to conv only)
+  std::map<BufferId, BufferId> alias_of;  // buffer -> the buffer whose storage it shares
+  std::set<BufferId> channels_last;       // interval buffers whose planes are NHWC (conv to conv only)
   std::vector<MemoryUnit> units;
-  std::map<ValueId, std::int32_t> unit_of_value;
+  std::map<BufferId, std::int32_t> unit_of_buffer;
   std::vector<std::int32_t> scratch_unit;  // per step, -1 when the step needs none
   std::int64_t arena_bytes = 0;
   std::int64_t lower_bound_bytes = 0;
   std::vector<std::string> unplanned_kernels;  // kernels FORCE_STATIC_PLAN would refuse
   std::vector<PassTiming> pass_timings;
-  std::map<ValueId, std::int64_t> plane_bytes;  // bytes of one bound plane of each value touched
+  std::map<BufferId, std::int64_t> plane_bytes;  // bytes of one plane of each buffer touched
   // The constants the task reads, held so their storage (part of the cache key)
   // cannot be freed and reused while this compiled task exists.
   std::vector<Tensor> pinned_constants;

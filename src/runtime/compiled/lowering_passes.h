@@ -1,7 +1,10 @@
 // The compiled executor lowers each task with an explicit, ordered list of
-// passes - no black-box pipeline. The list is part of the compile options (and
-// so of the compile-cache key), printed in dumps and statistics, and may skip
-// the optional passes or swap their order:
+// passes - no black-box pipeline. The passes are declared in one table
+// (lowering_passes.cpp: name, function, optional); a verifier checks the
+// lowered task after every pass, and a text dump of it can be kept after each
+// (LoweringContext::dumps). The list is part of the compile options (and so of
+// the compile-cache key), printed in dumps and statistics, and may skip the
+// optional passes or swap their order:
 //   select_kernels   required, first: one step per op, the fastest kernel kind that applies
 //   fuse_activation  optional: an affine/conv step absorbs the activation right after it
 //   alias_views      optional: Flatten/Reshape/Squeeze/... share their input's storage
@@ -22,8 +25,17 @@ const std::vector<std::string>& default_lowering_passes();
 // missing, wrong position, a pass listed twice.
 void check_lowering_passes(const std::vector<std::string>& passes);
 
-// Runs the named passes in order on a fresh LoweredTask and records each one's time.
-LoweredTask lower_task(const LoweringContext& ctx, const std::vector<std::string>& passes);
+// Runs the named passes in order on a fresh LoweredTask, verifies it after each
+// and records each one's time (and dump, when ctx.dumps is set).
+LoweredTask lower_task(LoweringContext ctx, const std::vector<std::string>& passes);
+
+// Throws bf::Error(Internal) naming the pass after which the task is no longer
+// well formed: ops not covered exactly once, steps touching buffers their ops do
+// not, alias loops, missing kernels after prepare_weights, missing memory after
+// plan_memory.
+void verify_lowered_task(const LoweringContext& ctx, const LoweredTask& t, const std::string& after);
+// Steps (kind, kernel, buffers) and aliases, one line each.
+std::string lowered_task_to_text(const LoweringContext& ctx, const LoweredTask& t);
 
 // The passes themselves (one file each).
 void select_kernels(const LoweringContext& ctx, LoweredTask& t);
@@ -33,12 +45,12 @@ void channels_last(const LoweringContext& ctx, LoweredTask& t);
 void prepare_weights(const LoweringContext& ctx, LoweredTask& t);
 void plan_memory(const LoweringContext& ctx, LoweredTask& t);
 
-// Helpers shared by the passes.
-bool is_external_value(const LoweringContext& ctx, ValueId v);
-// The value itself crosses the task boundary (a task output or a graph output).
-bool is_task_io_value(const LoweringContext& ctx, ValueId v);
-// Step index writing each value in the task, and the last step reading it.
-std::map<ValueId, std::int32_t> step_writing(const LoweredTask& t);
-std::map<ValueId, std::int32_t> last_step_reading(const LoweredTask& t);
+// Helpers shared by the passes (buffers are logical buffer ids).
+bool is_external_buffer(const LoweringContext& ctx, BufferId b);
+// The buffer itself crosses the task boundary (a task input or output, a graph input or output).
+bool is_task_io_buffer(const LoweringContext& ctx, BufferId b);
+// Step index writing each buffer in the task, and the last step reading it.
+std::map<BufferId, std::int32_t> step_writing(const LoweredTask& t);
+std::map<BufferId, std::int32_t> last_step_reading(const LoweredTask& t);
 
 }  // namespace bf

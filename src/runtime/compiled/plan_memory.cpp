@@ -24,17 +24,17 @@ namespace {
 // that broke this would make a kernel overwrite a value still to be read:
 // fail loudly instead.
 void check_units_disjoint(const LoweredTask& t) {
-  auto root_of = [&](ValueId v) {
-    while (t.alias_of.count(v)) v = t.alias_of.at(v);
-    return v;
+  auto root_of = [&](BufferId b) {
+    while (t.alias_of.count(b)) b = t.alias_of.at(b);
+    return b;
   };
-  // Per unit, per root value: the steps from its first write (or read) to its last use.
-  std::map<std::int32_t, std::map<ValueId, std::pair<std::int32_t, std::int32_t>>> spans;
+  // Per unit, per root buffer: the steps from its first write (or read) to its last use.
+  std::map<std::int32_t, std::map<BufferId, std::pair<std::int32_t, std::int32_t>>> spans;
   for (std::size_t i = 0; i < t.steps.size(); ++i) {
     const auto step = static_cast<std::int32_t>(i);
     for (const auto* list : {&t.steps[i].inputs, &t.steps[i].outputs}) {
-      for (ValueId v : *list) {
-        auto& span = spans[t.unit_of_value.at(v)].try_emplace(root_of(v), step, step).first->second;
+      for (BufferId v : *list) {
+        auto& span = spans[t.unit_of_buffer.at(v)].try_emplace(root_of(v), step, step).first->second;
         span.first = std::min(span.first, step);
         span.second = std::max(span.second, step);
       }
@@ -44,7 +44,7 @@ void check_units_disjoint(const LoweredTask& t) {
     for (auto a = members.begin(); a != members.end(); ++a) {
       for (auto b = std::next(a); b != members.end(); ++b) {
         BF_CHECK(a->second.second < b->second.first || b->second.second < a->second.first, ErrorKind::Internal,
-                 "values {} and {} share memory unit {} but are alive together (steps {}..{} and {}..{})", a->first,
+                 "buffers b{} and b{} share memory unit {} but are alive together (steps {}..{} and {}..{})", a->first,
                  b->first, unit, a->second.first, a->second.second, b->second.first, b->second.second);
       }
     }
@@ -54,10 +54,7 @@ void check_units_disjoint(const LoweredTask& t) {
 }  // namespace
 
 void plan_memory(const LoweringContext& ctx, LoweredTask& t) {
-  const Graph& g = *ctx.graph;
   const StoragePlan& storage = ctx.plan->storage;
-  const std::int64_t elem = static_cast<std::int64_t>(dtype_size(ctx.plan->config.dtype));
-  const std::int64_t batch = ctx.plan->config.batch;
 
   if (ctx.mode == MemoryPlanMode::ForceStaticPlan && !t.unplanned_kernels.empty()) {
     fail(ErrorKind::Unsupported,
@@ -67,41 +64,42 @@ void plan_memory(const LoweringContext& ctx, LoweredTask& t) {
   }
 
   t.units.clear();
-  t.unit_of_value.clear();
+  t.unit_of_buffer.clear();
   t.plane_bytes.clear();
   std::map<BufferId, std::int32_t> unit_of_physical;
-  auto root_of = [&](ValueId v) {
-    while (t.alias_of.count(v)) v = t.alias_of.at(v);
-    return v;
+  auto root_of = [&](BufferId b) {
+    while (t.alias_of.count(b)) b = t.alias_of.at(b);
+    return b;
   };
-  auto touch = [&](ValueId v, std::int32_t step) {
-    const ValueId root = root_of(v);
-    const BufferId physical = storage.to_physical(storage.buffer_of(root));
+  auto touch = [&](BufferId b, std::int32_t step) {
+    const BufferId root = root_of(b);
+    const BufferId physical = storage.to_physical(root);
     auto it = unit_of_physical.find(physical);
     if (it == unit_of_physical.end()) {
       MemoryUnit u;
-      u.place = is_external_value(ctx, root) ? MemoryUnit::Place::External
-                : is_static(ctx.mode)        ? MemoryUnit::Place::Arena
-                                             : MemoryUnit::Place::Dynamic;
+      u.place = is_external_buffer(ctx, root) ? MemoryUnit::Place::External
+                : is_static(ctx.mode)         ? MemoryUnit::Place::Arena
+                                              : MemoryUnit::Place::Dynamic;
       u.physical = physical;
       u.first_step = u.last_step = step;
       it = unit_of_physical.emplace(physical, static_cast<std::int32_t>(t.units.size())).first;
       t.units.push_back(u);
     }
     MemoryUnit& u = t.units[static_cast<std::size_t>(it->second)];
-    t.plane_bytes[v] = batch * g.type(v).numel() * elem;
-    u.bytes = std::max(u.bytes, 2 * t.plane_bytes[v]);
+    const BufferSpec& spec = storage.logical_buffers[static_cast<std::size_t>(b)];
+    t.plane_bytes[b] = spec.plane_bytes();
+    u.bytes = std::max(u.bytes, layout_planes(spec.layout) * spec.plane_bytes());
     u.first_step = std::min(u.first_step, step);
     u.last_step = std::max(u.last_step, step);
-    if (!t.unit_of_value.count(v)) {
+    if (!t.unit_of_buffer.count(b)) {
       if (!u.label.empty()) u.label += " ";
-      u.label += g.value(v).name;
+      u.label += spec.name;
     }
-    t.unit_of_value[v] = it->second;
+    t.unit_of_buffer[b] = it->second;
   };
   for (std::size_t i = 0; i < t.steps.size(); ++i) {
-    for (ValueId v : t.steps[i].inputs) touch(v, static_cast<std::int32_t>(i));
-    for (ValueId v : t.steps[i].outputs) touch(v, static_cast<std::int32_t>(i));
+    for (BufferId b : t.steps[i].inputs) touch(b, static_cast<std::int32_t>(i));
+    for (BufferId b : t.steps[i].outputs) touch(b, static_cast<std::int32_t>(i));
   }
   check_units_disjoint(t);
   t.scratch_unit.assign(t.steps.size(), -1);

@@ -1,13 +1,15 @@
 // select_kernels: one step per op of the task, with the fastest kernel kind
-// that is exact for it. Everything without a fast path keeps the reference
-// interval rule (kind Rule), so nothing is ever approximated.
+// that is exact for it. Everything without a fast path keeps the reference rule
+// (kind Rule for intervals, Backward for linear bounds), so nothing is ever
+// approximated.
+#include "bound/linear/linear_rules.h"
 #include "runtime/compiled/affine_form.h"
 #include "runtime/compiled/lowering_passes.h"
 
 namespace bf {
 namespace {
 
-StepKind classify(const Graph& g, const Node& node, DType dtype) {
+StepKind classify_interval(const Graph& g, const Node& node, DType dtype) {
   if (dtype == DType::F32 && affine_form(g, node)) return StepKind::IntervalAffine;
   if (dtype == DType::F32 && is_fast_conv(g, node)) return StepKind::IntervalConv;
   if (activation_epilogue(node)) return StepKind::Elementwise;
@@ -15,22 +17,66 @@ StepKind classify(const Graph& g, const Node& node, DType dtype) {
   return StepKind::Rule;
 }
 
+StepKind classify_backward(const LoweringContext& ctx, const TaskOp& op) {
+  const Graph& g = *ctx.graph;
+  const Node& node = g.node(op.node);
+  if (ctx.plan->config.dtype != DType::F32) return StepKind::Backward;
+  const auto& buffers = ctx.plan->storage.logical_buffers;
+  const BufferSpec& out = buffers[static_cast<std::size_t>(op.reads.at(0))];
+  const BufferSpec& in = buffers[static_cast<std::size_t>(op.writes.at(0))];
+  const bool constants = [&] {
+    for (std::size_t i = 1; i < node.inputs.size(); ++i) {
+      if (node.inputs[i] != kNoValue && !g.is_constant(node.inputs[i])) return false;
+    }
+    return true;
+  }();
+  if (node.op == OpKind::Affine && constants) return StepKind::BackwardAffine;
+  if (node.op == OpKind::Conv && constants && node.attrs.get_int("group", 1) == 1) return StepKind::BackwardConv;
+  if (linear_rule(node.op).relax == RelaxKind::Elementwise && out.window == in.window) {
+    return StepKind::BackwardRelaxed;
+  }
+  // A view keeps the C order of the elements: dense rows pass unchanged.
+  const bool dense_out = !out.window.spatial || out.window.full();
+  const bool dense_in = !in.window.spatial || in.window.full();
+  if (is_view(node.op) && dense_out && dense_in && out.shape == in.shape) return StepKind::BackwardView;
+  return StepKind::Backward;
+}
+
 }  // namespace
 
 void select_kernels(const LoweringContext& ctx, LoweredTask& t) {
   const Graph& g = *ctx.graph;
+  const DType dtype = ctx.plan->config.dtype;
   t.steps.clear();
   for (std::size_t i = 0; i < ctx.task->ops.size(); ++i) {
     const TaskOp& op = ctx.task->ops[i];
-    const Node& node = g.node(op.node);
     LoweredStep step;
-    step.kind = classify(g, node, ctx.plan->config.dtype);
     step.ops = {static_cast<std::int32_t>(i)};
     step.node = op.node;
-    for (ValueId v : op.inputs) {
-      if (v != kNoValue && !g.is_constant(v)) step.inputs.push_back(v);
+    step.inputs = op.reads;
+    step.outputs = op.writes;
+    switch (op.kind) {
+      case TaskOpKind::Interval:
+        step.kind = classify_interval(g, g.node(op.node), dtype);
+        break;
+      case TaskOpKind::Primal:
+        fail(ErrorKind::Unsupported, "the compiled executor runs bound plans, not primal ones");
+      case TaskOpKind::Relax:
+        step.kind = StepKind::Relax;
+        break;
+      case TaskOpKind::Select:
+        step.kind = StepKind::Select;
+        break;
+      case TaskOpKind::Seed:
+        step.kind = StepKind::Seed;
+        break;
+      case TaskOpKind::Backward:
+        step.kind = classify_backward(ctx, op);
+        break;
+      case TaskOpKind::Concretize:
+        step.kind = StepKind::Concretize;
+        break;
     }
-    step.outputs = op.outputs;
     t.steps.push_back(std::move(step));
   }
 }

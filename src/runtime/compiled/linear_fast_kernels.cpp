@@ -1,0 +1,695 @@
+#include "runtime/compiled/linear_fast_kernels.h"
+
+#include <fmt/format.h>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "bound/linear/linear_geometry.h"
+#include "kernels/dnnl_engine.h"
+#include "kernels/interval/centre_radius.h"
+#include "support/error.h"
+
+namespace bf {
+namespace {
+
+const BufferSpec& spec_of(const PlanBundle& plan, BufferId b) {
+  return plan.storage.logical_buffers.at(static_cast<std::size_t>(b));
+}
+
+// Geometry of a Linear buffer.
+struct Geo {
+  LinearWindow w;
+  Shape shape;
+  std::int64_t elements = 0;
+};
+
+Geo geo_of(const PlanBundle& plan, BufferId b) {
+  const BufferSpec& s = spec_of(plan, b);
+  return {s.window, plan.graph->type(s.value).shape, s.shape.at(1)};
+}
+
+bool same_geometry(const Geo& a, const Geo& b) { return a.w == b.w && a.elements == b.elements; }
+
+std::vector<float> floats_of(const Tensor& t) {
+  const Tensor f = t.dtype() == DType::F32 ? t : t.cast(DType::F32);
+  return f.to_vector<float>();
+}
+
+// sum_i a[i] * b[i] with four AVX accumulators.
+inline float dot(const float* a, const float* b, std::int64_t n) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+  std::int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+    s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
+    s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+  }
+  for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+  const __m256 s = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, s);
+  float r = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+  for (; i < n; ++i) r += a[i] * b[i];
+  return r;
+}
+
+// sum_i a[i] * c_i and sum_i |a[i]| * r_i for the box [l, u] (c, r its centre and radius).
+inline void box_dots(const float* a, const float* l, const float* u, std::int64_t n, float& sum, float& spread) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), p0 = _mm256_setzero_ps(), p1 = _mm256_setzero_ps();
+  std::int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256 a0 = _mm256_loadu_ps(a + i), a1 = _mm256_loadu_ps(a + i + 8);
+    const __m256 l0 = _mm256_loadu_ps(l + i), l1 = _mm256_loadu_ps(l + i + 8);
+    const __m256 u0 = _mm256_loadu_ps(u + i), u1 = _mm256_loadu_ps(u + i + 8);
+    s0 = _mm256_fmadd_ps(a0, centre_of8(l0, u0), s0);
+    s1 = _mm256_fmadd_ps(a1, centre_of8(l1, u1), s1);
+    p0 = _mm256_fmadd_ps(_mm256_andnot_ps(sign, a0), radius_of8(l0, u0), p0);
+    p1 = _mm256_fmadd_ps(_mm256_andnot_ps(sign, a1), radius_of8(l1, u1), p1);
+  }
+  alignas(32) float ls[8], lp[8];
+  _mm256_store_ps(ls, _mm256_add_ps(s0, s1));
+  _mm256_store_ps(lp, _mm256_add_ps(p0, p1));
+  float s = 0.0f, p = 0.0f;
+  for (int k = 0; k < 8; ++k) {
+    s += ls[k];
+    p += lp[k];
+  }
+  for (; i < n; ++i) {
+    s += a[i] * centre_of(l[i], u[i]);
+    p += std::fabs(a[i]) * radius_of(l[i], u[i]);
+  }
+  sum += s;
+  spread += p;
+}
+
+std::vector<int> sides_of(const SweepChunk& c) {
+  std::vector<int> s;
+  if (c.lower) s.push_back(0);
+  if (c.upper) s.push_back(1);
+  return s;
+}
+
+float* side_ptr(const void* lower, const void* upper, int s) {
+  return static_cast<float*>(const_cast<void*>(s == 0 ? lower : upper));
+}
+
+// For a window row at origin (oh, ow): the columns j in [j0, j1) of window row
+// i that fall inside the image (empty when the row is outside).
+struct Run {
+  std::int64_t j0, j1;
+};
+inline Run run_of(const LinearWindow& w, RowOrigin o, std::int64_t i) {
+  const std::int64_t h = o.h + i;
+  if (h < 0 || h >= w.height) return {0, 0};
+  return {std::max<std::int64_t>(0, -o.w), std::min<std::int64_t>(w.win_w, w.width - o.w)};
+}
+
+// ---------------------------------------------------------------------------
+// Affine: y[p, n] = sum_k x[p, k] W[n, k] + b[n]  =>  A_in = A_out W, bias += A_out b.
+
+class BackwardAffineKernel final : public CompiledKernel {
+ public:
+  BackwardAffineKernel(const PlanBundle& plan, const TaskOp& op) {
+    const Graph& g = *plan.graph;
+    const Node& node = g.node(op.node);
+    const Shape& ws = g.constant(node.inputs[1]).shape();
+    n_ = ws[0];
+    k_ = ws[1];
+    w_ = floats_of(g.constant(node.inputs[1]));
+    if (node.inputs.size() > 2 && node.inputs[2] != kNoValue) b_ = floats_of(g.constant(node.inputs[2]));
+    out_ = geo_of(plan, op.reads.at(0));
+    in_ = geo_of(plan, op.writes.at(0));
+    positions_ = out_.elements / n_;
+    accumulate_ = op.accumulate.at(0);
+    const SweepInfo& sw = plan.sweeps.at(static_cast<std::size_t>(op.start));
+    // The rows of the start value itself are one-hot: A_in is W's rows, gathered.
+    seeded_ = spec_of(plan, op.reads.at(0)).value == sw.value && positions_ == 1;
+  }
+  std::string name() const override { return seeded_ ? "backward_affine[gather]" : "backward_affine[sgemm]"; }
+  std::int64_t scratch_bytes() const override { return 0; }
+  std::int64_t prepared_bytes() const override {
+    return static_cast<std::int64_t>((w_.size() + b_.size()) * sizeof(float));
+  }
+
+  void run(const KernelIO& io) override {
+    const SweepChunk& c = *io.chunk;
+    for (int s : sides_of(c)) {
+      const float* ao = side_ptr(io.inputs[0].lower, io.inputs[0].upper, s);
+      float* ai = side_ptr(io.outputs[0].lower, io.outputs[0].upper, s);
+      float* bias = side_ptr(io.outputs[1].lower, io.outputs[1].upper, s);
+      if (seeded_) {
+        for (std::int64_t r = 0; r < c.rows; ++r) {
+          const float* wr = w_.data() + c.neurons[r] * k_;
+          float* dst = ai + r * in_.elements;
+          if (accumulate_) {
+            for (std::int64_t j = 0; j < k_; ++j) dst[j] += wr[j];
+          } else {
+            std::memcpy(dst, wr, static_cast<std::size_t>(k_) * sizeof(float));
+          }
+          if (!b_.empty()) bias[r] += b_[static_cast<std::size_t>(c.neurons[r])];
+        }
+        continue;
+      }
+      if (c.rows == 0) continue;
+      const dnnl_dim_t m = c.rows * positions_;
+      const dnnl_status_t st =
+          dnnl_sgemm('N', 'N', m, k_, n_, 1.0f, ao, n_, w_.data(), k_, accumulate_ ? 1.0f : 0.0f, ai, k_);
+      BF_CHECK(st == dnnl_success, ErrorKind::Internal, "oneDNN sgemm failed ({})", static_cast<int>(st));
+      if (!b_.empty()) {
+        for (std::int64_t r = 0; r < c.rows; ++r) {
+          float acc = 0.0f;
+          for (std::int64_t p = 0; p < positions_; ++p) acc += dot(ao + r * out_.elements + p * n_, b_.data(), n_);
+          bias[r] += acc;
+        }
+      }
+    }
+  }
+
+ private:
+  std::int64_t n_ = 0, k_ = 0, positions_ = 1;
+  std::vector<float> w_, b_;
+  Geo out_, in_;
+  bool accumulate_ = false, seeded_ = false;
+};
+
+// ---------------------------------------------------------------------------
+// Conv (group 1): A_in is the transposed convolution of A_out, as a oneDNN
+// backward-data convolution with the rows as images. Rows covering the whole
+// image use the layer's padding and land on the whole input; window rows use
+// no padding, land on the window the kernel reaches (linear_geometry.h), and
+// have the entries outside the input image zeroed.
+
+class BackwardConvKernel final : public CompiledKernel {
+ public:
+  BackwardConvKernel(const PlanBundle& plan, const TaskOp& op) {
+    const Graph& g = *plan.graph;
+    const Node& node = g.node(op.node);
+    const Shape& xs = g.type(node.inputs[0]).shape;
+    const Shape& ys = g.type(node.outputs[0]).shape;
+    const auto& attrs = node.attrs;
+    const auto& k = attrs.get_ints("kernel_shape");
+    const auto& st = attrs.get_ints("strides");
+    const auto& pads = attrs.get_ints("pads");
+    const auto& dil = attrs.get_ints("dilations");
+    cin_ = xs[1];
+    cout_ = ys[1];
+    kh_ = k[0];
+    kw_ = k[1];
+    stride_ = {st[0], st[1]};
+    dil_ = {dil[0] - 1, dil[1] - 1};
+    w_ = floats_of(g.constant(node.inputs[1]));
+    if (node.inputs.size() > 2 && node.inputs[2] != kNoValue) b_ = floats_of(g.constant(node.inputs[2]));
+    out_ = geo_of(plan, op.reads.at(0));
+    in_ = geo_of(plan, op.writes.at(0));
+    accumulate_ = op.accumulate.at(0);
+    whole_ = out_.w.full();
+    if (whole_) {
+      // The layer's own geometry: the whole output image back onto the whole input.
+      src_hw_ = {xs[2], xs[3]};
+      dst_hw_ = {ys[2], ys[3]};
+      pad_l_ = {pads[0], pads[1]};
+      pad_r_ = {pads[2], pads[3]};
+      natural_ = whole_value_window(xs);
+    } else {
+      // The window the kernel reaches, as computed (not yet cropped to the image:
+      // window_through_sliding would make a window covering it the whole image).
+      natural_ = whole_value_window(xs);
+      natural_.win_h = (out_.w.win_h - 1) * st[0] + (kh_ - 1) * dil[0] + 1;
+      natural_.win_w = (out_.w.win_w - 1) * st[1] + (kw_ - 1) * dil[1] + 1;
+      natural_.scale_h = out_.w.scale_h * st[0];
+      natural_.scale_w = out_.w.scale_w * st[1];
+      natural_.shift_h = out_.w.shift_h * st[0] - pads[0];
+      natural_.shift_w = out_.w.shift_w * st[1] - pads[1];
+      dst_hw_ = {out_.w.win_h, out_.w.win_w};
+      src_hw_ = {natural_.win_h, natural_.win_w};
+      pad_l_ = pad_r_ = {0, 0};
+    }
+    natural_elements_ = cin_ * src_hw_[0] * src_hw_[1];
+    direct_ = !accumulate_ && natural_ == in_.w;
+    batch_ = plan.config.batch;
+    const SweepInfo& sweep = plan.sweeps.at(static_cast<std::size_t>(op.start));
+    rows_cap_ = sweep.rows_per_chunk;
+    // Small windows: the transposed convolution restricted to the window is one
+    // dense matrix T (the same for every row), and the rows go through one matrix
+    // product; T holds (window growth) times the kernel's multiply-adds, which
+    // pays while the window is small against oneDNN's per-image cost. A seed row
+    // (one-hot at the start) just picks a row of T.
+    const std::int64_t p_out = dst_hw_[0] * dst_hw_[1], p_in = src_hw_[0] * src_hw_[1];
+    seeded_ = !whole_ && p_out == 1 && spec_of(plan, op.reads.at(0)).value == sweep.value;
+    dense_t_ = !whole_ && p_in <= 8 * kh_ * kw_ && cout_ * p_out * cin_ * p_in <= (std::int64_t{4} << 20);
+    if (seeded_ || dense_t_) {
+      build_t(p_out, p_in, st[0], st[1], dil[0], dil[1]);
+      const std::int64_t staging = direct_ ? 0 : rows_cap_ * natural_elements_ * 4;
+      scratch_bytes_ = align(staging);
+      return;
+    }
+    // Primitives for a ladder of image counts (a chunk runs with the smallest that holds its rows).
+    for (std::int64_t m = rows_cap_; m >= 1; m = (m + 1) / 2) {
+      levels_.push_back(m);
+      if (m == 1) break;
+    }
+    std::sort(levels_.begin(), levels_.end());
+    levels_.erase(std::unique(levels_.begin(), levels_.end()), levels_.end());
+    for (std::int64_t m : levels_) build(m);
+  }
+
+  std::string name() const override {
+    if (seeded_) return "backward_conv[window:gather]";
+    if (dense_t_) return "backward_conv[window:dense_sgemm]";
+    return fmt::format("backward_conv[{}{}]", whole_ ? "whole" : "window", impl_.empty() ? "" : ":" + impl_);
+  }
+  std::int64_t scratch_bytes() const override { return scratch_bytes_; }
+  std::int64_t prepared_bytes() const override {
+    std::int64_t bytes = static_cast<std::int64_t>((b_.size() + t_.size()) * sizeof(float));
+    for (const auto& [m, p] : prims_) bytes += static_cast<std::int64_t>(p.weights.get_desc().get_size());
+    return bytes;
+  }
+
+  void run(const KernelIO& io) override {
+    const SweepChunk& c = *io.chunk;
+    if (c.rows == 0) return;
+    for (int s : sides_of(c)) {
+      const float* ao = side_ptr(io.inputs[0].lower, io.inputs[0].upper, s);
+      float* ai = side_ptr(io.outputs[0].lower, io.outputs[0].upper, s);
+      float* bias = side_ptr(io.outputs[1].lower, io.outputs[1].upper, s);
+      if (seeded_ || dense_t_) {
+        through_t(ao, ai, io.scratch, c);
+      } else {
+        convolve(level_for(c.rows), ao, ai, io.scratch, c);
+      }
+      if (!b_.empty()) add_bias(ao, bias, c);
+    }
+  }
+
+ private:
+  struct Prim {
+    dnnl::convolution_backward_data prim;
+    dnnl::memory::desc diff_dst, diff_src, scratchpad;  // the layouts the primitive runs in
+    dnnl::memory::desc plain_dst, plain_src;            // ours: rows as NCHW images
+    dnnl::memory weights;
+    std::int64_t dst_offset = 0, src_offset = 0, pad_offset = 0;  // in the scratch (blocked copies, scratchpad)
+  };
+
+  std::int64_t level_for(std::int64_t rows) const { return *std::lower_bound(levels_.begin(), levels_.end(), rows); }
+
+  // The rows' layout is NCHW; oneDNN's fast direct kernels want blocked
+  // channels, so A goes through a reorder on the way in and out when the
+  // primitive picks another layout (BF_CONV_BWD_LAYOUT=plain keeps NCHW).
+  void build(std::int64_t m) {
+    using namespace dnnl;
+    using tag = memory::format_tag;
+    const memory::dims src = {m, cin_, src_hw_[0], src_hw_[1]};
+    const memory::dims dst = {m, cout_, dst_hw_[0], dst_hw_[1]};
+    const memory::dims wdims = {cout_, cin_, kh_, kw_};
+    const memory::desc src_plain(src, memory::data_type::f32, tag::nchw);
+    const memory::desc dst_plain(dst, memory::data_type::f32, tag::nchw);
+    const char* layout = std::getenv("BF_CONV_BWD_LAYOUT");
+    const bool plain = layout != nullptr && std::string(layout) == "plain";
+    const memory::desc src_md = plain ? src_plain : memory::desc(src, memory::data_type::f32, tag::any);
+    const memory::desc dst_md = plain ? dst_plain : memory::desc(dst, memory::data_type::f32, tag::any);
+    const memory::desc w_any(wdims, memory::data_type::f32, tag::any);
+    primitive_attr attr;
+    attr.set_scratchpad_mode(scratchpad_mode::user);
+    engine& eng = dnnl_cpu_engine();
+    const convolution_forward::desc fwd_d(prop_kind::forward_training, algorithm::convolution_direct, src_md, w_any,
+                                          dst_md, stride_, dil_, pad_l_, pad_r_);
+    const convolution_forward::primitive_desc fwd_pd(fwd_d, attr, eng);
+    const convolution_backward_data::desc bwd_d(algorithm::convolution_direct, src_md, w_any, dst_md, stride_, dil_,
+                                                pad_l_, pad_r_);
+    const convolution_backward_data::primitive_desc pd(bwd_d, attr, eng, fwd_pd);
+    Prim p{convolution_backward_data(pd), pd.diff_dst_desc(), pd.diff_src_desc(),
+           pd.scratchpad_desc(),          dst_plain,          src_plain,
+           memory(pd.weights_desc(), eng)};
+    memory user_w({wdims, memory::data_type::f32, tag::oihw}, eng, w_.data());
+    reorder(user_w, p.weights).execute(dnnl_cpu_stream(), user_w, p.weights);
+    dnnl_cpu_stream().wait();
+    std::int64_t at = direct_ ? 0 : align(m * natural_elements_ * static_cast<std::int64_t>(sizeof(float)));
+    if (p.diff_dst != dst_plain) {
+      p.dst_offset = at;
+      at += align(static_cast<std::int64_t>(p.diff_dst.get_size()));
+    }
+    if (p.diff_src != src_plain) {
+      p.src_offset = at;
+      at += align(static_cast<std::int64_t>(p.diff_src.get_size()));
+    }
+    p.pad_offset = at;
+    at += static_cast<std::int64_t>(p.scratchpad.get_size());
+    scratch_bytes_ = std::max(scratch_bytes_, at);
+    impl_ = pd.impl_info_str();
+    prims_.emplace(m, std::move(p));
+  }
+
+  static std::int64_t align(std::int64_t bytes) { return (bytes + 63) / 64 * 64; }
+
+  // m images (the chunk's rows, and up to m - rows unused ones) of A_out at `ao`
+  // through the transposed convolution into `ai`.
+  void convolve(std::int64_t m, const float* ao, float* ai, void* scratch, const SweepChunk& c) {
+    using namespace dnnl;
+    Prim& p = prims_.at(m);
+    engine& eng = dnnl_cpu_engine();
+    stream& strm = dnnl_cpu_stream();
+    char* base = static_cast<char*>(scratch);
+    float* dst = direct_ ? ai : reinterpret_cast<float*>(base);
+    memory plain_dst(p.plain_dst, eng, const_cast<float*>(ao));
+    memory plain_src(p.plain_src, eng, dst);
+    memory diff_dst = p.diff_dst == p.plain_dst ? plain_dst : memory(p.diff_dst, eng, base + p.dst_offset);
+    memory diff_src = p.diff_src == p.plain_src ? plain_src : memory(p.diff_src, eng, base + p.src_offset);
+    memory pad(p.scratchpad, eng, base + p.pad_offset);
+    if (p.diff_dst != p.plain_dst) reorder(plain_dst, diff_dst).execute(strm, plain_dst, diff_dst);
+    p.prim.execute(strm, {{DNNL_ARG_DIFF_DST, diff_dst},
+                          {DNNL_ARG_WEIGHTS, p.weights},
+                          {DNNL_ARG_DIFF_SRC, diff_src},
+                          {DNNL_ARG_SCRATCHPAD, pad}});
+    if (p.diff_src != p.plain_src) reorder(diff_src, plain_src).execute(strm, diff_src, plain_src);
+    strm.wait();
+    for (std::int64_t r = 0; r < c.rows; ++r) {
+      float* nat = dst + r * natural_elements_;
+      if (direct_) {
+        if (!whole_) mask_outside(nat, row_origin(natural_, c.start, c.neurons[r]));
+      } else {
+        scatter_add(nat, ai + r * in_.elements, c, r);
+      }
+    }
+  }
+
+  // T[(co, po), (ci, pi)] = W[co, ci, kh, kw] where input position pi is output
+  // position po times the stride plus the kernel offset (kh, kw) times the dilation.
+  void build_t(std::int64_t p_out, std::int64_t p_in, std::int64_t sh, std::int64_t sw, std::int64_t dh,
+               std::int64_t dw) {
+    const std::int64_t cols = cin_ * p_in;
+    t_.assign(static_cast<std::size_t>(cout_ * p_out * cols), 0.0f);
+    for (std::int64_t co = 0; co < cout_; ++co) {
+      for (std::int64_t i = 0; i < dst_hw_[0]; ++i) {
+        for (std::int64_t j = 0; j < dst_hw_[1]; ++j) {
+          float* row = t_.data() + (co * p_out + i * dst_hw_[1] + j) * cols;
+          for (std::int64_t ci = 0; ci < cin_; ++ci) {
+            for (std::int64_t a = 0; a < kh_; ++a) {
+              for (std::int64_t b = 0; b < kw_; ++b) {
+                const std::int64_t hi = i * sh + a * dh, wi = j * sw + b * dw;
+                row[ci * p_in + hi * src_hw_[1] + wi] =
+                    w_[static_cast<std::size_t>(((co * cin_ + ci) * kh_ + a) * kw_ + b)];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  // Rows through T: gathered (seeds) or multiplied; then masked or scattered.
+  void through_t(const float* ao, float* ai, void* scratch, const SweepChunk& c) {
+    const std::int64_t k = out_.elements;  // rows of T
+    float* dst_all = direct_ ? ai : static_cast<float*>(scratch);
+    const std::int64_t dst_stride = direct_ ? in_.elements : natural_elements_;
+    float* dst = dst_all;
+    if (seeded_) {
+      const std::int64_t image = out_.w.height * out_.w.width;
+      for (std::int64_t r = 0; r < c.rows; ++r) {
+        const std::int64_t channel = c.neurons[r] / image;
+        std::memcpy(dst + r * dst_stride, t_.data() + channel * natural_elements_,
+                    static_cast<std::size_t>(natural_elements_) * sizeof(float));
+      }
+    } else {
+      const dnnl_status_t st = dnnl_sgemm('N', 'N', c.rows, natural_elements_, k, 1.0f, ao, k, t_.data(),
+                                          natural_elements_, 0.0f, dst, dst_stride);
+      BF_CHECK(st == dnnl_success, ErrorKind::Internal, "oneDNN sgemm failed ({})", static_cast<int>(st));
+    }
+    for (std::int64_t r = 0; r < c.rows; ++r) {
+      float* nat = dst + r * dst_stride;
+      if (direct_) {
+        mask_outside(nat, row_origin(natural_, c.start, c.neurons[r]));
+      } else {
+        scatter_add(nat, ai + r * in_.elements, c, r);
+      }
+    }
+  }
+
+  // Zeroes the entries of a natural-window row outside the input image.
+  void mask_outside(float* row, RowOrigin o) const {
+    const std::int64_t wh = natural_.win_h, ww = natural_.win_w;
+    for (std::int64_t ch = 0; ch < cin_; ++ch) {
+      for (std::int64_t i = 0; i < wh; ++i) {
+        float* line = row + (ch * wh + i) * ww;
+        const Run run = run_of(natural_, o, i);
+        if (run.j1 <= run.j0) {
+          std::memset(line, 0, static_cast<std::size_t>(ww) * sizeof(float));
+          continue;
+        }
+        std::fill(line, line + run.j0, 0.0f);
+        std::fill(line + run.j1, line + ww, 0.0f);
+      }
+    }
+  }
+
+  // Adds a natural-window row into its target row (another window, or the whole input).
+  void scatter_add(const float* nat, float* target, const SweepChunk& c, std::int64_t r) const {
+    const RowOrigin no = whole_ ? RowOrigin{0, 0} : row_origin(natural_, c.start, c.neurons[r]);
+    const RowOrigin to = row_origin(in_.w, c.start, c.neurons[r]);
+    const std::int64_t nh = natural_.win_h, nw = natural_.win_w, th = in_.w.win_h, tw = in_.w.win_w;
+    if (!accumulate_) std::memset(target, 0, static_cast<std::size_t>(in_.elements) * sizeof(float));
+    for (std::int64_t ch = 0; ch < cin_; ++ch) {
+      for (std::int64_t i = 0; i < nh; ++i) {
+        const std::int64_t h = no.h + i;
+        if (h < 0 || h >= natural_.height) continue;
+        const std::int64_t ti = h - to.h;
+        BF_ASSERT(ti >= 0 && ti < th);
+        for (std::int64_t j = 0; j < nw; ++j) {
+          const std::int64_t w = no.w + j;
+          if (w < 0 || w >= natural_.width) continue;
+          const std::int64_t tj = w - to.w;
+          target[(ch * th + ti) * tw + tj] += nat[(ch * nh + i) * nw + j];
+        }
+      }
+    }
+  }
+
+  // bias += sum over channels of b[co] * (the row's A_out summed over that channel).
+  void add_bias(const float* ao, float* bias, const SweepChunk& c) const {
+    const std::int64_t plane = out_.elements / cout_;
+    for (std::int64_t r = 0; r < c.rows; ++r) {
+      const float* row = ao + r * out_.elements;
+      float acc = 0.0f;
+      for (std::int64_t co = 0; co < cout_; ++co) {
+        float s = 0.0f;
+        for (std::int64_t e = 0; e < plane; ++e) s += row[co * plane + e];
+        acc += s * b_[static_cast<std::size_t>(co)];
+      }
+      bias[r] += acc;
+    }
+  }
+
+  std::int64_t cin_ = 0, cout_ = 0, kh_ = 0, kw_ = 0, batch_ = 1, rows_cap_ = 0;
+  dnnl::memory::dims stride_, dil_, pad_l_, pad_r_, src_hw_, dst_hw_;
+  std::vector<float> w_, b_;
+  Geo out_, in_;
+  LinearWindow natural_;
+  std::int64_t natural_elements_ = 0;
+  bool accumulate_ = false, whole_ = false, direct_ = false, seeded_ = false, dense_t_ = false;
+  std::vector<float> t_;
+  std::vector<std::int64_t> levels_;
+  std::map<std::int64_t, Prim> prims_;
+  std::int64_t scratch_bytes_ = 0;
+  std::string impl_;
+};
+
+// ---------------------------------------------------------------------------
+// Elementwise relaxation: lower side takes the lower line where A > 0 and the
+// upper line where A < 0; the upper side the other way round.
+
+class BackwardRelaxedKernel final : public CompiledKernel {
+ public:
+  BackwardRelaxedKernel(const PlanBundle& plan, const TaskOp& op, const Node& node) : op_(node.op) {
+    out_ = geo_of(plan, op.reads.at(0));
+    in_ = geo_of(plan, op.writes.at(0));
+    BF_CHECK(same_geometry(out_, in_), ErrorKind::Internal, "relaxed backward between different windows");
+    numel_ = numel(out_.shape);
+    accumulate_ = op.accumulate.at(0);
+  }
+  std::string name() const override { return fmt::format("backward_relaxed[{}]", op_name(op_)); }
+  std::int64_t scratch_bytes() const override { return 0; }
+
+  void run(const KernelIO& io) override {
+    const SweepChunk& c = *io.chunk;
+    const auto* relax = static_cast<const char*>(io.inputs[1].lower);
+    const std::int64_t plane = static_cast<const char*>(io.inputs[1].upper) - relax;
+    const auto* ls = reinterpret_cast<const float*>(relax);
+    const auto* li = reinterpret_cast<const float*>(relax + plane);
+    const auto* us = reinterpret_cast<const float*>(relax + 2 * plane);
+    const auto* ui = reinterpret_cast<const float*>(relax + 3 * plane);
+    for (int s : sides_of(c)) {
+      const float* ao = side_ptr(io.inputs[0].lower, io.inputs[0].upper, s);
+      float* ai = side_ptr(io.outputs[0].lower, io.outputs[0].upper, s);
+      float* bias = side_ptr(io.outputs[1].lower, io.outputs[1].upper, s);
+      // For this side: the line taken where A > 0 (pos) and where A < 0 (neg).
+      const float* pos_s = s == 0 ? ls : us;
+      const float* pos_i = s == 0 ? li : ui;
+      const float* neg_s = s == 0 ? us : ls;
+      const float* neg_i = s == 0 ? ui : li;
+      {
+        for (std::int64_t r = 0; r < c.rows; ++r) {
+          const std::int64_t off = c.samples[r] * numel_;
+          const float* a = ao + r * out_.elements;
+          float* t = ai + r * in_.elements;
+          float acc = 0.0f;
+          if (!out_.w.spatial || out_.w.full()) {
+            acc = apply(a, t, pos_s + off, pos_i + off, neg_s + off, neg_i + off, out_.elements);
+          } else {
+            const LinearWindow& w = out_.w;
+            const RowOrigin o = row_origin(w, c.start, c.neurons[r]);
+            for (std::int64_t ch = 0; ch < w.channels; ++ch) {
+              for (std::int64_t i = 0; i < w.win_h; ++i) {
+                const std::int64_t e0 = (ch * w.win_h + i) * w.win_w;
+                const Run run = run_of(w, o, i);
+                if (!accumulate_) {
+                  // Outside the image: zero (the window invariant).
+                  for (std::int64_t j = 0; j < w.win_w; ++j) {
+                    if (j < run.j0 || j >= run.j1) t[e0 + j] = 0.0f;
+                  }
+                }
+                if (run.j1 <= run.j0) continue;
+                const std::int64_t k0 = off + (ch * w.height + o.h + i) * w.width + o.w + run.j0;
+                acc += apply(a + e0 + run.j0, t + e0 + run.j0, pos_s + k0, pos_i + k0, neg_s + k0, neg_i + k0,
+                             run.j1 - run.j0);
+              }
+            }
+          }
+          bias[r] += acc;
+        }
+      }
+    }
+  }
+
+ private:
+  // t = a * (pos or neg slope), returns the sum of a * (pos or neg intercept).
+  float apply(const float* a, float* t, const float* ps, const float* pi, const float* ns, const float* ni,
+              std::int64_t n) const {
+    const __m256 zero = _mm256_setzero_ps();
+    __m256 acc = _mm256_setzero_ps();
+    std::int64_t e = 0;
+    for (; e + 8 <= n; e += 8) {
+      const __m256 v = _mm256_loadu_ps(a + e);
+      const __m256 positive = _mm256_cmp_ps(v, zero, _CMP_GT_OQ);
+      const __m256 slope = _mm256_blendv_ps(_mm256_loadu_ps(ns + e), _mm256_loadu_ps(ps + e), positive);
+      const __m256 icpt = _mm256_blendv_ps(_mm256_loadu_ps(ni + e), _mm256_loadu_ps(pi + e), positive);
+      __m256 out = _mm256_mul_ps(v, slope);
+      if (accumulate_) out = _mm256_add_ps(out, _mm256_loadu_ps(t + e));
+      _mm256_storeu_ps(t + e, out);
+      acc = _mm256_fmadd_ps(v, icpt, acc);
+    }
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, acc);
+    float sum = 0.0f;
+    for (int k = 0; k < 8; ++k) sum += lanes[k];
+    for (; e < n; ++e) {
+      const float v = a[e];
+      const bool positive = v > 0.0f;
+      const float out = v * (positive ? ps[e] : ns[e]);
+      t[e] = accumulate_ ? t[e] + out : out;
+      sum += v * (positive ? pi[e] : ni[e]);
+    }
+    return sum;
+  }
+
+  OpKind op_;
+  Geo out_, in_;
+  std::int64_t numel_ = 0;
+  bool accumulate_ = false;
+};
+
+// ---------------------------------------------------------------------------
+// A view between dense rows: the same elements in the same order.
+
+class BackwardViewKernel final : public CompiledKernel {
+ public:
+  BackwardViewKernel(const PlanBundle& plan, const TaskOp& op, const Node& node) : op_(node.op) {
+    elements_ = geo_of(plan, op.reads.at(0)).elements;
+    BF_CHECK(elements_ == geo_of(plan, op.writes.at(0)).elements, ErrorKind::Internal, "view rows differ in size");
+    accumulate_ = op.accumulate.at(0);
+  }
+  std::string name() const override { return fmt::format("backward_view[{}]", op_name(op_)); }
+  std::int64_t scratch_bytes() const override { return 0; }
+  void run(const KernelIO& io) override {
+    const SweepChunk& c = *io.chunk;
+    const std::int64_t n = c.rows * elements_;
+    for (int s : sides_of(c)) {
+      const float* src = side_ptr(io.inputs[0].lower, io.inputs[0].upper, s);
+      float* dst = side_ptr(io.outputs[0].lower, io.outputs[0].upper, s);
+      if (accumulate_) {
+        for (std::int64_t i = 0; i < n; ++i) dst[i] += src[i];
+      } else {
+        std::memcpy(dst, src, static_cast<std::size_t>(n) * sizeof(float));
+      }
+    }
+  }
+
+ private:
+  OpKind op_;
+  std::int64_t elements_ = 0;
+  bool accumulate_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<CompiledKernel> make_fast_backward_kernel(StepKind kind, const PlanBundle& plan, const TaskOp& op) {
+  const Node& node = plan.graph->node(op.node);
+  switch (kind) {
+    case StepKind::BackwardAffine:
+      return std::make_unique<BackwardAffineKernel>(plan, op);
+    case StepKind::BackwardConv:
+      return std::make_unique<BackwardConvKernel>(plan, op);
+    case StepKind::BackwardRelaxed:
+      return std::make_unique<BackwardRelaxedKernel>(plan, op, node);
+    case StepKind::BackwardView:
+      return std::make_unique<BackwardViewKernel>(plan, op, node);
+    default:
+      fail(ErrorKind::Internal, "{} has no fast kernel", step_kind_name(kind));
+  }
+}
+
+void concretize_fast(const SweepChunk& c, DType dtype, const LinearView& at, const BiasView& bias, IntervalView box,
+                     const ConcretizeTarget& t) {
+  if (dtype != DType::F32) {
+    concretize_rows(c, dtype, at, bias, box, t);
+    return;
+  }
+  const std::int64_t n = numel(at.value_shape);
+  const LinearWindow& w = at.window;
+  const bool dense = !w.spatial || w.full();
+  {
+    for (std::int64_t r = 0; r < c.rows; ++r) {
+      const std::int64_t b = c.samples[r];
+      const float* xl = static_cast<const float*>(box.lower) + b * n;
+      const float* xu = static_cast<const float*>(box.upper) + b * n;
+      const std::int64_t out = b * t.numel + c.neurons[r];
+      for (int s : sides_of(c)) {
+        const float* row = static_cast<const float*>(at.side(s)) + r * at.elements;
+        float sum = 0.0f, spread = 0.0f;
+        if (dense) {
+          box_dots(row, xl, xu, at.elements, sum, spread);
+        } else {
+          const RowOrigin o = row_origin(w, c.start, c.neurons[r]);
+          for (std::int64_t ch = 0; ch < w.channels; ++ch) {
+            for (std::int64_t i = 0; i < w.win_h; ++i) {
+              const Run run = run_of(w, o, i);
+              if (run.j1 <= run.j0) continue;
+              const std::int64_t k0 = (ch * w.height + o.h + i) * w.width + o.w + run.j0;
+              box_dots(row + (ch * w.win_h + i) * w.win_w + run.j0, xl + k0, xu + k0, run.j1 - run.j0, sum, spread);
+            }
+          }
+        }
+        const float acc = static_cast<const float*>(bias.side(s))[r];
+        static_cast<float*>(s == 0 ? t.lower : t.upper)[out] = acc + (s == 0 ? sum - spread : sum + spread);
+      }
+    }
+  }
+}
+
+}  // namespace bf

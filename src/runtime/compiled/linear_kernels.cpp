@@ -1,0 +1,239 @@
+#include "runtime/compiled/linear_kernels.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "bound/linear/backward.h"
+#include "bound/linear/concretize.h"
+#include "bound/linear/linear_rules.h"
+#include "bound/linear/relaxation.h"
+#include "bound/linear/sweep_steps.h"
+#include "runtime/compiled/linear_fast_kernels.h"
+#include "support/error.h"
+
+namespace bf {
+namespace {
+
+const BufferSpec& spec_of(const PlanBundle& plan, BufferId b) {
+  return plan.storage.logical_buffers.at(static_cast<std::size_t>(b));
+}
+
+// Geometry of a Linear buffer, captured at compile time.
+struct LinearInfo {
+  LinearWindow window;
+  Shape value_shape;
+  std::int64_t elements = 0;
+  bool lower = true, upper = true;
+};
+
+LinearInfo linear_info(const PlanBundle& plan, BufferId b) {
+  const BufferSpec& s = spec_of(plan, b);
+  const SweepInfo& sw = plan.sweeps.at(static_cast<std::size_t>(s.sweep));
+  return {s.window, plan.graph->type(s.value).shape, s.shape.at(1), sw.lower, sw.upper};
+}
+
+LinearView view_of(const LinearInfo& i, const void* lower, const void* upper) {
+  LinearView v;
+  v.lower = i.lower ? const_cast<void*>(lower) : nullptr;
+  v.upper = i.upper ? const_cast<void*>(upper) : nullptr;
+  v.window = i.window;
+  v.value_shape = i.value_shape;
+  v.elements = i.elements;
+  return v;
+}
+
+// Plane k of a buffer handed over as its first two planes.
+template <typename P>
+const char* plane(const P& io, int k) {
+  const auto* base = static_cast<const char*>(io.lower);
+  return base + k * (static_cast<const char*>(io.upper) - base);
+}
+
+class RelaxKernel final : public CompiledKernel {
+ public:
+  RelaxKernel(const Graph& g, const Node& node, DType dtype, std::int64_t batch)
+      : node_(node),
+        dtype_(dtype),
+        batch_(batch),
+        in_shape_(g.type(node.inputs[0]).shape),
+        out_shape_(g.type(node.outputs[0]).shape) {}
+  std::string name() const override { return fmt::format("relax[{}]", op_name(node_.op)); }
+  std::int64_t scratch_bytes() const override { return 0; }
+  void run(const KernelIO& io) override {
+    void* planes[4];
+    for (int k = 0; k < 4; ++k) planes[k] = const_cast<char*>(plane(io.outputs[0], k));
+    compute_relaxation(node_, dtype_, batch_, in_shape_, out_shape_, {io.inputs[0].lower, io.inputs[0].upper}, planes);
+  }
+
+ private:
+  Node node_;
+  DType dtype_;
+  std::int64_t batch_;
+  Shape in_shape_, out_shape_;
+};
+
+class SelectKernel final : public CompiledKernel {
+ public:
+  SelectKernel(const SweepInfo& sweep, DType dtype, std::int64_t batch, std::int64_t interval_bytes)
+      : sweep_(sweep), dtype_(dtype), batch_(batch), interval_bytes_(interval_bytes) {}
+  std::string name() const override { return fmt::format("select[{}]", sweep_rows_name(sweep_.rows)); }
+  std::int64_t scratch_bytes() const override { return 0; }
+  void run(const KernelIO& io) override {
+    SweepRowsView rows(io.outputs[0].lower, sweep_.row_capacity);
+    IntervalView reference;
+    if (sweep_.rows == SweepRows::Unstable) reference = {io.inputs[0].lower, io.inputs[0].upper};
+    select_rows(sweep_.rows, dtype_, batch_, sweep_.row_capacity / batch_, reference, rows);
+    if (sweep_.rows == SweepRows::All) std::memset(io.outputs[1].lower, 0, static_cast<std::size_t>(interval_bytes_));
+  }
+
+ private:
+  SweepInfo sweep_;
+  DType dtype_;
+  std::int64_t batch_, interval_bytes_;
+};
+
+class SeedKernel final : public CompiledKernel {
+ public:
+  SeedKernel(LinearInfo start, DType dtype) : start_(std::move(start)), dtype_(dtype) {}
+  std::string name() const override { return "seed"; }
+  std::int64_t scratch_bytes() const override { return 0; }
+  void run(const KernelIO& io) override {
+    seed_rows(*io.chunk, dtype_, view_of(start_, io.outputs[0].lower, io.outputs[0].upper),
+              BiasView{io.outputs[1].lower, io.outputs[1].upper});
+  }
+
+ private:
+  LinearInfo start_;
+  DType dtype_;
+};
+
+// Any op: the reference rule of bound/linear with its operands bound at compile time.
+class BackwardRuleKernel final : public CompiledKernel {
+ public:
+  BackwardRuleKernel(const PlanBundle& plan, const TaskOp& op) : node_(plan.graph->node(op.node)) {
+    const Graph& g = *plan.graph;
+    dtype_ = plan.config.dtype;
+    out_ = linear_info(plan, op.reads.at(0));
+    relaxed_ = linear_rule(node_.op).relax != RelaxKind::None;
+    std::map<ValueId, std::size_t> write_of;
+    for (std::size_t w = 0; w < op.writes.size(); ++w) {
+      const BufferSpec& s = spec_of(plan, op.writes[w]);
+      if (s.layout == BufferLayout::Linear) write_of[s.value] = w;
+    }
+    bias_write_ = op.writes.size() - 1;
+    for (ValueId v : node_.inputs) {
+      Operand o;
+      if (v != kNoValue) {
+        o.shape = g.type(v).shape;
+        o.present = true;
+        if (g.is_constant(v)) {
+          const Tensor& t = g.constant(v);
+          o.constant = is_floating(t.dtype()) && t.dtype() != dtype_ ? t.cast(dtype_) : t;
+          o.has_constant = true;
+        } else {
+          o.write = write_of.at(v);
+          o.info = linear_info(plan, op.writes[o.write]);
+          o.accumulate = op.accumulate.at(o.write);
+        }
+      }
+      operands_.push_back(std::move(o));
+    }
+  }
+  std::string name() const override { return fmt::format("backward_rule[{}]", op_name(node_.op)); }
+  std::int64_t scratch_bytes() const override { return 0; }
+  void run(const KernelIO& io) override {
+    const std::size_t n = operands_.size();
+    std::vector<LinearTarget> targets(n);
+    std::vector<const Tensor*> constants(n, nullptr);
+    std::vector<const Shape*> shapes(n, nullptr);
+    for (std::size_t i = 0; i < n; ++i) {
+      const Operand& o = operands_[i];
+      if (!o.present) continue;
+      shapes[i] = &o.shape;
+      if (o.has_constant) {
+        constants[i] = &o.constant;
+        continue;
+      }
+      targets[i].view = view_of(o.info, io.outputs[o.write].lower, io.outputs[o.write].upper);
+      targets[i].active = true;
+      targets[i].accumulate = o.accumulate;
+    }
+    RelaxView relax;
+    if (relaxed_)
+      relax = {plane(io.inputs[1], 0), plane(io.inputs[1], 1), plane(io.inputs[1], 2), plane(io.inputs[1], 3)};
+    const LinearView out = view_of(out_, io.inputs[0].lower, io.inputs[0].upper);
+    const BiasView bias{io.outputs[bias_write_].lower, io.outputs[bias_write_].upper};
+    BackwardArgs args{node_, *io.chunk, dtype_, out, targets, constants, shapes, bias, relax};
+    prepare_targets(args);
+    linear_rule(node_.op).backward(args);
+  }
+
+ private:
+  struct Operand {
+    bool present = false, has_constant = false, accumulate = false;
+    Shape shape;
+    Tensor constant;
+    std::size_t write = 0;
+    LinearInfo info;
+  };
+  Node node_;
+  DType dtype_ = DType::F32;
+  LinearInfo out_;
+  bool relaxed_ = false;
+  std::size_t bias_write_ = 0;
+  std::vector<Operand> operands_;
+};
+
+class ConcretizeKernel final : public CompiledKernel {
+ public:
+  ConcretizeKernel(const PlanBundle& plan, const TaskOp& op)
+      : sweep_(plan.sweeps.at(static_cast<std::size_t>(op.start))),
+        at_input_(linear_info(plan, op.reads.at(0))),
+        dtype_(plan.config.dtype) {}
+  std::string name() const override { return "concretize"; }
+  std::int64_t scratch_bytes() const override { return 0; }
+  void run(const KernelIO& io) override {
+    const SweepChunk& c = *io.chunk;
+    ConcretizeTarget target{io.outputs[0].lower, io.outputs[0].upper, sweep_.row_capacity / c.batch};
+    const LinearView at = view_of(at_input_, io.inputs[0].lower, io.inputs[0].upper);
+    const BiasView bias{const_cast<void*>(io.inputs[1].lower), const_cast<void*>(io.inputs[1].upper)};
+    concretize_fast(c, dtype_, at, bias, {io.inputs[2].lower, io.inputs[2].upper}, target);
+  }
+
+ private:
+  SweepInfo sweep_;
+  LinearInfo at_input_;
+  DType dtype_;
+};
+
+}  // namespace
+
+std::unique_ptr<CompiledKernel> make_linear_kernel(StepKind kind, const PlanBundle& plan, const TaskOp& op) {
+  const Graph& g = *plan.graph;
+  const DType dtype = plan.config.dtype;
+  const std::int64_t batch = plan.config.batch;
+  switch (kind) {
+    case StepKind::Relax:
+      return std::make_unique<RelaxKernel>(g, g.node(op.node), dtype, batch);
+    case StepKind::Select: {
+      const SweepInfo& sw = plan.sweeps.at(static_cast<std::size_t>(op.start));
+      return std::make_unique<SelectKernel>(sw, dtype, batch, spec_of(plan, op.writes.at(1)).bytes);
+    }
+    case StepKind::Seed:
+      return std::make_unique<SeedKernel>(linear_info(plan, op.writes.at(0)), dtype);
+    case StepKind::Backward:
+      return std::make_unique<BackwardRuleKernel>(plan, op);
+    case StepKind::BackwardAffine:
+    case StepKind::BackwardConv:
+    case StepKind::BackwardRelaxed:
+    case StepKind::BackwardView:
+      return make_fast_backward_kernel(kind, plan, op);
+    case StepKind::Concretize:
+      return std::make_unique<ConcretizeKernel>(plan, op);
+    default:
+      fail(ErrorKind::Internal, "{} is not a linear step", step_kind_name(kind));
+  }
+}
+
+}  // namespace bf
