@@ -132,15 +132,28 @@ class BackwardAffineKernel final : public CompiledKernel {
     const SweepInfo& sw = plan.sweeps.at(static_cast<std::size_t>(op.start));
     // The rows of the start value itself are one-hot: A_in is W's rows, gathered.
     seeded_ = spec_of(plan, op.reads.at(0)).value == sw.value && positions_ == 1;
+    compact_ = !seeded_ && positions_ == 1;
+    rows_cap_ = sw.rows_per_chunk;
   }
-  std::string name() const override { return seeded_ ? "backward_affine[gather]" : "backward_affine[sgemm]"; }
-  std::int64_t scratch_bytes() const override { return 0; }
+  std::string name() const override {
+    return seeded_    ? "backward_affine[gather]"
+           : compact_ ? "backward_affine[sgemm,skip_zero_columns]"
+                      : "backward_affine[sgemm]";
+  }
+  // Skipping zero columns: the packed columns of A (both sides) and the matching rows of W.
+  std::int64_t scratch_bytes() const override {
+    return compact_ ? (2 * rows_cap_ * n_ + n_ * k_) * static_cast<std::int64_t>(sizeof(float)) : 0;
+  }
   std::int64_t prepared_bytes() const override {
     return static_cast<std::int64_t>((w_.size() + b_.size()) * sizeof(float));
   }
 
   void run(const KernelIO& io) override {
     const SweepChunk& c = *io.chunk;
+    if (compact_) {
+      run_compact(io, c);
+      return;
+    }
     for (int s : sides_of(c)) {
       const float* ao = side_ptr(io.inputs[0].lower, io.inputs[0].upper, s);
       float* ai = side_ptr(io.outputs[0].lower, io.outputs[0].upper, s);
@@ -174,10 +187,71 @@ class BackwardAffineKernel final : public CompiledKernel {
   }
 
  private:
-  std::int64_t n_ = 0, k_ = 0, positions_ = 1;
+  // After a ReLU, the columns of A at inactive neurons are zero on both sides
+  // (and at neurons a row's sample has inactive). Rows come grouped by sample:
+  // per group, only the columns some row uses go through the product, with the
+  // matching rows of W packed beside them. Skipped columns contribute nothing.
+  void run_compact(const KernelIO& io, const SweepChunk& c) {
+    auto* packed_w = static_cast<float*>(io.scratch);
+    float* packed_a[2] = {packed_w + n_ * k_, packed_w + n_ * k_ + rows_cap_ * n_};
+    const std::vector<int> sides = sides_of(c);
+    std::vector<std::int64_t> cols;
+    cols.reserve(static_cast<std::size_t>(n_));
+    std::vector<std::uint8_t> used(static_cast<std::size_t>(n_));
+    for (std::int64_t first = 0; first < c.rows;) {
+      std::int64_t last = first + 1;
+      while (last < c.rows && c.samples[last] == c.samples[first]) ++last;
+      const std::int64_t rows = last - first;
+      std::fill(used.begin(), used.end(), 0);
+      for (int s : sides) {
+        const float* ao = side_ptr(io.inputs[0].lower, io.inputs[0].upper, s) + first * n_;
+        for (std::int64_t r = 0; r < rows; ++r) {
+          for (std::int64_t j = 0; j < n_; ++j) used[static_cast<std::size_t>(j)] |= ao[r * n_ + j] != 0.0f;
+        }
+      }
+      cols.clear();
+      for (std::int64_t j = 0; j < n_; ++j) {
+        if (used[static_cast<std::size_t>(j)]) cols.push_back(j);
+      }
+      const auto nc = static_cast<std::int64_t>(cols.size());
+      const bool pack = nc * 10 < n_ * 9;  // worth it from 10% zero columns on
+      if (pack) {
+        for (std::int64_t i = 0; i < nc; ++i) {
+          std::memcpy(packed_w + i * k_, w_.data() + cols[static_cast<std::size_t>(i)] * k_,
+                      static_cast<std::size_t>(k_) * sizeof(float));
+        }
+      }
+      for (int s : sides) {
+        const float* ao = side_ptr(io.inputs[0].lower, io.inputs[0].upper, s) + first * n_;
+        float* ai = side_ptr(io.outputs[0].lower, io.outputs[0].upper, s) + first * in_.elements;
+        float* bias = side_ptr(io.outputs[1].lower, io.outputs[1].upper, s) + first;
+        const float beta = accumulate_ ? 1.0f : 0.0f;
+        dnnl_status_t st;
+        if (nc == 0) {
+          if (!accumulate_) std::memset(ai, 0, static_cast<std::size_t>(rows * in_.elements) * sizeof(float));
+          st = dnnl_success;
+        } else if (pack) {
+          float* pa = packed_a[s];
+          for (std::int64_t r = 0; r < rows; ++r) {
+            for (std::int64_t i = 0; i < nc; ++i) pa[r * nc + i] = ao[r * n_ + cols[static_cast<std::size_t>(i)]];
+          }
+          st = dnnl_sgemm('N', 'N', rows, k_, nc, 1.0f, pa, nc, packed_w, k_, beta, ai, k_);
+        } else {
+          st = dnnl_sgemm('N', 'N', rows, k_, n_, 1.0f, ao, n_, w_.data(), k_, beta, ai, k_);
+        }
+        BF_CHECK(st == dnnl_success, ErrorKind::Internal, "oneDNN sgemm failed ({})", static_cast<int>(st));
+        if (!b_.empty()) {
+          for (std::int64_t r = 0; r < rows; ++r) bias[r] += dot(ao + r * n_, b_.data(), n_);
+        }
+      }
+      first = last;
+    }
+  }
+
+  std::int64_t n_ = 0, k_ = 0, positions_ = 1, rows_cap_ = 0;
   std::vector<float> w_, b_;
   Geo out_, in_;
-  bool accumulate_ = false, seeded_ = false;
+  bool accumulate_ = false, seeded_ = false, compact_ = false;
 };
 
 // ---------------------------------------------------------------------------
