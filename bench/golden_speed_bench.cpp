@@ -90,33 +90,36 @@ json run_golden_speed(const GoldenSpeedOptions& o) {
         req.region = linf_ball(input["x0"].get<std::vector<double>>(), input["eps"].get<double>(),
                                graph->type(graph->inputs()[0]).shape, DType::F32);
         req.planner.version = PlannerVersion::V0;
-        const PlanBundle plan = method->plan(req);
+        // The method as a user runs it: fitted to the default budget, compiled once.
+        Stopwatch compile_watch;
+        CompileCache cache;
+        req.cache = &cache;
+        const auto prepared = method->prepare(req);
+        const double compile_ms = compile_watch.elapsed_ms();
 
         // Reference executor: time whole bound computations (optional: slow on big CROWN nets).
         std::vector<OutputBounds> ref_bounds;
         std::vector<double> ref_times;
         if (o.reference_iters > 0) {
-          ReferenceExecutor reference(plan);
-          ref_bounds = reference.run_bounds(req.region);
+          BoundRequest ref_req = req;
+          ref_req.executor = ExecutorKind::Reference;
+          const auto reference = method->prepare(ref_req);
+          ref_bounds = reference->run(req.region).outputs;
           for (int i = 0; i < o.reference_iters; ++i) {
             Stopwatch w;
-            ref_bounds = reference.run_bounds(req.region);
+            ref_bounds = reference->run(req.region).outputs;
             ref_times.push_back(w.elapsed_ms());
           }
         }
 
-        // Compiled executor: compile once, then time runs.
-        CompileCache cache;
-        Stopwatch compile_watch;
-        CompiledProgram program(plan, CompileOptions{}, cache);
-        const double compile_ms = compile_watch.elapsed_ms();
-        CompiledRunStats stats;
-        std::vector<OutputBounds> bounds = program.run_bounds(req.region, &stats);
-        for (int i = 1; i < o.warmup; ++i) bounds = program.run_bounds(req.region);
+        // Compiled executor: time runs.
+        BoundResult first = prepared->run(req.region);
+        std::vector<OutputBounds> bounds = first.outputs;
+        for (int i = 1; i < o.warmup; ++i) bounds = prepared->run(req.region).outputs;
         std::vector<double> times;
         for (int i = 0; i < o.iters; ++i) {
           Stopwatch w;
-          bounds = program.run_bounds(req.region);
+          bounds = prepared->run(req.region).outputs;
           times.push_back(w.elapsed_ms());
         }
         const TimingSummary compiled = summarize(times);
@@ -140,11 +143,13 @@ json run_golden_speed(const GoldenSpeedOptions& o) {
                    {"compiled_ms_avg", compiled.avg_ms},
                    {"compiled_ms_min", compiled.min_ms},
                    {"compile_ms", compile_ms},
-                   {"executor_peak_bytes", stats.memory.peak_bytes},
+                   {"executor_peak_bytes", first.stats.memory.peak_bytes},
+                   {"planned_bytes", first.planned_bytes},
+                   {"batch_per_run", first.chunking.batch},
                    {"speedup_vs_auto_lirpa", lirpa_ms / compiled.p50_ms},
                    {"max_rel_diff_vs_auto_lirpa", lirpa_rel}};
         std::vector<std::string> kernels;
-        for (const auto& t : program.compile_stats().tasks)
+        for (const auto& t : prepared->program()->compile_stats().tasks)
           kernels.insert(kernels.end(), t.kernels.begin(), t.kernels.end());
         entry["kernels"] = kernels;
         if (!ref_times.empty()) {

@@ -1,9 +1,13 @@
 #include "methods/bound_method.h"
 
 #include <cmath>
+#include <cstring>
+#include <functional>
+#include <map>
 
 #include "bound/linear_spec.h"
 #include "methods/crown_program.h"
+#include "methods/memory_budget.h"
 #include "planner/planner.h"
 #include "runtime/compiled/compiled_program.h"
 #include "runtime/reference_executor.h"
@@ -32,49 +36,199 @@ void check_no_nan(const std::vector<OutputBounds>& bounds) {
 
 namespace {
 
-PlannerConfig config_for(const BoundRequest& r, PlanDomain domain) {
+PlannerConfig config_for(const BoundRequest& r, PlanDomain domain, std::int64_t batch) {
   PlannerConfig c = r.planner;
   c.domain = domain;
   c.dtype = r.region.dtype;
-  c.batch = r.region.batch;
+  c.batch = batch;
   return c;
 }
 
-// Runs a plan on the requested executor and checks the result.
-BoundResult run_plan(std::shared_ptr<const PlanBundle> plan, const BoundRequest& r) {
-  BoundResult result;
-  result.plan = plan;
-  result.executor = executor_kind_name(r.executor);
-  BoundRunResult run;
-  if (r.executor == ExecutorKind::Reference) {
-    ReferenceExecutor executor(*plan);
-    run = executor.run(r.region);
-  } else {
-    CompileCache& cache = r.cache != nullptr ? *r.cache : CompileCache::global();
-    auto program = std::make_shared<CompiledProgram>(*plan, r.compile, cache);
-    run = program->run(r.region);
-    result.program = program;
-  }
-  check_no_nan(run.outputs);
-  check_no_nan(run.intermediates);
-  result.outputs = std::move(run.outputs);
-  result.intermediates = std::move(run.intermediates);
-  result.stats = run.stats;
-  return result;
+// Samples [first, first + count) of a region.
+InputRegion slice_region(const InputRegion& r, std::int64_t first, std::int64_t count) {
+  if (first == 0 && count == r.batch) return r;
+  InputRegion s;
+  s.dtype = r.dtype;
+  s.shape = r.shape;
+  s.batch = count;
+  const std::int64_t n = numel(r.shape);
+  const std::size_t elem = dtype_size(r.dtype);
+  s.lower = Tensor(r.dtype, {count * n});
+  s.upper = Tensor(r.dtype, {count * n});
+  std::memcpy(s.lower.raw_mutable_data(), static_cast<const char*>(r.lower.raw_data()) + first * n * elem,
+              static_cast<std::size_t>(count * n) * elem);
+  std::memcpy(s.upper.raw_mutable_data(), static_cast<const char*>(r.upper.raw_data()) + first * n * elem,
+              static_cast<std::size_t>(count * n) * elem);
+  return s;
 }
+
+// Appends `part`'s samples to `all` (same values, in sample order).
+void append_samples(std::vector<OutputBounds>& all, std::vector<OutputBounds> part) {
+  if (all.empty()) {
+    all = std::move(part);
+    return;
+  }
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    OutputBounds& a = all[i];
+    const OutputBounds& p = part.at(i);
+    const std::int64_t n = a.lower.numel() + p.lower.numel();
+    for (Tensor* t : {&a.lower, &a.upper}) {
+      const Tensor& extra = t == &a.lower ? p.lower : p.upper;
+      Tensor joined(t->dtype(), {n});
+      std::memcpy(joined.raw_mutable_data(), t->raw_data(), t->nbytes());
+      std::memcpy(static_cast<char*>(joined.raw_mutable_data()) + t->nbytes(), extra.raw_data(), extra.nbytes());
+      *t = joined;
+    }
+    a.batch += p.batch;
+  }
+}
+
+// A method that plans for a given batch and chunking.
+using PlanFn = std::function<PlanBundle(const BoundRequest&, std::int64_t batch, const Chunking&)>;
+
+// The sweeps of a plan as the chunking sees them: rows per sample, bytes per row.
+std::vector<SweepCost> sweep_costs(const PlanBundle& plan) {
+  std::vector<SweepCost> costs;
+  for (std::size_t i = 0; i < plan.sweeps.size(); ++i) {
+    const SweepInfo& sw = plan.sweeps[i];
+    SweepCost c;
+    c.start = sw.value;
+    c.rows_per_sample = sw.row_capacity / plan.config.batch;
+    for (const auto& spec : plan.storage.logical_buffers) {
+      if (spec.sweep != static_cast<std::int32_t>(i) || spec.layout == BufferLayout::Raw) continue;
+      c.bytes_per_row += spec.bytes / std::max<std::int64_t>(1, sw.rows_per_chunk);
+    }
+    costs.push_back(c);
+  }
+  return costs;
+}
+
+// What a plan needs before compiling: its most bytes alive at once, with room
+// for the static planner's slack and kernel scratch.
+std::int64_t plan_estimate(const PlanBundle& plan) {
+  const std::int64_t live = plan.liveness ? plan.liveness->lower_bound_bytes : 0;
+  return live + live / 4;
+}
+
+// A method fitted to a request's batch and budget: the chunking chosen, the
+// plans (and programs) for each sub-batch size compiled once, run many times.
+class BudgetedBounds final : public PreparedBounds {
+ public:
+  BudgetedBounds(const BoundRequest& r, PlanFn plan_for) : request_(r), plan_for_(std::move(plan_for)) {
+    const bool given = r.max_memory > 0;
+    budget_ = given ? r.max_memory : default_memory_budget();
+    budget_name_ = given ? "--max-memory" : "the default memory budget (60% of available memory)";
+    batch_ = r.region.batch;
+    costs_ = sweep_costs(plan_for_(r, batch_, Chunking{batch_, {}}));
+    chunking_ = choose_chunking(budget_, budget_name_, batch_, costs_,
+                                [&](const Chunking& c) { return plan_estimate(plan_for_(request_, c.batch, c)); });
+    // Compile every sub-batch size now (checking the budget), so runs only run.
+    while (!prepare_all()) {
+    }
+  }
+
+  const PlanBundle& plan() const override { return *compiled_.at(std::min(chunking_.batch, batch_)).plan; }
+  const CompiledProgram* program() const override {
+    return compiled_.at(std::min(chunking_.batch, batch_)).program.get();
+  }
+
+  BoundResult run(const InputRegion& region) override {
+    BF_CHECK(region.batch == batch_ && region.dtype == request_.region.dtype, ErrorKind::Usage,
+             "prepared for {} x{}, given {} x{}", dtype_name(request_.region.dtype), batch_, dtype_name(region.dtype),
+             region.batch);
+    BoundResult result;
+    result.executor = executor_kind_name(request_.executor);
+    for (std::int64_t first = 0; first < batch_; first += chunking_.batch) {
+      const std::int64_t sub = std::min(chunking_.batch, batch_ - first);
+      const Entry& e = compiled_.at(sub);
+      const InputRegion part = slice_region(region, first, sub);
+      BoundRunResult run;
+      if (e.program) {
+        run = e.program->run(part);
+        result.program = e.program;
+        result.planned_bytes = std::max(result.planned_bytes, e.program->planned_bytes());
+      } else {
+        ReferenceExecutor executor(*e.plan);
+        run = executor.run(part);
+      }
+      check_no_nan(run.outputs);
+      check_no_nan(run.intermediates);
+      append_samples(result.outputs, std::move(run.outputs));
+      append_samples(result.intermediates, std::move(run.intermediates));
+      result.stats.memory.peak_bytes = std::max(result.stats.memory.peak_bytes, run.stats.memory.peak_bytes);
+      result.stats.memory.allocations += run.stats.memory.allocations;
+      result.stats.scratch.peak_bytes = std::max(result.stats.scratch.peak_bytes, run.stats.scratch.peak_bytes);
+      result.stats.scratch.allocations += run.stats.scratch.allocations;
+      result.stats.prepared_param_bytes = std::max(result.stats.prepared_param_bytes, run.stats.prepared_param_bytes);
+      result.stats.run_ms += run.stats.run_ms;
+      result.plan = e.plan;
+    }
+    result.chunking = chunking_;
+    result.budget_bytes = budget_;
+    return result;
+  }
+
+ private:
+  struct Entry {
+    std::shared_ptr<const PlanBundle> plan;
+    std::shared_ptr<CompiledProgram> program;
+  };
+
+  // Plans and compiles each sub-batch size; false when a program came out over
+  // the budget and the chunking was cut further (start again).
+  bool prepare_all() {
+    compiled_.clear();
+    std::vector<std::int64_t> sizes = {std::min(chunking_.batch, batch_)};
+    if (batch_ % chunking_.batch != 0) sizes.push_back(batch_ % chunking_.batch);
+    CompileCache& cache = request_.cache != nullptr ? *request_.cache : CompileCache::global();
+    for (std::int64_t sub : sizes) {
+      Chunking c = chunking_;
+      c.batch = sub;
+      auto plan = std::make_shared<const PlanBundle>(plan_for_(request_, sub, c));
+      std::shared_ptr<CompiledProgram> program;
+      if (request_.executor == ExecutorKind::Compiled) {
+        program = std::make_shared<CompiledProgram>(*plan, request_.compile, cache);
+        if (program->planned_bytes() > budget_) {
+          // The estimate was short (kernel scratch, prepared weights): cut further.
+          if (shrink_largest_sweep(chunking_, costs_)) return false;
+          BF_CHECK(chunking_.batch > 1, ErrorKind::Usage, "{} {} is too small: the compiled program needs {}",
+                   budget_name_, format_bytes(budget_), format_bytes(program->planned_bytes()));
+          chunking_.batch = (chunking_.batch + 1) / 2;
+          for (const auto& cost : costs_) {
+            chunking_.rows_per_chunk[cost.start] =
+                std::min(cost.rows_per_sample * chunking_.batch, max_rows_per_chunk());
+          }
+          return false;
+        }
+      }
+      compiled_[sub] = Entry{plan, program};
+    }
+    return true;
+  }
+
+  BoundRequest request_;
+  PlanFn plan_for_;
+  std::int64_t budget_ = 0, batch_ = 1;
+  std::string budget_name_;
+  std::vector<SweepCost> costs_;
+  Chunking chunking_;
+  std::map<std::int64_t, Entry> compiled_;
+};
 
 class IbpMethod final : public BoundMethod {
  public:
   std::string name() const override { return "ibp"; }
 
-  PlanBundle plan(const BoundRequest& r) const override {
-    PlannerConfig c = config_for(r, PlanDomain::Interval);
-    c.export_intermediates = r.export_intermediates;
-    return make_plan(bounded_graph(r), c);
+  std::unique_ptr<PreparedBounds> prepare(const BoundRequest& r) const override {
+    return std::make_unique<BudgetedBounds>(
+        r, [](const BoundRequest& req, std::int64_t batch, const Chunking&) { return plan_for(req, batch); });
   }
 
-  BoundResult compute(const BoundRequest& r) const override {
-    return run_plan(std::make_shared<const PlanBundle>(plan(r)), r);
+ private:
+  static PlanBundle plan_for(const BoundRequest& r, std::int64_t batch) {
+    PlannerConfig c = config_for(r, PlanDomain::Interval, batch);
+    c.export_intermediates = r.export_intermediates;
+    return make_plan(bounded_graph(r), c);
   }
 };
 
@@ -83,9 +237,19 @@ class CrownMethod final : public BoundMethod {
   explicit CrownMethod(bool ibp_intermediates) : ibp_intermediates_(ibp_intermediates) {}
   std::string name() const override { return ibp_intermediates_ ? "crown-ibp" : "crown"; }
 
-  PlanBundle plan(const BoundRequest& r) const override {
-    const PlannerConfig c = config_for(r, PlanDomain::Linear);
+  std::unique_ptr<PreparedBounds> prepare(const BoundRequest& r) const override {
     auto graph = bounded_graph(r);
+    return std::make_unique<BudgetedBounds>(
+        r, [this, graph](const BoundRequest& req, std::int64_t batch, const Chunking& c) {
+          return plan_for(req, batch, c, graph);
+        });
+  }
+
+ private:
+  PlanBundle plan_for(const BoundRequest& r, std::int64_t batch, const Chunking& chunking,
+                      std::shared_ptr<const Graph> graph = nullptr) const {
+    const PlannerConfig c = config_for(r, PlanDomain::Linear, batch);
+    if (!graph) graph = bounded_graph(r);
     CrownProgramOptions o;
     o.intermediates = ibp_intermediates_      ? IntermediateBounds::Ibp
                       : r.dense_intermediates ? IntermediateBounds::Dense
@@ -93,18 +257,16 @@ class CrownMethod final : public BoundMethod {
     o.lower = r.lower;
     o.upper = r.upper;
     o.export_intermediates = r.export_intermediates;
+    o.rows_per_chunk = chunking.rows_per_chunk;
     return make_plan(graph, build_crown_program(*graph, c, o), c);
   }
 
-  BoundResult compute(const BoundRequest& r) const override {
-    return run_plan(std::make_shared<const PlanBundle>(plan(r)), r);
-  }
-
- private:
   bool ibp_intermediates_;
 };
 
 }  // namespace
+
+BoundResult BoundMethod::compute(const BoundRequest& request) const { return prepare(request)->run(request.region); }
 
 const std::vector<std::string>& bound_method_names() {
   static const std::vector<std::string> names = {"ibp", "crown", "crown-ibp"};

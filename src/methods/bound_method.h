@@ -17,10 +17,12 @@
 #include <vector>
 
 #include "bound/input_region.h"
+#include "methods/memory_budget.h"
 #include "planner/plan_bundle.h"
 #include "runtime/bound_executor.h"
 #include "runtime/compiled/compile_cache.h"
 #include "runtime/compiled/compile_options.h"
+#include "runtime/compiled/compiled_program.h"
 
 namespace bf {
 
@@ -42,6 +44,10 @@ struct BoundRequest {
   bool dense_intermediates = false;
   bool lower = true;
   bool upper = true;
+  // Bytes the computation may hold (the compiled program's arena and prepared
+  // weights; the reference executor's planned buffers). 0: the default budget
+  // (a share of the available memory). The work is chunked to fit.
+  std::int64_t max_memory = 0;
 };
 
 struct BoundResult {
@@ -50,17 +56,32 @@ struct BoundResult {
   std::shared_ptr<const PlanBundle> plan;
   BoundRunStats stats;
   std::string executor;
-  // The compiled program (compiled executor), kept for its statistics.
-  std::shared_ptr<const void> program;
+  // The compiled program (compiled executor, the last sub-batch's), kept for its statistics.
+  std::shared_ptr<const CompiledProgram> program;
+  Chunking chunking;               // how the work was cut to fit the budget
+  std::int64_t budget_bytes = 0;   // the budget it was fitted to
+  std::int64_t planned_bytes = 0;  // compiled: the largest program's planned memory
+};
+
+// A method made ready for a request's network, batch size, dtype and budget:
+// the work chunked to fit, plans made and programs compiled once. run() bounds
+// any region of that batch size and dtype (repeated calls only run).
+class PreparedBounds {
+ public:
+  virtual ~PreparedBounds() = default;
+  virtual BoundResult run(const InputRegion& region) = 0;
+  // The plan (and compiled program, or null) of a full sub-batch.
+  virtual const PlanBundle& plan() const = 0;
+  virtual const CompiledProgram* program() const = 0;
 };
 
 class BoundMethod {
  public:
   virtual ~BoundMethod() = default;
   virtual std::string name() const = 0;
-  virtual BoundResult compute(const BoundRequest& request) const = 0;
-  // The plan the method would run (for `boundflow plan --method ...` and benchmarks).
-  virtual PlanBundle plan(const BoundRequest& request) const = 0;
+  virtual std::unique_ptr<PreparedBounds> prepare(const BoundRequest& request) const = 0;
+  // prepare(request)->run(request.region).
+  BoundResult compute(const BoundRequest& request) const;
 };
 
 // "ibp", "crown" or "crown-ibp"; throws bf::Error(Usage) otherwise.

@@ -6,6 +6,9 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "methods/memory_budget.h"
+#include "support/error.h"
+
 namespace bf::cli {
 namespace {
 
@@ -75,6 +78,20 @@ CLI::Validator one_of(std::vector<std::string> choices) {
         return want + " " + got(text);
       },
       want, "ONE_OF");
+}
+
+CLI::Validator byte_size() {
+  const std::string want = "must be a byte count such as 4G, 512M or 100000";
+  return CLI::Validator(
+      [want](std::string& text) -> std::string {
+        try {
+          parse_byte_size(text, "");
+        } catch (const Error&) {
+          return want + " " + got(text);
+        }
+        return {};
+      },
+      want, "BYTES");
 }
 
 CLI::Option* add_threads_option(CLI::App& cmd, int& threads) {

@@ -24,6 +24,9 @@ CLI::Validator integer(std::int64_t min, std::int64_t max = std::numeric_limits<
 // One of the listed words.
 CLI::Validator one_of(std::vector<std::string> choices);
 
+// A byte count: a whole number with an optional K, M, G or T suffix (powers of 1024).
+CLI::Validator byte_size();
+
 // --threads N (0 = the OpenMP default), checked against kMaxThreads.
 CLI::Option* add_threads_option(CLI::App& cmd, int& threads);
 

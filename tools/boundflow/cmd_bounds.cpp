@@ -47,6 +47,7 @@ void add_bounds_command(CLI::App& app) {
     bool timings = false;
     bool dense_intermediates = false;
     bool intermediates = false;
+    std::string max_memory;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("bounds", "compute certified output bounds over an input region");
@@ -65,6 +66,10 @@ void add_bounds_command(CLI::App& app) {
       ->check(one_of({"ibp", "crown", "crown-ibp"}));
   cmd->add_flag("--dense-intermediates", args->dense_intermediates,
                 "crown: bound every element of every intermediate value by a sweep (auto_LiRPA's CROWN-dense)");
+  cmd->add_option("--max-memory", args->max_memory,
+                  "memory the computation may hold, e.g. 4G or 512M (default: 60% of the available memory); the "
+                  "work is chunked to fit")
+      ->check(byte_size());
   cmd->add_flag("--intermediates", args->intermediates,
                 "add the bounds of intermediate values (inputs of activations and pooling) to the --json output");
   cmd->add_option("--dtype", args->dtype, "compute bounds in f32 or f64")->check(one_of({"f32", "f64"}));
@@ -93,6 +98,7 @@ void add_bounds_command(CLI::App& app) {
     request.compile = compile_options(args->compile);
     request.export_intermediates = args->intermediates;
     request.dense_intermediates = args->dense_intermediates;
+    if (!args->max_memory.empty()) request.max_memory = parse_byte_size(args->max_memory, "--max-memory");
     BF_CHECK(!args->dense_intermediates || args->method == "crown", ErrorKind::Usage,
              "--dense-intermediates applies to --method crown");
     set_threads(args->threads);
@@ -108,9 +114,15 @@ void add_bounds_command(CLI::App& app) {
       memory["scratch_allocations"] = result.stats.scratch.allocations;
       memory["prepared_param_bytes"] = result.stats.prepared_param_bytes;
     } else {
-      const auto* program = static_cast<const CompiledProgram*>(result.program.get());
+      const CompiledProgram* program = result.program.get();
       memory["compile_stats"] = compile_stats_json(program->compile_stats(), args->timings);
     }
+    memory["budget_bytes"] = result.budget_bytes;
+    memory["planned_bytes"] = result.planned_bytes;
+    memory["batch_per_run"] = result.chunking.batch;
+    nlohmann::json chunks = nlohmann::json::object();
+    for (const auto& [v, rows] : result.chunking.rows_per_chunk) chunks[result.plan->graph->value(v).name] = rows;
+    memory["rows_per_chunk"] = chunks;
     if (args->timings) memory["run_ms"] = result.stats.run_ms;
     const nlohmann::json plan_config = config_to_json(result.plan->config);
     const nlohmann::json storage = storage_stats_json(*result.plan);

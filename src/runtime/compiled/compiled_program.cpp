@@ -86,6 +86,7 @@ CompiledProgram::CompiledProgram(const PlanBundle& plan, const CompileOptions& o
     }
     ts.unplanned_kernels = lowered->unplanned_kernels;
     stats_.tasks_total += ts.memory;
+    stats_.prepared_bytes += ts.prepared_bytes;
     stats_.workspace_bytes = std::max(stats_.workspace_bytes, lowered->arena_bytes);
     stats_.tasks.push_back(std::move(ts));
     tasks_.push_back(std::move(lowered));

@@ -38,6 +38,7 @@ struct CompileStats {
   MemoryStats program;               // the buffers tasks hand each other (static: the one arena holding everything)
   MemoryStats total;                 // everything: in static modes the one program arena, else tasks + program
   std::int64_t workspace_bytes = 0;  // the largest task arena
+  std::int64_t prepared_bytes = 0;   // summed over tasks: weights, |W|, packed matrices kernels keep
   double compile_ms = 0.0;
   std::int64_t cache_hits = 0;
   std::int64_t cache_misses = 0;
@@ -61,6 +62,9 @@ class CompiledProgram final : public BoundExecutor {
   std::vector<OutputBounds> run_bounds(const InputRegion& region, CompiledRunStats* stats = nullptr);
 
   const CompileStats& compile_stats() const { return stats_; }
+  // The memory a run holds: the program's storage (in static modes its one
+  // arena) plus what the kernels prepared. What a memory budget is checked against.
+  std::int64_t planned_bytes() const { return stats_.total.alloc_storage_total_bytes + stats_.prepared_bytes; }
   const CompileOptions& options() const { return options_; }
   // Steps, kernels and memory units of every task (for dumps).
   nlohmann::json describe() const;
