@@ -7,7 +7,7 @@
 
 #include "bench_common.h"
 #include "frontend/onnx/onnx_importer.h"
-#include "methods/ibp_method.h"
+#include "methods/bound_method.h"
 #include "planner/plan_dump.h"
 #include "planner/planner.h"
 #include "runtime/compiled/compiled_program.h"
@@ -45,33 +45,44 @@ json run_static_plan_bench(const StaticPlanBenchOptions& o) {
     normalize(*graph);
     const InputRegion region = bench_region(*graph, o.batch, o.eps, o.input_file, 1234);
 
+    const auto method = make_bound_method(o.method);
+    BoundRequest base;
+    base.graph = graph;
+    base.region = region;
+    base.planner.min_tasks = o.min_tasks;
+
     // The reference bounds every quadrant is checked against.
-    IbpRequest ref_req;
-    ref_req.graph = graph;
-    ref_req.region = region;
-    ref_req.planner.min_tasks = o.min_tasks;
+    BoundRequest ref_req = base;
+    ref_req.executor = ExecutorKind::Reference;
     Stopwatch ref_watch;
-    const IbpResult reference = compute_ibp_reference(ref_req);
+    const BoundResult reference = method->compute(ref_req);
     const double reference_ms = ref_watch.elapsed_ms();
 
     for (bool reuse : {false, true}) {
       for (bool static_plan : {false, true}) {
-        IbpRequest req = ref_req;
+        BoundRequest req = base;
         req.planner.enable_storage_reuse = reuse;
         if (reuse) req.planner.reuse_policy = parse_reuse_policy(o.reuse_policy);
-        const PlanBundle plan = make_plan(graph_for_request(req), planner_config_for(req));
-        CompileOptions copts;
-        copts.mode = static_plan ? MemoryPlanMode::Default : MemoryPlanMode::DisableStaticPlan;
+        req.compile.mode = static_plan ? MemoryPlanMode::Default : MemoryPlanMode::DisableStaticPlan;
         CompileCache cache;  // fresh: compile_ms is a real compile
-        CompiledProgram program(plan, copts, cache);
+        req.cache = &cache;
+        const auto prepared = method->prepare(req);
+        const PlanBundle& plan = prepared->plan();
+        const CompiledProgram& program = *prepared->program();
         std::vector<OutputBounds> bounds;
-        CompiledRunStats stats;
-        for (int i = 0; i < o.warmup; ++i) bounds = program.run_bounds(region, &stats);
+        BoundRunStats stats;
+        for (int i = 0; i < o.warmup; ++i) {
+          BoundResult r = prepared->run(region);
+          bounds = std::move(r.outputs);
+          stats = r.stats;
+        }
         std::vector<double> times;
         for (int i = 0; i < o.iters; ++i) {
           Stopwatch w;
-          bounds = program.run_bounds(region, &stats);
+          BoundResult r = prepared->run(region);
           times.push_back(w.elapsed_ms());
+          bounds = std::move(r.outputs);
+          stats = r.stats;
         }
         const TimingSummary t = summarize(times);
         const Difference d = bound_difference(reference.outputs, bounds);
@@ -80,6 +91,7 @@ json run_static_plan_bench(const StaticPlanBenchOptions& o) {
                    {"model_path", path},
                    {"quadrant",
                     {{"planner_reuse", reuse ? o.reuse_policy : std::string("off")}, {"static_plan", static_plan}}},
+                   {"method", o.method},
                    {"batch", o.batch},
                    {"threads", o.threads},
                    {"planner", planner_json(plan)},

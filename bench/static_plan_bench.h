@@ -20,6 +20,7 @@ struct StaticPlanBenchOptions {
   double eps = -1.0;       // < 0: from the input file, else 0.01
   std::string input_file;  // optional x0 (and eps)
   std::string reuse_policy = "size";
+  std::string method = "ibp";  // ibp, crown, crown-ibp
   int threads = 0;       // recorded; set by the caller
   bool progress = true;  // one line per model and quadrant on stderr
 };

@@ -50,6 +50,8 @@ void add_bench_command(CLI::App& app) {
   sp->add_option("--eps", sa->options.eps, "L-inf radius (default: the input file's, else 0.01)")
       ->check(finite_number(0));
   sp->add_option("--input", sa->options.input_file, "x0 to use (JSON array or object with x0); default random");
+  sp->add_option("--method", sa->options.method, "bound method: ibp, crown or crown-ibp")
+      ->check(one_of({"ibp", "crown", "crown-ibp"}));
   sp->add_option("--reuse-policy", sa->options.reuse_policy, "policy of the 'reuse on' quadrants: exact or size")
       ->check(one_of({"exact", "size"}));
   add_threads_option(*sp, sa->options.threads);

@@ -4,6 +4,8 @@
 // copied. Not done when the output is a task output (it must land in its own
 // program buffer), or when sharing would keep the input's storage alive past
 // the point where the plan hands it to another buffer.
+#include <algorithm>
+
 #include "runtime/compiled/lowering_passes.h"
 
 namespace bf {
@@ -11,7 +13,6 @@ namespace bf {
 void alias_views(const LoweringContext& ctx, LoweredTask& t) {
   const StoragePlan& storage = ctx.plan->storage;
   const auto occupants = storage.occupants();
-  const auto written_at = step_writing(t);
   const auto last_read = last_step_reading(t);
   for (std::size_t i = 0; i < t.steps.size(); ++i) {
     LoweredStep& s = t.steps[i];
@@ -28,9 +29,9 @@ void alias_views(const LoweringContext& ctx, LoweredTask& t) {
     bool conflict = false;
     for (BufferId other : occupants[static_cast<std::size_t>(storage.to_physical(root))]) {
       if (other == root) continue;
-      auto w = written_at.find(other);
-      if (w != written_at.end() && w->second >= static_cast<std::int32_t>(i) && w->second <= busy_until) {
-        conflict = true;
+      for (std::int32_t step = static_cast<std::int32_t>(i); step <= busy_until; ++step) {
+        const auto& outs = t.steps[static_cast<std::size_t>(step)].outputs;
+        if (std::find(outs.begin(), outs.end(), other) != outs.end()) conflict = true;
       }
     }
     if (conflict) continue;

@@ -41,6 +41,10 @@ MemoryStats task_memory_stats(const LoweredTask& t, MemoryPlanMode mode) {
 }  // namespace
 
 CompiledProgram::CompiledProgram(const PlanBundle& plan, const CompileOptions& options, CompileCache& cache)
+    : CompiledProgram(plan, options, cache, nullptr) {}
+
+CompiledProgram::CompiledProgram(const PlanBundle& plan, const CompileOptions& options, CompileCache& cache,
+                                 std::vector<std::string>* lowering_dumps)
     : plan_(plan), options_(options), external_(external_physical_buffers(plan)) {
   const char* profile = std::getenv("BF_PROFILE");
   profile_ = profile != nullptr && std::string(profile) == "1";
@@ -54,12 +58,12 @@ CompiledProgram::CompiledProgram(const PlanBundle& plan, const CompileOptions& o
   stats_.memory_planner = options.memory_planner;
   const std::int64_t hits_before = cache.hits(), misses_before = cache.misses();
   for (const auto& task : plan.task_graph.tasks) {
-    LoweringContext ctx{plan.graph, &plan, &task, options.mode, options.memory_planner, &external_};
+    LoweringContext ctx{plan.graph, &plan, &task, options.mode, options.memory_planner, &external_, lowering_dumps, {}};
     TaskCompileStats ts;
     ts.task = task.id;
     ts.name = task.name;
     ts.key = task_compile_key(ctx, options);
-    std::shared_ptr<const LoweredTask> lowered = cache.find(ts.key);
+    std::shared_ptr<const LoweredTask> lowered = lowering_dumps == nullptr ? cache.find(ts.key) : nullptr;
     ts.cache_hit = lowered != nullptr;
     if (!lowered) {
       Stopwatch watch;

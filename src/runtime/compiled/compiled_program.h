@@ -52,6 +52,10 @@ class CompiledProgram final : public BoundExecutor {
   // The plan must outlive the program. Throws bf::Error on anything it cannot
   // compile (FORCE_STATIC_PLAN with an unplannable kernel, bad options, ...).
   CompiledProgram(const PlanBundle& plan, const CompileOptions& options, CompileCache& cache);
+  // With `lowering_dumps`: every task is lowered afresh (no cache lookup) and a
+  // text dump of it appended after each lowering pass.
+  CompiledProgram(const PlanBundle& plan, const CompileOptions& options, CompileCache& cache,
+                  std::vector<std::string>* lowering_dumps);
   ~CompiledProgram();
   CompiledProgram(const CompiledProgram&) = delete;
   CompiledProgram& operator=(const CompiledProgram&) = delete;
