@@ -3,15 +3,18 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli_checks.h"
 #include "cli_common.h"
 #include "commands.h"
+#include "frontend/vnnlib/vnnlib.h"
 #include "methods/bound_method.h"
 #include "planner/plan_dump.h"
 #include "runtime/compiled/compiled_program.h"
 #include "support/error.h"
 #include "support/json_io.h"
+#include "verify/property_spec.h"
 
 namespace bf::cli {
 namespace {
@@ -48,6 +51,7 @@ void add_bounds_command(CLI::App& app) {
     bool dense_intermediates = false;
     bool intermediates = false;
     std::string max_memory;
+    std::string vnnlib;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("bounds", "compute certified output bounds over an input region");
@@ -60,6 +64,11 @@ void add_bounds_command(CLI::App& app) {
       ->check(finite_number());
   auto* box = cmd->add_option("--box", args->region.box_file, "explicit box: JSON object with \"lower\" and \"upper\"");
   input->excludes(box);
+  auto* vnnlib = cmd->add_option("--vnnlib", args->vnnlib,
+                                 "bound the output constraints of a VNN-LIB property over its input boxes (.gz read "
+                                 "directly)");
+  vnnlib->excludes(input);
+  vnnlib->excludes(box);
   cmd->add_option("--spec", args->spec_file, "bound C·y: JSON list of rows of C (or object with \"C\")");
   cmd->add_flag("--fuse-spec", args->fuse_spec, "fold C into the last affine layer (W' = C·W, b' = C·b)");
   cmd->add_option("--method", args->method, "bound method: ibp, crown or crown-ibp")
@@ -83,15 +92,27 @@ void add_bounds_command(CLI::App& app) {
   cmd->add_flag("--timings", args->timings,
                 "add compile and run times (and compile-cache keys) to the --json output; they differ between runs");
   cmd->callback([args] {
-    BF_CHECK(!args->region.input_file.empty() || !args->region.box_file.empty(), ErrorKind::Usage,
-             "give the input region with --input X.json --eps E, or with --box BOX.json");
+    BF_CHECK(!args->region.input_file.empty() || !args->region.box_file.empty() || !args->vnnlib.empty(),
+             ErrorKind::Usage, "give the input region with --input X.json --eps E, --box BOX.json or --vnnlib PROP");
+    BF_CHECK(args->vnnlib.empty() || args->spec_file.empty(), ErrorKind::Usage,
+             "--vnnlib brings its own output constraints; --spec does not apply");
     BF_CHECK(args->region.clamp.empty() || args->region.box_file.empty(), ErrorKind::Usage,
              "--clamp applies to --input/--eps, not to --box");
     const DType dtype = parse_dtype(args->dtype);
     BoundRequest request;
     request.graph = load_model(args->model, !args->no_normalize);
-    request.region = read_region(args->region, *request.graph, dtype);
-    if (!args->spec_file.empty()) request.spec = read_spec(args->spec_file, dtype);
+    std::optional<VnnlibProperty> property;
+    std::optional<PropertySpec> pspec;
+    if (!args->vnnlib.empty()) {
+      const Graph& g = *request.graph;
+      property = parse_vnnlib(args->vnnlib, numel(g.type(g.inputs().at(0)).shape), g.type(g.outputs().at(0)).numel());
+      pspec = property_spec(*property, g, dtype);
+      request.region = pspec->region;
+      request.spec = pspec->c;
+    } else {
+      request.region = read_region(args->region, *request.graph, dtype);
+      if (!args->spec_file.empty()) request.spec = read_spec(args->spec_file, dtype);
+    }
     request.fuse_spec = args->fuse_spec;
     request.planner = planner_config(args->planner);
     request.executor = args->executor == "reference" ? ExecutorKind::Reference : ExecutorKind::Compiled;
@@ -134,13 +155,43 @@ void add_bounds_command(CLI::App& app) {
     auto lo = out.lower.to_double_vector();
     auto hi = out.upper.to_double_vector();
     const char* label = request.spec ? "row" : "y";
-    for (std::int64_t b = 0; b < out.batch; ++b) {
+    nlohmann::json cases = nlohmann::json::array();
+    if (pspec) {
+      // Per case, polytope and constraint: the bounds of its row.
+      const std::vector<double> cvals = pspec->c.to_double_vector();
+      const std::int64_t ny = pspec->c.shape()[1];
+      for (std::size_t k = 0; k < property->cases.size(); ++k) {
+        nlohmann::json polys = nlohmann::json::array();
+        for (std::size_t p = 0; p < property->cases[k].polytopes.size(); ++p) {
+          const OutputPolytope& poly = property->cases[k].polytopes[p];
+          nlohmann::json rows = nlohmann::json::array();
+          for (std::size_t i = 0; i < poly.rows.size(); ++i) {
+            const std::int64_t row = pspec->row_of[k][p][i];
+            const auto at = static_cast<std::size_t>(static_cast<std::int64_t>(k) * per_sample + row);
+            const std::vector<double> crow(cvals.begin() + row * ny, cvals.begin() + (row + 1) * ny);
+            std::printf("case %zu polytope %zu: %s <= %s  lower %s  upper %s\n", k, p, row_text(crow).c_str(),
+                        format_value(poly.rhs[i], DType::F64).c_str(), format_value(lo[at], dtype).c_str(),
+                        format_value(hi[at], dtype).c_str());
+            rows.push_back({{"row", row_text(crow)}, {"rhs", poly.rhs[i]}, {"lower", lo[at]}, {"upper", hi[at]}});
+          }
+          polys.push_back({{"constraints", rows}});
+        }
+        cases.push_back({{"case", k}, {"polytopes", polys}});
+      }
+    }
+    for (std::int64_t b = 0; b < out.batch && !pspec; ++b) {
       for (std::int64_t i = 0; i < per_sample; ++i) {
         const auto k = static_cast<std::size_t>(b * per_sample + i);
         std::string where =
             out.batch > 1 ? fmt::format("sample {} {}[{}]", b, label, i) : fmt::format("{}[{}]", label, i);
         std::printf("%s  lower %s  upper %s\n", where.c_str(), format_value(lo[k], dtype).c_str(),
                     format_value(hi[k], dtype).c_str());
+        lower.push_back(lo[k]);
+        upper.push_back(hi[k]);
+      }
+    }
+    if (pspec) {
+      for (std::size_t k = 0; k < lo.size(); ++k) {
         lower.push_back(lo[k]);
         upper.push_back(hi[k]);
       }
@@ -159,6 +210,10 @@ void add_bounds_command(CLI::App& app) {
                        {"storage_plan", storage},
                        {"memory", memory}};
       if (args->intermediates) j["intermediates"] = intermediates_json(result.intermediates);
+      if (pspec) {
+        j["vnnlib"] = args->vnnlib;
+        j["cases"] = cases;
+      }
       write_json_file(args->json_out, j);
     }
   });
