@@ -137,7 +137,8 @@ json run_golden_speed(const GoldenSpeedOptions& o) {
                    {"batch", batch},
                    {"threads", o.threads},
                    {"auto_lirpa_ms", lirpa_ms},
-                   {"auto_lirpa_threads", golden["env"].value("threads", 0)},
+                   // Older goldens (mlp_mixed, resnet_small) carry no "env": threads unknown (0).
+                   {"auto_lirpa_threads", golden.contains("env") ? golden["env"].value("threads", 0) : 0},
                    {"auto_lirpa_peak_rss_mb", golden.value("peak_rss_mb_inproc", 0.0)},
                    {"compiled_ms_p50", compiled.p50_ms},
                    {"compiled_ms_avg", compiled.avg_ms},

@@ -115,12 +115,14 @@ std::int64_t plan_estimate(const PlanBundle& plan) {
 class BudgetedBounds final : public PreparedBounds {
  public:
   BudgetedBounds(const BoundRequest& r, PlanFn plan_for) : request_(r), plan_for_(std::move(plan_for)) {
+    BF_CHECK(r.max_rows_per_chunk >= 1, ErrorKind::Usage, "max rows per chunk must be at least 1 (got {})",
+             r.max_rows_per_chunk);
     const bool given = r.max_memory > 0;
     budget_ = given ? r.max_memory : default_memory_budget();
     budget_name_ = given ? "--max-memory" : "the default memory budget (60% of available memory)";
     batch_ = r.region.batch;
     costs_ = sweep_costs(plan_for_(r, batch_, Chunking{batch_, {}}));
-    chunking_ = choose_chunking(budget_, budget_name_, batch_, costs_,
+    chunking_ = choose_chunking(budget_, budget_name_, batch_, request_.max_rows_per_chunk, costs_,
                                 [&](const Chunking& c) { return plan_estimate(plan_for_(request_, c.batch, c)); });
     // Compile every sub-batch size now (checking the budget), so runs only run.
     while (!prepare_all()) {
@@ -196,7 +198,7 @@ class BudgetedBounds final : public PreparedBounds {
           chunking_.batch = (chunking_.batch + 1) / 2;
           for (const auto& cost : costs_) {
             chunking_.rows_per_chunk[cost.start] =
-                std::min(cost.rows_per_sample * chunking_.batch, max_rows_per_chunk());
+                std::min(cost.rows_per_sample * chunking_.batch, request_.max_rows_per_chunk);
           }
           return false;
         }

@@ -48,6 +48,9 @@ struct BoundRequest {
   // weights; the reference executor's planned buffers). 0: the default budget
   // (a share of the available memory). The work is chunked to fit.
   std::int64_t max_memory = 0;
+  // Rows of a sweep computed at once, at most (fewer when the budget says so).
+  // The bounds do not depend on it, bit for bit.
+  std::int64_t max_rows_per_chunk = kMaxRowsPerChunk;
 };
 
 struct BoundResult {

@@ -85,20 +85,15 @@ bool shrink_largest_sweep(Chunking& c, const std::vector<SweepCost>& sweeps) {
   return true;
 }
 
-std::int64_t max_rows_per_chunk() {
-  const char* v = std::getenv("BF_MAX_ROWS_PER_CHUNK");
-  return v != nullptr ? std::max<std::int64_t>(1, std::atoll(v)) : kMaxRowsPerChunk;
-}
-
 Chunking choose_chunking(std::int64_t budget, const std::string& budget_name, std::int64_t batch,
-                         const std::vector<SweepCost>& sweeps,
+                         std::int64_t max_rows_per_chunk, const std::vector<SweepCost>& sweeps,
                          const std::function<std::int64_t(const Chunking&)>& memory_of) {
   Chunking c;
   c.batch = batch;
   auto reset_rows = [&] {
     c.rows_per_chunk.clear();
     for (const auto& s : sweeps) {
-      c.rows_per_chunk[s.start] = std::min(s.rows_per_sample * c.batch, max_rows_per_chunk());
+      c.rows_per_chunk[s.start] = std::min(s.rows_per_sample * c.batch, max_rows_per_chunk);
     }
   };
   reset_rows();

@@ -38,11 +38,10 @@ struct Chunking {
   std::map<ValueId, std::int64_t> rows_per_chunk;  // per sweep start value (absent: all rows at once)
 };
 
-// Rows per chunk never exceed this: past it the matrix products are as fast,
-// and smaller chunks keep the A matrices in memory small. (Development override:
-// BF_MAX_ROWS_PER_CHUNK.)
+// Rows per chunk never exceed this by default (BoundRequest::max_rows_per_chunk):
+// past it the matrix products are as fast, and smaller chunks keep the A
+// matrices in memory small.
 inline constexpr std::int64_t kMaxRowsPerChunk = 1024;
-std::int64_t max_rows_per_chunk();
 
 // One sweep as the chunking sees it.
 struct SweepCost {
@@ -57,7 +56,7 @@ struct SweepCost {
 // smallest budget that would work when even one row of one sample does not fit.
 // `budget_name` names the budget in that message ("--max-memory", ...).
 Chunking choose_chunking(std::int64_t budget, const std::string& budget_name, std::int64_t batch,
-                         const std::vector<SweepCost>& sweeps,
+                         std::int64_t max_rows_per_chunk, const std::vector<SweepCost>& sweeps,
                          const std::function<std::int64_t(const Chunking&)>& memory_of);
 
 // Halves the chunk of the sweep holding the most bytes; false when every chunk is one row.

@@ -136,4 +136,70 @@ std::shared_ptr<Graph> residual_graph() {
   return g;
 }
 
+std::shared_ptr<Graph> residual_conv() {
+  auto g = std::make_shared<Graph>();
+  g->name = "residual_conv";
+  std::mt19937 rng(23);
+  ValueId x = g->add_input("x", {DType::F32, {1, 2, 8, 8}});
+  auto conv = [&](ValueId in, std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t s, std::int64_t p,
+                  const std::string& name) {
+    ValueId w = g->add_constant(name + ".w", seeded(rng, {cout, cin, k, k}, 0.3f));
+    ValueId b = g->add_constant(name + ".b", seeded(rng, {cout}, 0.1f));
+    return g->add_inferred_node(OpKind::Conv, name, conv2d_attrs(k, s, p), {in, w, b}, {name + ".y"})[0];
+  };
+  ValueId c1 = conv(x, 2, 3, 3, 1, 1, "c1");
+  ValueId r1 = g->add_inferred_node(OpKind::Relu, "r1", {}, {c1}, {"r1.y"})[0];
+  ValueId c2 = conv(r1, 3, 3, 3, 1, 1, "c2");
+  ValueId sum = g->add_inferred_node(OpKind::Add, "add", {}, {r1, c2}, {"sum"})[0];
+  ValueId r2 = g->add_inferred_node(OpKind::Relu, "r2", {}, {sum}, {"r2.y"})[0];
+  ValueId c3 = conv(r2, 3, 4, 4, 2, 1, "c3");
+  ValueId r3 = g->add_inferred_node(OpKind::Relu, "r3", {}, {c3}, {"r3.y"})[0];
+  Attributes pad;
+  pad.set("pads", std::vector<std::int64_t>{0, 0, 1, 1, 0, 0, 1, 1});
+  pad.set("value", 0.0);
+  ValueId padded = g->add_inferred_node(OpKind::Pad, "pad", pad, {r3}, {"padded"})[0];
+  Attributes avg;
+  avg.set("kernel_shape", std::vector<std::int64_t>{2, 2});
+  avg.set("strides", std::vector<std::int64_t>{2, 2});
+  avg.set("pads", std::vector<std::int64_t>{0, 0, 0, 0});
+  avg.set("count_include_pad", std::int64_t{0});
+  avg.set("ceil_mode", std::int64_t{0});
+  ValueId pooled = g->add_inferred_node(OpKind::AveragePool, "avg", avg, {padded}, {"pooled"})[0];
+  Attributes flat;
+  flat.set("axis", std::int64_t{1});
+  ValueId f = g->add_inferred_node(OpKind::Flatten, "flatten", flat, {pooled}, {"f"})[0];
+  ValueId w1 = g->add_constant("w1", seeded(rng, {6, 36}, 0.3f));
+  ValueId b1 = g->add_constant("b1", seeded(rng, {6}, 0.1f));
+  ValueId h = g->add_inferred_node(OpKind::Affine, "fc1", {}, {f, w1, b1}, {"h"})[0];
+  ValueId hr = g->add_inferred_node(OpKind::Relu, "r4", {}, {h}, {"hr"})[0];
+  ValueId w2 = g->add_constant("w2", seeded(rng, {3, 6}, 0.3f));
+  ValueId y = g->add_inferred_node(OpKind::Affine, "fc2", {}, {hr, w2}, {"y"})[0];
+  g->add_output(y);
+  return g;
+}
+
+std::shared_ptr<Graph> s_shaped_mlp() {
+  auto g = std::make_shared<Graph>();
+  g->name = "s_shaped";
+  std::mt19937 rng(31);
+  ValueId x = g->add_input("x", {DType::F32, {1, 6}});
+  std::int64_t width = 6;
+  const OpKind acts[] = {OpKind::Tanh, OpKind::Sigmoid, OpKind::LeakyRelu};
+  for (int l = 0; l < 4; ++l) {
+    const std::int64_t out = l == 3 ? 3 : 8;
+    const std::string tag = std::to_string(l);
+    ValueId w = g->add_constant("w" + tag, seeded(rng, {out, width}, 0.8f));
+    ValueId b = g->add_constant("b" + tag, seeded(rng, {out}, 0.2f));
+    x = g->add_inferred_node(OpKind::Affine, "fc" + tag, {}, {x, w, b}, {"h" + tag})[0];
+    if (l < 3) {
+      Attributes a;
+      if (acts[l] == OpKind::LeakyRelu) a.set("alpha", 0.1);
+      x = g->add_inferred_node(acts[l], "act" + tag, a, {x}, {"a" + tag})[0];
+    }
+    width = out;
+  }
+  g->add_output(x);
+  return g;
+}
+
 }  // namespace bf::test

@@ -22,6 +22,13 @@ std::shared_ptr<Graph> residual_graph();
 // x[1,2,8,8] -> Conv(4, 3x3, pad 1) -> Relu -> MaxPool 2x2 -> Flatten -> Affine(64->5) -> Relu -> Affine(5->3).
 std::shared_ptr<Graph> conv_chain();
 
+// A residual conv net: x[1,2,8,8] -> Conv(3x3) -> Relu -> Conv(3x3) -> Add(skip) -> Relu -> Conv(4x4, stride 2)
+// -> Relu -> Pad -> AveragePool 2x2 -> Flatten -> Affine -> Relu -> Affine(3). Windows that meet at the Add.
+std::shared_ptr<Graph> residual_conv();
+
+// x[1,6] -> Affine -> Tanh -> Affine -> Sigmoid -> Affine -> LeakyRelu(0.1) -> Affine(3).
+std::shared_ptr<Graph> s_shaped_mlp();
+
 // Ops without a fast kernel: x[1,6] -> Affine -> Sigmoid -> Sub c -> Mul c -> Reshape [1,2,4] -> Softmax ->
 // Flatten -> Gemm(alpha 0.5) -> Tanh. The Gemm's alpha keeps it on the reference rule (oneDNN inside).
 std::shared_ptr<Graph> mixed_ops_graph();

@@ -13,6 +13,7 @@
 #include "bound/linear/linear_geometry.h"
 #include "kernels/dnnl_engine.h"
 #include "kernels/interval/centre_radius.h"
+#include "kernels/rowwise_gemm.h"
 #include "support/error.h"
 
 namespace bf {
@@ -134,18 +135,22 @@ class BackwardAffineKernel final : public CompiledKernel {
     seeded_ = spec_of(plan, op.reads.at(0)).value == sw.value && positions_ == 1;
     compact_ = !seeded_ && positions_ == 1;
     rows_cap_ = sw.rows_per_chunk;
+    if (!seeded_) {
+      packed_w_.resize(static_cast<std::size_t>(packed_b_floats(n_, k_)));
+      pack_b(w_.data(), k_, n_, k_, nullptr, packed_w_.data());
+    }
   }
   std::string name() const override {
     return seeded_    ? "backward_affine[gather]"
-           : compact_ ? "backward_affine[sgemm,skip_zero_columns]"
-                      : "backward_affine[sgemm]";
+           : compact_ ? "backward_affine[gemm,skip_zero_columns]"
+                      : "backward_affine[gemm]";
   }
   // Skipping zero columns: the packed columns of A (both sides) and the matching rows of W.
   std::int64_t scratch_bytes() const override {
-    return compact_ ? (2 * rows_cap_ * n_ + n_ * k_) * static_cast<std::int64_t>(sizeof(float)) : 0;
+    return compact_ ? (2 * rows_cap_ * n_ + packed_b_floats(n_, k_)) * static_cast<std::int64_t>(sizeof(float)) : 0;
   }
   std::int64_t prepared_bytes() const override {
-    return static_cast<std::int64_t>((w_.size() + b_.size()) * sizeof(float));
+    return static_cast<std::int64_t>((w_.size() + b_.size() + packed_w_.size()) * sizeof(float));
   }
 
   void run(const KernelIO& io) override {
@@ -172,10 +177,7 @@ class BackwardAffineKernel final : public CompiledKernel {
         continue;
       }
       if (c.rows == 0) continue;
-      const dnnl_dim_t m = c.rows * positions_;
-      const dnnl_status_t st =
-          dnnl_sgemm('N', 'N', m, k_, n_, 1.0f, ao, n_, w_.data(), k_, accumulate_ ? 1.0f : 0.0f, ai, k_);
-      BF_CHECK(st == dnnl_success, ErrorKind::Internal, "oneDNN sgemm failed ({})", static_cast<int>(st));
+      rowwise_gemm(c.rows * positions_, n_, k_, ao, n_, packed_w_.data(), ai, k_, accumulate_);
       if (!b_.empty()) {
         for (std::int64_t r = 0; r < c.rows; ++r) {
           float acc = 0.0f;
@@ -193,7 +195,8 @@ class BackwardAffineKernel final : public CompiledKernel {
   // matching rows of W packed beside them. Skipped columns contribute nothing.
   void run_compact(const KernelIO& io, const SweepChunk& c) {
     auto* packed_w = static_cast<float*>(io.scratch);
-    float* packed_a[2] = {packed_w + n_ * k_, packed_w + n_ * k_ + rows_cap_ * n_};
+    const std::int64_t w_floats = packed_b_floats(n_, k_);
+    float* packed_a[2] = {packed_w + w_floats, packed_w + w_floats + rows_cap_ * n_};
     const std::vector<int> sides = sides_of(c);
     std::vector<std::int64_t> cols;
     cols.reserve(static_cast<std::size_t>(n_));
@@ -215,31 +218,22 @@ class BackwardAffineKernel final : public CompiledKernel {
       }
       const auto nc = static_cast<std::int64_t>(cols.size());
       const bool pack = nc * 10 < n_ * 9;  // worth it from 10% zero columns on
-      if (pack) {
-        for (std::int64_t i = 0; i < nc; ++i) {
-          std::memcpy(packed_w + i * k_, w_.data() + cols[static_cast<std::size_t>(i)] * k_,
-                      static_cast<std::size_t>(k_) * sizeof(float));
-        }
-      }
+      if (pack) pack_b(w_.data(), k_, nc, k_, cols.data(), packed_w);
       for (int s : sides) {
         const float* ao = side_ptr(io.inputs[0].lower, io.inputs[0].upper, s) + first * n_;
         float* ai = side_ptr(io.outputs[0].lower, io.outputs[0].upper, s) + first * in_.elements;
         float* bias = side_ptr(io.outputs[1].lower, io.outputs[1].upper, s) + first;
-        const float beta = accumulate_ ? 1.0f : 0.0f;
-        dnnl_status_t st;
         if (nc == 0) {
           if (!accumulate_) std::memset(ai, 0, static_cast<std::size_t>(rows * in_.elements) * sizeof(float));
-          st = dnnl_success;
         } else if (pack) {
           float* pa = packed_a[s];
           for (std::int64_t r = 0; r < rows; ++r) {
             for (std::int64_t i = 0; i < nc; ++i) pa[r * nc + i] = ao[r * n_ + cols[static_cast<std::size_t>(i)]];
           }
-          st = dnnl_sgemm('N', 'N', rows, k_, nc, 1.0f, pa, nc, packed_w, k_, beta, ai, k_);
+          rowwise_gemm(rows, nc, k_, pa, nc, packed_w, ai, k_, accumulate_);
         } else {
-          st = dnnl_sgemm('N', 'N', rows, k_, n_, 1.0f, ao, n_, w_.data(), k_, beta, ai, k_);
+          rowwise_gemm(rows, n_, k_, ao, n_, packed_w_.data(), ai, k_, accumulate_);
         }
-        BF_CHECK(st == dnnl_success, ErrorKind::Internal, "oneDNN sgemm failed ({})", static_cast<int>(st));
         if (!b_.empty()) {
           for (std::int64_t r = 0; r < rows; ++r) bias[r] += dot(ao + r * n_, b_.data(), n_);
         }
@@ -250,6 +244,7 @@ class BackwardAffineKernel final : public CompiledKernel {
 
   std::int64_t n_ = 0, k_ = 0, positions_ = 1, rows_cap_ = 0;
   std::vector<float> w_, b_;
+  std::vector<float> packed_w_;  // W in rowwise_gemm's panels (all but the gather)
   Geo out_, in_;
   bool accumulate_ = false, seeded_ = false, compact_ = false;
 };
@@ -321,6 +316,14 @@ class BackwardConvKernel final : public CompiledKernel {
     dense_t_ = !whole_ && p_in <= 8 * kh_ * kw_ && cout_ * p_out * cin_ * p_in <= (std::int64_t{4} << 20);
     if (seeded_ || dense_t_) {
       build_t(p_out, p_in, st[0], st[1], dil[0], dil[1]);
+      if (!seeded_) {
+        // Multiplied, never gathered: only the packed copy is kept.
+        const std::int64_t rows_t = cout_ * p_out;
+        packed_t_.resize(static_cast<std::size_t>(packed_b_floats(rows_t, natural_elements_)));
+        pack_b(t_.data(), natural_elements_, rows_t, natural_elements_, nullptr, packed_t_.data());
+        t_.clear();
+        t_.shrink_to_fit();
+      }
       const std::int64_t staging = direct_ ? 0 : rows_cap_ * natural_elements_ * 4;
       scratch_bytes_ = align(staging);
       return;
@@ -337,12 +340,12 @@ class BackwardConvKernel final : public CompiledKernel {
 
   std::string name() const override {
     if (seeded_) return "backward_conv[window:gather]";
-    if (dense_t_) return "backward_conv[window:dense_sgemm]";
+    if (dense_t_) return "backward_conv[window:dense_gemm]";
     return fmt::format("backward_conv[{}{}]", whole_ ? "whole" : "window", impl_.empty() ? "" : ":" + impl_);
   }
   std::int64_t scratch_bytes() const override { return scratch_bytes_; }
   std::int64_t prepared_bytes() const override {
-    std::int64_t bytes = static_cast<std::int64_t>((b_.size() + t_.size()) * sizeof(float));
+    std::int64_t bytes = static_cast<std::int64_t>((b_.size() + t_.size() + packed_t_.size()) * sizeof(float));
     for (const auto& [m, p] : prims_) bytes += static_cast<std::int64_t>(p.weights.get_desc().get_size());
     return bytes;
   }
@@ -492,9 +495,7 @@ class BackwardConvKernel final : public CompiledKernel {
                     static_cast<std::size_t>(natural_elements_) * sizeof(float));
       }
     } else {
-      const dnnl_status_t st = dnnl_sgemm('N', 'N', c.rows, natural_elements_, k, 1.0f, ao, k, t_.data(),
-                                          natural_elements_, 0.0f, dst, dst_stride);
-      BF_CHECK(st == dnnl_success, ErrorKind::Internal, "oneDNN sgemm failed ({})", static_cast<int>(st));
+      rowwise_gemm(c.rows, k, natural_elements_, ao, k, packed_t_.data(), dst, dst_stride, false);
     }
     for (std::int64_t r = 0; r < c.rows; ++r) {
       float* nat = dst + r * dst_stride;
@@ -567,7 +568,8 @@ class BackwardConvKernel final : public CompiledKernel {
   LinearWindow natural_;
   std::int64_t natural_elements_ = 0;
   bool accumulate_ = false, whole_ = false, direct_ = false, seeded_ = false, dense_t_ = false;
-  std::vector<float> t_;
+  std::vector<float> t_;         // T row-major, for gathering seed rows
+  std::vector<float> packed_t_;  // T in rowwise_gemm panels, for multiplying
   std::vector<std::int64_t> levels_;
   std::map<std::int64_t, Prim> prims_;
   std::int64_t scratch_bytes_ = 0;
