@@ -146,17 +146,17 @@ constexpr std::int64_t kRows512 = 8;     // rows per AVX-512 tile
 constexpr std::int64_t kBlockRows = 96;  // rows per block (its slice of A stays in cache)
 constexpr std::int64_t kBlockK = 256;    // k per pass over a block (B's panels stay in cache)
 
-// One block of rows: k in slices, each through every pair of panels. C holds
-// the running sums between slices, so each element is still one fma chain.
-__attribute__((target("avx512f"))) void block512(std::int64_t rows, std::int64_t k, std::int64_t n, const float* a,
-                                                 std::int64_t lda, const float* packed_b, float* c, std::int64_t ldc,
-                                                 bool accumulate) {
-  const std::int64_t panels = (n + kPanel - 1) / kPanel;
+// One block of rows and panels [p0, p1): k in slices, each through every pair
+// of panels. C holds the running sums between slices, so each element is still
+// one fma chain.
+__attribute__((target("avx512f"))) void block512(std::int64_t rows, std::int64_t k, std::int64_t n, std::int64_t p0,
+                                                 std::int64_t p1, const float* a, std::int64_t lda,
+                                                 const float* packed_b, float* c, std::int64_t ldc, bool accumulate) {
   for (std::int64_t k0 = 0; k0 < k; k0 += kBlockK) {
     const std::int64_t k1 = std::min(k, k0 + kBlockK);
     const bool load_c = accumulate || k0 > 0;
-    for (std::int64_t p = 0; p < panels; p += 2) {
-      const std::int64_t cols = std::min(2 * kPanel, n - p * kPanel);
+    for (std::int64_t p = p0; p < p1; p += 2) {
+      const std::int64_t cols = std::min({2 * kPanel, n - p * kPanel, (p1 - p) * kPanel});
       const float* pp = packed_b + p * k * kPanel;
       for (std::int64_t r0 = 0; r0 < rows; r0 += kRows512) {
         const int rr = static_cast<int>(std::min(kRows512, rows - r0));
@@ -198,11 +198,18 @@ void rowwise_gemm(std::int64_t m, std::int64_t k, std::int64_t n, const float* a
   // Each element is computed by one thread, always the same way: the split of
   // rows between threads (and between blocks) does not change a single bit.
   if (has_avx512()) {
-    const std::int64_t blocks = (m + kBlockRows - 1) / kBlockRows;
-#pragma omp parallel for schedule(static) if (m * n * k > 2000000 && blocks > 1)
-    for (std::int64_t blk = 0; blk < blocks; ++blk) {
-      const std::int64_t r0 = blk * kBlockRows;
-      block512(std::min(kBlockRows, m - r0), k, n, a + r0 * lda, lda, packed_b, c + r0 * ldc, ldc, accumulate);
+    // Tasks: blocks of rows times groups of panels (few rows, as at batch 1,
+    // still spread over the threads by columns).
+    constexpr std::int64_t kGroupPanels = 8;
+    const std::int64_t panels = (n + kPanel - 1) / kPanel;
+    const std::int64_t row_blocks = (m + kBlockRows - 1) / kBlockRows;
+    const std::int64_t groups = (panels + kGroupPanels - 1) / kGroupPanels;
+    const std::int64_t tasks = row_blocks * groups;
+#pragma omp parallel for schedule(static) if (m * n * k > (std::int64_t{1} << 20) && tasks > 1)
+    for (std::int64_t t = 0; t < tasks; ++t) {
+      const std::int64_t r0 = t / groups * kBlockRows, g = t % groups;
+      block512(std::min(kBlockRows, m - r0), k, n, g * kGroupPanels, std::min(panels, (g + 1) * kGroupPanels),
+               a + r0 * lda, lda, packed_b, c + r0 * ldc, ldc, accumulate);
     }
     return;
   }

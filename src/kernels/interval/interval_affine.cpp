@@ -11,6 +11,7 @@
 
 #include "kernels/interval/dnnl_support.h"
 #include "kernels/interval/scratch_layout.h"
+#include "kernels/rowwise_gemm.h"
 
 namespace bf {
 
@@ -141,9 +142,27 @@ IntervalAffineF32::IntervalAffineF32(const Tensor& weight, const Tensor* bias, s
   }
   // oneDNN rejects empty dimensions; the loops handle them.
   const bool degenerate = m_ == 0 || n_ == 0 || k_ == 0;
-  use_gemv_ = degenerate || variant == Variant::Gemv || (variant == Variant::Auto && uses_gemv(m_, k_, n_));
+  variant_ = degenerate ? Variant::Gemv : variant == Variant::Auto ? Variant::Rowwise : variant;
 
-  if (use_gemv_) {
+  if (variant_ == Variant::Rowwise) {
+    // W^T and |W|^T, [K, N] each, packed one after the other.
+    const std::int64_t packed = packed_b_floats(k_, n_);
+    weight_ = Tensor(DType::F32, {2 * packed});
+    std::vector<float> wt(static_cast<std::size_t>(k_ * n_));
+    const float* src = weight.data<float>();
+    for (int abs_pass = 0; abs_pass < 2; ++abs_pass) {
+      for (std::int64_t j = 0; j < n_; ++j) {
+        for (std::int64_t i = 0; i < k_; ++i) {
+          const float w = src[j * k_ + i];
+          wt[static_cast<std::size_t>(i * n_ + j)] = abs_pass != 0 ? std::fabs(w) : w;
+        }
+      }
+      pack_b(wt.data(), n_, k_, n_, nullptr, weight_.mutable_data<float>() + abs_pass * packed);
+    }
+    bias_ = bias ? bias->clone() : Tensor(DType::F32, {n_});
+    return;
+  }
+  if (variant_ == Variant::Gemv) {
     kp_ = (k_ + 7) / 8 * 8;
     weight_ = Tensor(DType::F32, {n_, kp_});  // zero filled: the padding stays 0
     float* wp = weight_.mutable_data<float>();
@@ -192,40 +211,49 @@ IntervalAffineF32::IntervalAffineF32(const Tensor& weight, const Tensor* bias, s
   matmul_ = std::move(mm);
 }
 
-bool IntervalAffineF32::uses_gemv(std::int64_t rows, std::int64_t in_features, std::int64_t out_features) {
-  constexpr std::int64_t kPackedL2Bytes = std::int64_t{1} << 20;
-  if (rows <= 2) return true;
-  const std::int64_t per_thread = 8 * in_features * out_features / std::max(1, omp_get_max_threads());
-  return rows <= kMaxGemvRows && per_thread > kPackedL2Bytes;
-}
-
 IntervalAffineF32::~IntervalAffineF32() = default;
 IntervalAffineF32::IntervalAffineF32(IntervalAffineF32&&) noexcept = default;
 IntervalAffineF32& IntervalAffineF32::operator=(IntervalAffineF32&&) noexcept = default;
 
 std::int64_t IntervalAffineF32::scratch_bytes() const {
-  if (use_gemv_) return 2 * gemv_plane_bytes(m_, kp_);
+  if (variant_ == Variant::Rowwise) return 2 * gemv_plane_bytes(m_, k_);
+  if (variant_ == Variant::Gemv) return 2 * gemv_plane_bytes(m_, kp_);
   return matmul_->layout.total();
 }
 
 std::int64_t IntervalAffineF32::prepared_bytes() const {
-  if (use_gemv_) return static_cast<std::int64_t>(weight_.nbytes() + bias_.nbytes());
+  if (variant_ != Variant::Matmul) return static_cast<std::int64_t>(weight_.nbytes() + bias_.nbytes());
   return matmul_->prepared_bytes;
 }
 
 std::string IntervalAffineF32::variant() const {
-  if (use_gemv_) return "gemv_avx2";
+  if (variant_ == Variant::Rowwise) return "rowwise";
+  if (variant_ == Variant::Gemv) return "gemv_avx2";
   return "onednn_matmul(" + interval_detail::impl_name(matmul_->pd) + ")";
 }
 
 void IntervalAffineF32::run(const float* in_lower, const float* in_upper, float* out_lower, float* out_upper,
                             void* scratch) const {
   char* s = checked_scratch(scratch, scratch_bytes(), "interval Affine kernel");
-  if (use_gemv_) {
+  if (variant_ == Variant::Rowwise) {
+    run_rowwise(in_lower, in_upper, out_lower, out_upper, s);
+  } else if (variant_ == Variant::Gemv) {
     run_gemv(in_lower, in_upper, out_lower, out_upper, s);
   } else {
     run_matmul(in_lower, in_upper, out_lower, out_upper, s);
   }
+}
+
+void IntervalAffineF32::run_rowwise(const float* in_lower, const float* in_upper, float* out_lower, float* out_upper,
+                                    char* scratch) const {
+  float* centre = reinterpret_cast<float*>(scratch);
+  float* radius = reinterpret_cast<float*>(scratch + gemv_plane_bytes(m_, k_));
+  bounds_to_centre_radius(in_lower, in_upper, centre, radius, m_ * k_);
+  // c W^T into the lower plane, r |W|^T into the upper one, then both bounds in place.
+  const float* packed = weight_.data<float>();
+  rowwise_gemm(m_, k_, n_, centre, k_, packed, out_lower, n_, false);
+  rowwise_gemm(m_, k_, n_, radius, k_, packed + packed_b_floats(k_, n_), out_upper, n_, false);
+  centre_radius_bias_to_bounds(epilogue_, out_lower, out_upper, bias_.data<float>(), out_lower, out_upper, m_, n_);
 }
 
 void IntervalAffineF32::run_gemv(const float* in_lower, const float* in_upper, float* out_lower, float* out_upper,

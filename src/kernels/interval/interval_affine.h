@@ -7,19 +7,22 @@
 // weights reordered into its preferred format); run() then works only in the
 // caller's memory.
 //
-// Two variants, chosen at construction (uses_gemv) from M and the weight size:
-//   "gemv_avx2" (M <= 2, or M <= 4 when oneDNN's packed [W; |W|] would not fit in
-//       L2): one pass over W per group of up to four rows, |W| formed on the fly with
-//       a sign mask (so only W streams from cache), W.c and |W|.r in independent
-//       AVX2/FMA accumulators; OpenMP over output columns when the product is large.
-//   "onednn_matmul" (larger M): one oneDNN batched matmul [c; r] (2 x M x K) times
-//       [W^T; |W|^T] (2 x K x N), weights packed at construction, user scratchpad,
-//       then one fused pass adding b to c' and applying the epilogue. (A bias operand
-//       [b; 0] would make oneDNN 2.6 fall back to its slow reference matmul.)
+// Auto runs "rowwise": c' and r' through kernels/rowwise_gemm.h against W^T and
+// |W|^T packed at construction, then one fused pass adding b and applying the
+// epilogue. Every row's bounds come out bit for bit the same whatever M is, so
+// splitting a batch to fit a memory budget changes no bit of any bound.
+//
+// Two more variants, kept to compare against (bench/interval_kernels_bench.cpp);
+// their bits depend on M (the gemv and oneDNN's blocking pick other sums):
+//   "gemv_avx2": one pass over W per group of up to four rows, |W| formed on the
+//       fly with a sign mask, W.c and |W|.r in independent AVX2/FMA accumulators.
+//   "onednn_matmul": one oneDNN batched matmul [c; r] (2 x M x K) times
+//       [W^T; |W|^T] (2 x K x N), weights packed at construction.
 //
 // Scratch layout (offsets rounded up to 64 bytes; scratch_bytes() is the total):
-//   gemv:   centre [M][Kp] | radius [M][Kp]        (Kp = K rounded up to 8, zero tail)
-//   matmul: [c; r] [2][M][K] | [c'; r'] [2][M][N] | oneDNN scratchpad
+//   rowwise: centre [M][K] | radius [M][K]
+//   gemv:    centre [M][Kp] | radius [M][Kp]        (Kp = K rounded up to 8, zero tail)
+//   matmul:  [c; r] [2][M][K] | [c'; r'] [2][M][N] | oneDNN scratchpad
 //
 // run() reads the input planes only while forming c and r, so the output planes
 // may overlap the input planes. It allocates nothing of its own and may run on
@@ -37,18 +40,10 @@ namespace bf {
 
 class IntervalAffineF32 {
  public:
-  enum class Variant { Auto, Gemv, Matmul };
-
-  // Auto's choice, measured on the MNIST/CIFAR layer shapes (bench/interval_kernels_bench.cpp,
-  // Xeon with 1.25 MiB L2 per core): the gemv up to 2 rows; at 3 and 4 rows only when
-  // each thread's share of oneDNN's packed [W; |W|] (8 N K bytes / threads) exceeds
-  // 1 MiB and would stream from L3 on every run (the gemv reads only W); never beyond
-  // 4 rows, where oneDNN's AVX-512 matmul wins. Threads: omp_get_max_threads() now.
-  static constexpr std::int64_t kMaxGemvRows = 4;
-  static bool uses_gemv(std::int64_t rows, std::int64_t in_features, std::int64_t out_features);
+  enum class Variant { Auto, Rowwise, Gemv, Matmul };
 
   // weight [N, K] f32; bias [N] f32 or null; rows = M = batch x leading dims of x.
-  // `variant` forces one implementation (tests, benchmarks); Auto picks by M.
+  // `variant` forces one implementation (tests, benchmarks); Auto is Rowwise.
   IntervalAffineF32(const Tensor& weight, const Tensor* bias, std::int64_t rows, Epilogue epilogue,
                     Variant variant = Variant::Auto);
   ~IntervalAffineF32();
@@ -63,7 +58,7 @@ class IntervalAffineF32 {
   std::int64_t scratch_bytes() const;
   // Bytes of prepared weights (and bias) this object holds.
   std::int64_t prepared_bytes() const;
-  // "gemv_avx2" or "onednn_matmul(<oneDNN implementation>)".
+  // "rowwise", "gemv_avx2" or "onednn_matmul(<oneDNN implementation>)".
   std::string variant() const;
 
   // in planes: M x K each; out planes: M x N each.
@@ -72,15 +67,17 @@ class IntervalAffineF32 {
  private:
   struct Matmul;  // oneDNN state, defined in the .cpp so only it includes oneDNN
 
+  void run_rowwise(const float* in_lower, const float* in_upper, float* out_lower, float* out_upper,
+                   char* scratch) const;
   void run_gemv(const float* in_lower, const float* in_upper, float* out_lower, float* out_upper, char* scratch) const;
   void run_matmul(const float* in_lower, const float* in_upper, float* out_lower, float* out_upper,
                   char* scratch) const;
 
   std::int64_t m_ = 0, k_ = 0, n_ = 0, kp_ = 0;
   Epilogue epilogue_;
-  bool use_gemv_ = true;
-  Tensor weight_;  // gemv: [N][Kp] f32, zero padded
-  Tensor bias_;    // gemv: [N] f32 (zeros without a bias); matmul: [N] or undefined
+  Variant variant_ = Variant::Rowwise;
+  Tensor weight_;  // gemv: [N][Kp] f32, zero padded; rowwise: W^T then |W|^T packed
+  Tensor bias_;    // gemv, rowwise: [N] f32 (zeros without a bias); matmul: [N] or undefined
   std::unique_ptr<Matmul> matmul_;
 };
 

@@ -64,29 +64,48 @@ TEST(IntervalAffine, AutoVariantMatchesReferenceRule) {
   }
 }
 
-TEST(IntervalAffine, BothVariantsMatchReferenceRuleAtEveryRowCount) {
+const char* variant_label(Variant v) {
+  return v == Variant::Rowwise ? " rowwise" : v == Variant::Gemv ? " gemv" : " matmul";
+}
+
+TEST(IntervalAffine, EveryVariantMatchesReferenceRuleAtEveryRowCount) {
   std::uint32_t seed = 500;
   for (const auto& c : kCases) {
-    for (Variant v : {Variant::Gemv, Variant::Matmul}) {
+    for (Variant v : {Variant::Rowwise, Variant::Gemv, Variant::Matmul}) {
       SCOPED_TRACE(::testing::Message() << "M=" << c.batch * c.rows_per_sample << " K=" << c.k << " N=" << c.n
-                                        << (v == Variant::Gemv ? " gemv" : " matmul"));
+                                        << variant_label(v));
       check_case(c, true, v, seed += 3);
     }
   }
 }
 
-TEST(IntervalAffine, AutoPicksGemvForFewRowsAndOneDnnBeyond) {
-  // Small weights: the gemv for up to 2 rows. Weights whose packed [W; |W|] exceeds
-  // 1 MiB per thread (784 x 256 on one thread): the gemv for up to 4 rows. oneDNN beyond.
-  for (const Shape& ws : {Shape{10, 20}, Shape{256, 784}}) {
+TEST(IntervalAffine, AutoGivesEachRowTheSameBitsWhateverTheRowCount) {
+  // A batch split to fit a memory budget must not change a bit: row i of an
+  // M-row run equals the same row run alone.
+  for (const Shape& ws : {Shape{10, 20}, Shape{256, 784}, Shape{33, 70}}) {
     const Tensor w = test::random_weights(ws, 1, 0.2);
-    const std::int64_t last_gemv = ws[0] * ws[1] * 8 / omp_get_max_threads() > (1 << 20) ? 4 : 2;
-    for (std::int64_t m = 1; m <= 6; ++m) {
-      const IntervalAffineF32 k(w, nullptr, m, Epilogue::relu());
-      EXPECT_EQ(k.variant().rfind(m <= last_gemv ? "gemv_avx2" : "onednn_matmul", 0), 0u)
-          << "W " << shape_str(ws) << " M=" << m << ": " << k.variant();
-      EXPECT_GT(k.prepared_bytes(), 0);
-      EXPECT_GT(k.scratch_bytes(), 0);
+    const Tensor b = test::random_weights({ws[0]}, 2, 0.2);
+    const std::int64_t k = ws[1], n = ws[0];
+    for (std::int64_t m : {2, 5, 64, 200}) {
+      const IntervalAffineF32 all(w, &b, m, Epilogue::relu());
+      EXPECT_EQ(all.variant(), "rowwise");
+      EXPECT_GT(all.prepared_bytes(), 0);
+      EXPECT_GT(all.scratch_bytes(), 0);
+      const IntervalAffineF32 one(w, &b, 1, Epilogue::relu());
+      const Box in = test::random_box(m * k, 3);
+      const Box got = run_kernel(all, in);
+      for (std::int64_t i = 0; i < m; i += 7) {
+        Box row;
+        row.lower.assign(in.lower.begin() + i * k, in.lower.begin() + (i + 1) * k);
+        row.upper.assign(in.upper.begin() + i * k, in.upper.begin() + (i + 1) * k);
+        const Box alone = run_kernel(one, row);
+        for (std::int64_t j = 0; j < n; ++j) {
+          ASSERT_EQ(got.lower[static_cast<std::size_t>(i * n + j)], alone.lower[static_cast<std::size_t>(j)])
+              << "W " << shape_str(ws) << " M=" << m << " row " << i << " col " << j;
+          ASSERT_EQ(got.upper[static_cast<std::size_t>(i * n + j)], alone.upper[static_cast<std::size_t>(j)])
+              << "W " << shape_str(ws) << " M=" << m << " row " << i << " col " << j;
+        }
+      }
     }
   }
 }
@@ -107,20 +126,24 @@ TEST(IntervalAffine, OutputsMayOverwriteInputs) {
 }
 
 TEST(IntervalAffine, TwoThreadsGiveTheSerialBits) {
-  // Large enough for the gemv to split its columns over threads; every output is
-  // still one thread's dot product, so the bits cannot change.
+  // Large enough for the kernels to split their work over threads; every output
+  // is still one thread's sum, so the bits cannot change.
   const Tensor w = test::random_weights({256, 784}, 14, 0.03);
   const Tensor b = test::random_weights({256}, 15, 0.5);
-  const Box in = test::random_box(2 * 784, 16);
-  const IntervalAffineF32 kernel(w, &b, 2, Epilogue::relu(), Variant::Gemv);
-  const int threads = omp_get_max_threads();
-  omp_set_num_threads(1);
-  const Box serial = run_kernel(kernel, in);
-  omp_set_num_threads(2);
-  const Box parallel = run_kernel(kernel, in);
-  omp_set_num_threads(threads);
-  EXPECT_EQ(serial.lower, parallel.lower);
-  EXPECT_EQ(serial.upper, parallel.upper);
+  for (Variant v : {Variant::Rowwise, Variant::Gemv}) {
+    for (std::int64_t m : {2, 200}) {
+      const Box in = test::random_box(m * 784, 16);
+      const IntervalAffineF32 kernel(w, &b, m, Epilogue::relu(), v);
+      const int threads = omp_get_max_threads();
+      omp_set_num_threads(1);
+      const Box serial = run_kernel(kernel, in);
+      omp_set_num_threads(2);
+      const Box parallel = run_kernel(kernel, in);
+      omp_set_num_threads(threads);
+      EXPECT_EQ(serial.lower, parallel.lower) << kernel.variant() << " M=" << m;
+      EXPECT_EQ(serial.upper, parallel.upper) << kernel.variant() << " M=" << m;
+    }
+  }
 }
 
 TEST(IntervalAffine, RepeatedRunsGiveIdenticalBits) {
@@ -140,7 +163,7 @@ TEST(IntervalAffine, RepeatedRunsGiveIdenticalBits) {
 TEST(IntervalAffine, NonFiniteInputsPropagateLikeTheReference) {
   // An infinite input bound gives infinite or NaN output bounds, never finite ones.
   const Tensor w = test::random_weights({5, 9}, 12, 0.5);
-  for (Variant v : {Variant::Gemv, Variant::Matmul}) {
+  for (Variant v : {Variant::Rowwise, Variant::Gemv, Variant::Matmul}) {
     Box in = test::random_box(2 * 9, 13);
     in.upper[3] = std::numeric_limits<float>::infinity();
     const IntervalAffineF32 kernel(w, nullptr, 2, Epilogue::none(), v);
