@@ -193,7 +193,7 @@ class BudgetedBounds final : public PreparedBounds {
         if (program->planned_bytes() > budget_) {
           // The estimate was short (kernel scratch, prepared weights): cut further.
           if (shrink_largest_sweep(chunking_, costs_)) return false;
-          BF_CHECK(chunking_.batch > 1, ErrorKind::Usage, "{} {} is too small: the compiled program needs {}",
+          BF_CHECK(chunking_.batch > 1, ErrorKind::Usage, "{} {} is too small: the compiled program needs at least {} (one sample, one row at a time)",
                    budget_name_, format_bytes(budget_), format_bytes(program->planned_bytes()));
           chunking_.batch = (chunking_.batch + 1) / 2;
           for (const auto& cost : costs_) {

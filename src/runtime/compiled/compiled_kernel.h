@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "bound/interval_ops.h"
 #include "bound/linear/linear_view.h"
+#include "runtime/compiled/prepared_store.h"
 
 namespace bf {
 
@@ -32,7 +34,10 @@ class CompiledKernel {
   // False when the kernel allocates inside a library call the executor cannot
   // see into (FORCE_STATIC_PLAN refuses such kernels).
   virtual bool static_plannable() const { return true; }
+  // Prepared data the kernel owns alone, and the shared prepared buffers it
+  // holds (prepared_store.h; a program counts each distinct one once).
   virtual std::int64_t prepared_bytes() const { return 0; }
+  virtual std::vector<PreparedFloats> shared_prepared() const { return {}; }
   virtual void run(const KernelIO& io) = 0;
 };
 

@@ -57,6 +57,9 @@ CompiledProgram::CompiledProgram(const PlanBundle& plan, const CompileOptions& o
   stats_.lowering_passes = options.lowering_passes;
   stats_.memory_planner = options.memory_planner;
   const std::int64_t hits_before = cache.hits(), misses_before = cache.misses();
+  // Prepared data: what kernels own alone, and the shared buffers (counted once).
+  std::int64_t own_prepared = 0;
+  std::vector<PreparedFloats> shared_prepared;
   for (const auto& task : plan.task_graph.tasks) {
     LoweringContext ctx{plan.graph, &plan, &task, options.mode, options.memory_planner, &external_, lowering_dumps, {}};
     TaskCompileStats ts;
@@ -84,17 +87,23 @@ CompiledProgram::CompiledProgram(const PlanBundle& plan, const CompileOptions& o
     }
     ts.passes = lowered->pass_timings;
     ts.memory = task_memory_stats(*lowered, options.mode);
+    std::vector<PreparedFloats> task_shared;
+    std::int64_t own = 0;
     for (const auto& s : lowered->steps) {
       ts.kernels.push_back(s.kernel->name());
-      ts.prepared_bytes += s.kernel->prepared_bytes();
+      own += s.kernel->prepared_bytes();
+      for (auto& f : s.kernel->shared_prepared()) task_shared.push_back(std::move(f));
     }
+    ts.prepared_bytes = own + distinct_prepared_bytes(task_shared);
     ts.unplanned_kernels = lowered->unplanned_kernels;
     stats_.tasks_total += ts.memory;
-    stats_.prepared_bytes += ts.prepared_bytes;
+    own_prepared += own;
+    shared_prepared.insert(shared_prepared.end(), task_shared.begin(), task_shared.end());
     stats_.workspace_bytes = std::max(stats_.workspace_bytes, lowered->arena_bytes);
     stats_.tasks.push_back(std::move(ts));
     tasks_.push_back(std::move(lowered));
   }
+  stats_.prepared_bytes = own_prepared + distinct_prepared_bytes(shared_prepared);
   std::vector<std::int64_t> task_arenas;
   for (const auto& t : tasks_) task_arenas.push_back(t->arena_bytes);
   program_memory_ = std::make_unique<ProgramMemory>(plan, external_, options.mode, options.memory_planner, task_arenas);

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <set>
 
 #include "bound/linear/linear_geometry.h"
 #include "kernels/dnnl_engine.h"
@@ -124,8 +125,13 @@ class BackwardAffineKernel final : public CompiledKernel {
     const Shape& ws = g.constant(node.inputs[1]).shape();
     n_ = ws[0];
     k_ = ws[1];
-    w_ = floats_of(g.constant(node.inputs[1]));
-    if (node.inputs.size() > 2 && node.inputs[2] != kNoValue) b_ = floats_of(g.constant(node.inputs[2]));
+    PreparedStore& store = PreparedStore::global();
+    const Tensor& wt = g.constant(node.inputs[1]);
+    w_ = store.get(wt, "f32", [&] { return floats_of(wt); });
+    if (node.inputs.size() > 2 && node.inputs[2] != kNoValue) {
+      const Tensor& bt = g.constant(node.inputs[2]);
+      b_ = store.get(bt, "f32", [&] { return floats_of(bt); });
+    }
     out_ = geo_of(plan, op.reads.at(0));
     in_ = geo_of(plan, op.writes.at(0));
     positions_ = out_.elements / n_;
@@ -136,8 +142,11 @@ class BackwardAffineKernel final : public CompiledKernel {
     compact_ = !seeded_ && positions_ == 1;
     rows_cap_ = sw.rows_per_chunk;
     if (!seeded_) {
-      packed_w_.resize(static_cast<std::size_t>(packed_b_floats(n_, k_)));
-      pack_b(w_.data(), k_, n_, k_, nullptr, packed_w_.data());
+      packed_w_ = store.get(wt, "rowwise_gemm panels", [&] {
+        std::vector<float> packed(static_cast<std::size_t>(packed_b_floats(n_, k_)));
+        pack_b(w_->data(), k_, n_, k_, nullptr, packed.data());
+        return packed;
+      });
     }
   }
   std::string name() const override {
@@ -149,9 +158,7 @@ class BackwardAffineKernel final : public CompiledKernel {
   std::int64_t scratch_bytes() const override {
     return compact_ ? (2 * rows_cap_ * n_ + packed_b_floats(n_, k_)) * static_cast<std::int64_t>(sizeof(float)) : 0;
   }
-  std::int64_t prepared_bytes() const override {
-    return static_cast<std::int64_t>((w_.size() + b_.size() + packed_w_.size()) * sizeof(float));
-  }
+  std::vector<PreparedFloats> shared_prepared() const override { return {w_, b_, packed_w_}; }
 
   void run(const KernelIO& io) override {
     const SweepChunk& c = *io.chunk;
@@ -165,23 +172,23 @@ class BackwardAffineKernel final : public CompiledKernel {
       float* bias = side_ptr(io.outputs[1].lower, io.outputs[1].upper, s);
       if (seeded_) {
         for (std::int64_t r = 0; r < c.rows; ++r) {
-          const float* wr = w_.data() + c.neurons[r] * k_;
+          const float* wr = w_->data() + c.neurons[r] * k_;
           float* dst = ai + r * in_.elements;
           if (accumulate_) {
             for (std::int64_t j = 0; j < k_; ++j) dst[j] += wr[j];
           } else {
             std::memcpy(dst, wr, static_cast<std::size_t>(k_) * sizeof(float));
           }
-          if (!b_.empty()) bias[r] += b_[static_cast<std::size_t>(c.neurons[r])];
+          if (b_) bias[r] += (*b_)[static_cast<std::size_t>(c.neurons[r])];
         }
         continue;
       }
       if (c.rows == 0) continue;
-      rowwise_gemm(c.rows * positions_, n_, k_, ao, n_, packed_w_.data(), ai, k_, accumulate_);
-      if (!b_.empty()) {
+      rowwise_gemm(c.rows * positions_, n_, k_, ao, n_, packed_w_->data(), ai, k_, accumulate_);
+      if (b_) {
         for (std::int64_t r = 0; r < c.rows; ++r) {
           float acc = 0.0f;
-          for (std::int64_t p = 0; p < positions_; ++p) acc += dot(ao + r * out_.elements + p * n_, b_.data(), n_);
+          for (std::int64_t p = 0; p < positions_; ++p) acc += dot(ao + r * out_.elements + p * n_, b_->data(), n_);
           bias[r] += acc;
         }
       }
@@ -218,7 +225,7 @@ class BackwardAffineKernel final : public CompiledKernel {
       }
       const auto nc = static_cast<std::int64_t>(cols.size());
       const bool pack = nc * 10 < n_ * 9;  // worth it from 10% zero columns on
-      if (pack) pack_b(w_.data(), k_, nc, k_, cols.data(), packed_w);
+      if (pack) pack_b(w_->data(), k_, nc, k_, cols.data(), packed_w);
       for (int s : sides) {
         const float* ao = side_ptr(io.inputs[0].lower, io.inputs[0].upper, s) + first * n_;
         float* ai = side_ptr(io.outputs[0].lower, io.outputs[0].upper, s) + first * in_.elements;
@@ -232,10 +239,10 @@ class BackwardAffineKernel final : public CompiledKernel {
           }
           rowwise_gemm(rows, nc, k_, pa, nc, packed_w, ai, k_, accumulate_);
         } else {
-          rowwise_gemm(rows, n_, k_, ao, n_, packed_w_.data(), ai, k_, accumulate_);
+          rowwise_gemm(rows, n_, k_, ao, n_, packed_w_->data(), ai, k_, accumulate_);
         }
-        if (!b_.empty()) {
-          for (std::int64_t r = 0; r < rows; ++r) bias[r] += dot(ao + r * n_, b_.data(), n_);
+        if (b_) {
+          for (std::int64_t r = 0; r < rows; ++r) bias[r] += dot(ao + r * n_, b_->data(), n_);
         }
       }
       first = last;
@@ -243,8 +250,8 @@ class BackwardAffineKernel final : public CompiledKernel {
   }
 
   std::int64_t n_ = 0, k_ = 0, positions_ = 1, rows_cap_ = 0;
-  std::vector<float> w_, b_;
-  std::vector<float> packed_w_;  // W in rowwise_gemm's panels (all but the gather)
+  PreparedFloats w_, b_;     // W [n, k] and b as f32, shared (prepared_store.h)
+  PreparedFloats packed_w_;  // W in rowwise_gemm's panels (all but the gather)
   Geo out_, in_;
   bool accumulate_ = false, seeded_ = false, compact_ = false;
 };
@@ -274,8 +281,13 @@ class BackwardConvKernel final : public CompiledKernel {
     kw_ = k[1];
     stride_ = {st[0], st[1]};
     dil_ = {dil[0] - 1, dil[1] - 1};
-    w_ = floats_of(g.constant(node.inputs[1]));
-    if (node.inputs.size() > 2 && node.inputs[2] != kNoValue) b_ = floats_of(g.constant(node.inputs[2]));
+    PreparedStore& store = PreparedStore::global();
+    const Tensor& wt = g.constant(node.inputs[1]);
+    w_ = store.get(wt, "f32", [&] { return floats_of(wt); });
+    if (node.inputs.size() > 2 && node.inputs[2] != kNoValue) {
+      const Tensor& bt = g.constant(node.inputs[2]);
+      b_ = store.get(bt, "f32", [&] { return floats_of(bt); });
+    }
     out_ = geo_of(plan, op.reads.at(0));
     in_ = geo_of(plan, op.writes.at(0));
     accumulate_ = op.accumulate.at(0);
@@ -315,14 +327,21 @@ class BackwardConvKernel final : public CompiledKernel {
     seeded_ = !whole_ && p_out == 1 && spec_of(plan, op.reads.at(0)).value == sweep.value;
     dense_t_ = !whole_ && p_in <= 8 * kh_ * kw_ && cout_ * p_out * cin_ * p_in <= (std::int64_t{4} << 20);
     if (seeded_ || dense_t_) {
-      build_t(p_out, p_in, st[0], st[1], dil[0], dil[1]);
-      if (!seeded_) {
+      // T depends on the window and the layer's strides: shared per (W, geometry).
+      const std::string geometry = fmt::format("{}x{} to {}x{} stride {},{} dilation {},{}", dst_hw_[0], dst_hw_[1],
+                                               src_hw_[0], src_hw_[1], st[0], st[1], dil[0], dil[1]);
+      if (seeded_) {
+        t_ = store.get(wt, "transposed conv " + geometry,
+                       [&] { return build_t(p_out, p_in, st[0], st[1], dil[0], dil[1]); });
+      } else {
         // Multiplied, never gathered: only the packed copy is kept.
-        const std::int64_t rows_t = cout_ * p_out;
-        packed_t_.resize(static_cast<std::size_t>(packed_b_floats(rows_t, natural_elements_)));
-        pack_b(t_.data(), natural_elements_, rows_t, natural_elements_, nullptr, packed_t_.data());
-        t_.clear();
-        t_.shrink_to_fit();
+        packed_t_ = store.get(wt, "transposed conv panels " + geometry, [&] {
+          const std::vector<float> t = build_t(p_out, p_in, st[0], st[1], dil[0], dil[1]);
+          const std::int64_t rows_t = cout_ * p_out;
+          std::vector<float> packed(static_cast<std::size_t>(packed_b_floats(rows_t, natural_elements_)));
+          pack_b(t.data(), natural_elements_, rows_t, natural_elements_, nullptr, packed.data());
+          return packed;
+        });
       }
       const std::int64_t staging = direct_ ? 0 : rows_cap_ * natural_elements_ * 4;
       scratch_bytes_ = align(staging);
@@ -345,10 +364,14 @@ class BackwardConvKernel final : public CompiledKernel {
   }
   std::int64_t scratch_bytes() const override { return scratch_bytes_; }
   std::int64_t prepared_bytes() const override {
-    std::int64_t bytes = static_cast<std::int64_t>((b_.size() + t_.size() + packed_t_.size()) * sizeof(float));
-    for (const auto& [m, p] : prims_) bytes += static_cast<std::int64_t>(p.weights.get_desc().get_size());
+    std::int64_t bytes = 0;
+    std::set<dnnl_memory_t> seen;
+    for (const auto& [m, p] : prims_) {
+      if (seen.insert(p.weights.get()).second) bytes += static_cast<std::int64_t>(p.weights.get_desc().get_size());
+    }
     return bytes;
   }
+  std::vector<PreparedFloats> shared_prepared() const override { return {w_, b_, t_, packed_t_}; }
 
   void run(const KernelIO& io) override {
     const SweepChunk& c = *io.chunk;
@@ -362,7 +385,7 @@ class BackwardConvKernel final : public CompiledKernel {
       } else {
         convolve(level_for(c.rows), ao, ai, io.scratch, c);
       }
-      if (!b_.empty()) add_bias(ao, bias, c);
+      if (b_) add_bias(ao, bias, c);
     }
   }
 
@@ -402,12 +425,23 @@ class BackwardConvKernel final : public CompiledKernel {
     const convolution_backward_data::desc bwd_d(algorithm::convolution_direct, src_md, w_any, dst_md, stride_, dil_,
                                                 pad_l_, pad_r_);
     const convolution_backward_data::primitive_desc pd(bwd_d, attr, eng, fwd_pd);
-    Prim p{convolution_backward_data(pd), pd.diff_dst_desc(), pd.diff_src_desc(),
-           pd.scratchpad_desc(),          dst_plain,          src_plain,
-           memory(pd.weights_desc(), eng)};
-    memory user_w({wdims, memory::data_type::f32, tag::oihw}, eng, w_.data());
-    reorder(user_w, p.weights).execute(dnnl_cpu_stream(), user_w, p.weights);
-    dnnl_cpu_stream().wait();
+    Prim p{convolution_backward_data(pd),
+           pd.diff_dst_desc(),
+           pd.diff_src_desc(),
+           pd.scratchpad_desc(),
+           dst_plain,
+           src_plain,
+           memory()};
+    // The levels' primitives usually want the same weight layout: one copy.
+    for (const auto& [other_m, other] : prims_) {
+      if (other.weights.get_desc() == pd.weights_desc()) p.weights = other.weights;
+    }
+    if (!p.weights) {
+      p.weights = memory(pd.weights_desc(), eng);
+      memory user_w({wdims, memory::data_type::f32, tag::oihw}, eng, const_cast<float*>(w_->data()));
+      reorder(user_w, p.weights).execute(dnnl_cpu_stream(), user_w, p.weights);
+      dnnl_cpu_stream().wait();
+    }
     std::int64_t at = direct_ ? 0 : align(m * natural_elements_ * static_cast<std::int64_t>(sizeof(float)));
     if (p.diff_dst != dst_plain) {
       p.dst_offset = at;
@@ -459,26 +493,27 @@ class BackwardConvKernel final : public CompiledKernel {
 
   // T[(co, po), (ci, pi)] = W[co, ci, kh, kw] where input position pi is output
   // position po times the stride plus the kernel offset (kh, kw) times the dilation.
-  void build_t(std::int64_t p_out, std::int64_t p_in, std::int64_t sh, std::int64_t sw, std::int64_t dh,
-               std::int64_t dw) {
+  std::vector<float> build_t(std::int64_t p_out, std::int64_t p_in, std::int64_t sh, std::int64_t sw, std::int64_t dh,
+                             std::int64_t dw) const {
     const std::int64_t cols = cin_ * p_in;
-    t_.assign(static_cast<std::size_t>(cout_ * p_out * cols), 0.0f);
+    std::vector<float> t(static_cast<std::size_t>(cout_ * p_out * cols), 0.0f);
     for (std::int64_t co = 0; co < cout_; ++co) {
       for (std::int64_t i = 0; i < dst_hw_[0]; ++i) {
         for (std::int64_t j = 0; j < dst_hw_[1]; ++j) {
-          float* row = t_.data() + (co * p_out + i * dst_hw_[1] + j) * cols;
+          float* row = t.data() + (co * p_out + i * dst_hw_[1] + j) * cols;
           for (std::int64_t ci = 0; ci < cin_; ++ci) {
             for (std::int64_t a = 0; a < kh_; ++a) {
               for (std::int64_t b = 0; b < kw_; ++b) {
                 const std::int64_t hi = i * sh + a * dh, wi = j * sw + b * dw;
                 row[ci * p_in + hi * src_hw_[1] + wi] =
-                    w_[static_cast<std::size_t>(((co * cin_ + ci) * kh_ + a) * kw_ + b)];
+                    (*w_)[static_cast<std::size_t>(((co * cin_ + ci) * kh_ + a) * kw_ + b)];
               }
             }
           }
         }
       }
     }
+    return t;
   }
 
   // Rows through T: gathered (seeds) or multiplied; then masked or scattered.
@@ -491,11 +526,11 @@ class BackwardConvKernel final : public CompiledKernel {
       const std::int64_t image = out_.w.height * out_.w.width;
       for (std::int64_t r = 0; r < c.rows; ++r) {
         const std::int64_t channel = c.neurons[r] / image;
-        std::memcpy(dst + r * dst_stride, t_.data() + channel * natural_elements_,
+        std::memcpy(dst + r * dst_stride, t_->data() + channel * natural_elements_,
                     static_cast<std::size_t>(natural_elements_) * sizeof(float));
       }
     } else {
-      rowwise_gemm(c.rows, k, natural_elements_, ao, k, packed_t_.data(), dst, dst_stride, false);
+      rowwise_gemm(c.rows, k, natural_elements_, ao, k, packed_t_->data(), dst, dst_stride, false);
     }
     for (std::int64_t r = 0; r < c.rows; ++r) {
       float* nat = dst + r * dst_stride;
@@ -555,7 +590,7 @@ class BackwardConvKernel final : public CompiledKernel {
       for (std::int64_t co = 0; co < cout_; ++co) {
         float s = 0.0f;
         for (std::int64_t e = 0; e < plane; ++e) s += row[co * plane + e];
-        acc += s * b_[static_cast<std::size_t>(co)];
+        acc += s * (*b_)[static_cast<std::size_t>(co)];
       }
       bias[r] += acc;
     }
@@ -563,13 +598,13 @@ class BackwardConvKernel final : public CompiledKernel {
 
   std::int64_t cin_ = 0, cout_ = 0, kh_ = 0, kw_ = 0, batch_ = 1, rows_cap_ = 0;
   dnnl::memory::dims stride_, dil_, pad_l_, pad_r_, src_hw_, dst_hw_;
-  std::vector<float> w_, b_;
+  PreparedFloats w_, b_;  // W [cout, cin, kh, kw] and b as f32, shared (prepared_store.h)
   Geo out_, in_;
   LinearWindow natural_;
   std::int64_t natural_elements_ = 0;
   bool accumulate_ = false, whole_ = false, direct_ = false, seeded_ = false, dense_t_ = false;
-  std::vector<float> t_;         // T row-major, for gathering seed rows
-  std::vector<float> packed_t_;  // T in rowwise_gemm panels, for multiplying
+  PreparedFloats t_;         // T row-major, for gathering seed rows
+  PreparedFloats packed_t_;  // T in rowwise_gemm panels, for multiplying
   std::vector<std::int64_t> levels_;
   std::map<std::int64_t, Prim> prims_;
   std::int64_t scratch_bytes_ = 0;
