@@ -122,8 +122,13 @@ class BudgetedBounds final : public PreparedBounds {
     budget_name_ = given ? "--max-memory" : "the default memory budget (60% of available memory)";
     batch_ = r.region.batch;
     costs_ = sweep_costs(plan_for_(r, batch_, Chunking{batch_, {}}));
-    chunking_ = choose_chunking(budget_, budget_name_, batch_, request_.max_rows_per_chunk, costs_,
-                                [&](const Chunking& c) { return plan_estimate(plan_for_(request_, c.batch, c)); });
+    try {
+      chunking_ = choose_chunking(budget_, budget_name_, batch_, request_.max_rows_per_chunk, costs_,
+                                  [&](const Chunking& c) { return plan_estimate(plan_for_(request_, c.batch, c)); });
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::Usage) throw;
+      too_small();
+    }
     // Compile every sub-batch size now (checking the budget), so runs only run.
     while (!prepare_all()) {
     }
@@ -193,8 +198,7 @@ class BudgetedBounds final : public PreparedBounds {
         if (program->planned_bytes() > budget_) {
           // The estimate was short (kernel scratch, prepared weights): cut further.
           if (shrink_largest_sweep(chunking_, costs_)) return false;
-          BF_CHECK(chunking_.batch > 1, ErrorKind::Usage, "{} {} is too small: the compiled program needs at least {} (one sample, one row at a time)",
-                   budget_name_, format_bytes(budget_), format_bytes(program->planned_bytes()));
+          if (chunking_.batch == 1) too_small();
           chunking_.batch = (chunking_.batch + 1) / 2;
           for (const auto& cost : costs_) {
             chunking_.rows_per_chunk[cost.start] =
@@ -206,6 +210,21 @@ class BudgetedBounds final : public PreparedBounds {
       compiled_[sub] = Entry{plan, program};
     }
     return true;
+  }
+
+  // The budget cannot hold even one sample and one row at a time: name what
+  // that smallest computation needs (its compiled program, weights included).
+  [[noreturn]] void too_small() {
+    Chunking c{1, {}};
+    for (const auto& cost : costs_) c.rows_per_chunk[cost.start] = 1;
+    const PlanBundle plan = plan_for_(request_, 1, c);
+    std::int64_t needed = plan_estimate(plan);
+    if (request_.executor == ExecutorKind::Compiled) {
+      CompileCache& cache = request_.cache != nullptr ? *request_.cache : CompileCache::global();
+      needed = std::max(needed, CompiledProgram(plan, request_.compile, cache).planned_bytes());
+    }
+    fail(ErrorKind::Usage, "{} {} is too small: this computation needs at least {} (one sample, one row at a time)",
+         budget_name_, format_bytes(budget_), format_bytes(needed));
   }
 
   BoundRequest request_;

@@ -241,6 +241,9 @@ TEST(Cli, AbsurdOptionValuesGiveOneShortReadableLine) {
       {{"--planner", "v9"}, "--planner: must be one of v0, v2 (got v9)"},
       {{"--dtype", "f16"}, "--dtype: must be one of f32, f64 (got f16)"},
       {{"--eps", std::string(500, '9')}, "--eps: must be a finite number >= 0 (got 9999"},
+      {{"--max-memory", "12Q"}, "--max-memory: must be a byte count such as 4G, 512M or 100000 (got 12Q)"},
+      {{"--max-memory", "-5"}, "--max-memory: must be a byte count such as 4G, 512M or 100000 (got -5)"},
+      {{"--max-memory", "99999999999999999999T"}, "--max-memory: must be a byte count such as 4G, 512M or 100000"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = base;
@@ -263,6 +266,56 @@ TEST(Cli, AbsurdOptionValuesGiveOneShortReadableLine) {
   // The largest accepted thread count runs (the crash was above it).
   auto ok = boundflow({"bounds", example(), "--input", example_input(), "--threads", "1024"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
+// CROWN through the CLI: a VNN-LIB property's rows bounded, the options that
+// only make sense with it refused elsewhere, and a budget too small named.
+TEST(Cli, CrownWithVnnlibAndItsOptionErrors) {
+  // The example has 144 inputs (1x1x12x12) and 3 outputs: a box and two margin rows.
+  std::string text;
+  for (int i = 0; i < 144; ++i) text += "(declare-const X_" + std::to_string(i) + " Real)\n";
+  for (int j = 0; j < 3; ++j) text += "(declare-const Y_" + std::to_string(j) + " Real)\n";
+  for (int i = 0; i < 144; ++i) {
+    text += "(assert (>= X_" + std::to_string(i) + " 0.45))\n(assert (<= X_" + std::to_string(i) + " 0.55))\n";
+  }
+  text += "(assert (or (and (>= Y_0 Y_2)) (and (>= Y_1 Y_2))))\n";
+  const std::string prop = write("example.vnnlib", text);
+  auto ok = boundflow({"bounds", example(), "--vnnlib", prop, "--method", "crown"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("case 0 polytope 0: -y0 + y2 <= 0  lower"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("case 0 polytope 1: -y1 + y2 <= 0  lower"), std::string::npos) << ok.out;
+
+  const std::vector<std::string> base = {"bounds", example(), "--input", example_input()};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return boundflow(args);
+  };
+  expect_one_line_error(with({"--method", "ibp", "--dense-intermediates"}),
+                        "--dense-intermediates applies to --method crown");
+  auto small = with({"--method", "crown", "--max-memory", "1K"});
+  expect_one_line_error(small, "--max-memory 1K is too small");
+  EXPECT_NE(small.err.find("needs at least"), std::string::npos) << small.err;
+  // The size it names is enough.
+  const auto at = small.err.find("needs at least ") + 15;
+  const std::string needed = small.err.substr(at, small.err.find(' ', at) - at);
+  auto enough = with({"--method", "crown", "--max-memory", needed});
+  EXPECT_EQ(enough.exit_code, 0) << "--max-memory " << needed << ": " << enough.err;
+  expect_one_line_error(boundflow({"bounds", example(), "--vnnlib", "/nonexistent/p.vnnlib"}),
+                        "/nonexistent/p.vnnlib: file not found");
+  const std::string wrong = write("wrong.vnnlib", "(declare-const X_0 Real)\n(declare-const Y_0 Real)\n");
+  expect_one_line_error(boundflow({"bounds", example(), "--vnnlib", wrong}),
+                        "declares 1 inputs but the network has 144");
+  // Same input, same bytes: a CROWN --json result twice.
+  const std::string dir = test::scratch_dir("cli_crown_json");
+  auto a = with({"--method", "crown", "--json", dir + "/a.json"});
+  auto b = with({"--method", "crown", "--json", dir + "/b.json", "--max-memory", "200K"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const auto ja = nlohmann::json::parse(bytes_of(dir + "/a.json")),
+             jb = nlohmann::json::parse(bytes_of(dir + "/b.json"));
+  EXPECT_EQ(ja["lower"], jb["lower"]) << "a memory cap changed the bounds";
+  EXPECT_EQ(ja["upper"], jb["upper"]) << "a memory cap changed the bounds";
 }
 
 }  // namespace
