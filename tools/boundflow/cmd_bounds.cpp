@@ -138,7 +138,13 @@ void add_bounds_command(CLI::App& app) {
       const CompiledProgram* program = result.program.get();
       memory["compile_stats"] = compile_stats_json(program->compile_stats(), args->timings);
     }
-    memory["budget_bytes"] = result.budget_bytes;
+    // The default budget follows the machine's free memory: written only when
+    // given, so the same input gives the same bytes.
+    if (request.max_memory > 0) {
+      memory["budget_bytes"] = result.budget_bytes;
+    } else {
+      memory["budget"] = "default: 60% of the available memory";
+    }
     memory["planned_bytes"] = result.planned_bytes;
     memory["batch_per_run"] = result.chunking.batch;
     nlohmann::json chunks = nlohmann::json::object();
