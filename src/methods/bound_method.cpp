@@ -95,7 +95,11 @@ std::vector<SweepCost> sweep_costs(const PlanBundle& plan) {
     c.start = sw.value;
     c.rows_per_sample = sw.row_capacity / plan.config.batch;
     for (const auto& spec : plan.storage.logical_buffers) {
-      if (spec.sweep != static_cast<std::int32_t>(i) || spec.layout == BufferLayout::Raw) continue;
+      // Row lists and State buffers (alpha's parameters for every row) do not shrink with the chunks.
+      if (spec.sweep != static_cast<std::int32_t>(i) || spec.layout == BufferLayout::Raw ||
+          spec.scope == BufferScope::State) {
+        continue;
+      }
       c.bytes_per_row += spec.bytes / std::max<std::int64_t>(1, sw.rows_per_chunk);
     }
     costs.push_back(c);

@@ -5,6 +5,7 @@
 
 #include "bound/linear/linear_geometry.h"
 #include "bound/linear/linear_rules.h"
+#include "bound/linear/relaxation.h"
 #include "bound/linear/sweep_steps.h"
 #include "support/error.h"
 
@@ -110,6 +111,8 @@ class Builder {
     if (info) {
       info->intermediate_values = bounded_order_;
       for (ValueId v : bounded_order_) info->by_sweep[v] = sweep_of_.count(v) != 0;
+      for (const auto& sw : program_.sweeps) info->sweep_starts.push_back(sw.value);
+      info->best_buffers = best_buffers_;
     }
     return std::move(program_);
   }
@@ -357,8 +360,11 @@ class Builder {
 
   void emit_sweep(const Sweep& s) {
     const ValueId v = s.start;
-    // Rows are (sample, element) pairs: at most every element of every sample.
-    const std::int64_t capacity = config_.batch * g_.type(v).numel();
+    // Rows are (sample, element) pairs: at most every element of every sample
+    // (alpha: exactly the fixed list, at least one row of room).
+    const bool alpha = options_.alpha;
+    const std::int64_t capacity =
+        alpha ? std::max<std::int64_t>(1, options_.fixed_rows.at(v)) : config_.batch * g_.type(v).numel();
     auto chunk_it = options_.rows_per_chunk.find(v);
     const std::int64_t chunk =
         chunk_it == options_.rows_per_chunk.end() ? capacity : std::clamp<std::int64_t>(chunk_it->second, 1, capacity);
@@ -370,6 +376,7 @@ class Builder {
     info.rows_per_chunk = chunk;
     info.lower = final_sweep ? options_.lower : true;
     info.upper = final_sweep ? options_.upper : true;
+    info.alpha = alpha;
     const std::string tag = "@s" + std::to_string(s.index);
 
     BufferSpec rows;
@@ -377,6 +384,7 @@ class Builder {
     rows.layout = BufferLayout::Raw;
     rows.shape = {SweepRowsView::bytes(capacity)};
     rows.sweep = s.index;
+    if (alpha) rows.scope = BufferScope::State;
     info.rows_buffer = add_buffer(rows, DType::U8, 1);
 
     BufferSpec bias;
@@ -400,14 +408,23 @@ class Builder {
       return a_buffers[u] = add_buffer(a, config_.dtype, 1);
     };
 
-    // Select, in the forward part: the row list, and the start's interval claimed.
+    // Select, in the forward part: the row list, and the start's interval
+    // claimed. alpha: the list is given; Restore claims the interval from the
+    // best bounds so far (and what IBP found this run, when it ran).
     TaskOp select;
     select.node = producer(v).value_or(-1);
     if (select.node >= 0) select.op = node(select.node).op;
-    select.kind = TaskOpKind::Select;
     select.start = s.index;
-    if (s.rows == SweepRows::Unstable) select.reads = {interval(v)};
-    select.writes = {info.rows_buffer, interval(v)};
+    if (alpha) {
+      select.kind = TaskOpKind::Restore;
+      select.reads = {best(v)};
+      if (s.rows == SweepRows::Unstable) select.reads.push_back(interval(v));
+      select.writes = {interval(v)};
+    } else {
+      select.kind = TaskOpKind::Select;
+      if (s.rows == SweepRows::Unstable) select.reads = {interval(v)};
+      select.writes = {info.rows_buffer, interval(v)};
+    }
     forward_.push_back(std::move(select));
     flush_forward();
 
@@ -425,6 +442,24 @@ class Builder {
     seed.writes = {a_of(v), info.bias_buffer};
     t.ops.push_back(std::move(seed));
 
+    // alpha: the parameters of each node with optimisable lines, and their gradients.
+    auto alpha_of = [&](NodeId n, bool grad) {
+      auto& table = grad ? info.grad_buffers : info.alpha_buffers;
+      auto it = table.find(n);
+      if (it != table.end()) return it->second;
+      const Node& nd = node(n);
+      BufferSpec a;
+      a.name = std::string(grad ? "grad[" : "alpha[") + nd.name + "]" + tag;
+      a.layout = BufferLayout::Alpha;
+      a.scope = BufferScope::State;
+      a.window = s.windows.at(nd.outputs[0]);
+      a.shape = {capacity, alpha_params(nd) * row_elements(a.window, g_.type(nd.outputs[0]).shape)};
+      a.value = nd.outputs[0];
+      a.sweep = s.index;
+      return table[n] = add_buffer(a, config_.dtype, 1);
+    };
+    auto optimised = [&](const Node& nd) { return alpha && alpha_params(nd) > 0; };
+
     std::set<BufferId> written = {a_of(v)};
     for (NodeId n : s.cone) {
       const Node& nd = node(n);
@@ -435,6 +470,7 @@ class Builder {
       op.start = s.index;
       op.reads = {a_of(nd.outputs[0])};
       if (relaxed(nd)) op.reads.push_back(relaxation(n));
+      if (optimised(nd)) op.reads.push_back(interval(nd.inputs[0]));
       op.reads.push_back(info.bias_buffer);
       for (ValueId u : activation_operands(g_, nd)) {
         const BufferId b = a_of(u);
@@ -444,6 +480,12 @@ class Builder {
       }
       op.writes.push_back(info.bias_buffer);
       op.accumulate.push_back(true);
+      if (optimised(nd)) {
+        // Read, then written back clamped into range (CROWN's choice where NaN).
+        op.reads.push_back(alpha_of(n, false));
+        op.writes.push_back(alpha_of(n, false));
+        op.accumulate.push_back(false);
+      }
       t.ops.push_back(std::move(op));
     }
 
@@ -454,8 +496,75 @@ class Builder {
     concretize.writes = {interval(v)};
     t.ops.push_back(std::move(concretize));
 
+    if (alpha) emit_duals(s, t, info, a_of, alpha_of);
+
     program_.tasks.push_back(std::move(t));
     program_.sweeps.push_back(info);
+  }
+
+  // alpha: the rows' relaxed forward values (D) from the input corner up to the
+  // highest node with optimised lines, and their gradients there.
+  template <typename AOf, typename AlphaOf>
+  void emit_duals(const Sweep& s, Task& t, SweepInfo& info, AOf& a_of, AlphaOf& alpha_of) {
+    std::vector<NodeId> up(s.cone.rbegin(), s.cone.rend());  // ascending topological order
+    std::int64_t top = -1;
+    for (std::size_t i = 0; i < up.size(); ++i) {
+      if (alpha_params(node(up[i])) > 0) top = static_cast<std::int64_t>(i);
+    }
+    if (top < 0) return;
+    const std::string tag = "@s" + std::to_string(s.index);
+    std::map<ValueId, BufferId> d_buffers;
+    auto d_of = [&](ValueId u) {
+      auto it = d_buffers.find(u);
+      if (it != d_buffers.end()) return it->second;
+      BufferSpec d = program_.buffers[static_cast<std::size_t>(a_of(u))];
+      d.name = "D[" + g_.value(u).name + "]" + tag;
+      d.scope = BufferScope::Intermediate;
+      d.layout = BufferLayout::Dual;
+      return d_buffers[u] = add_buffer(d, config_.dtype, 1);
+    };
+    TaskOp seed;
+    seed.kind = TaskOpKind::DualSeed;
+    seed.start = s.index;
+    seed.reads = {a_of(input_), interval(input_), info.rows_buffer};
+    seed.writes = {d_of(input_)};
+    t.ops.push_back(std::move(seed));
+    for (std::int64_t i = 0; i <= top; ++i) {
+      const NodeId n = up[static_cast<std::size_t>(i)];
+      const Node& nd = node(n);
+      TaskOp op;
+      op.node = n;
+      op.op = nd.op;
+      op.kind = TaskOpKind::Dual;
+      op.start = s.index;
+      for (ValueId u : activation_operands(g_, nd)) {
+        const BufferId b = d_of(u);
+        if (std::find(op.reads.begin(), op.reads.end(), b) == op.reads.end()) op.reads.push_back(b);
+      }
+      if (relaxed(nd)) {
+        op.reads.push_back(a_of(nd.outputs[0]));
+        op.reads.push_back(relaxation(n));
+      }
+      op.writes = {d_of(nd.outputs[0])};
+      if (alpha_params(nd) > 0) {
+        op.reads.push_back(interval(nd.inputs[0]));
+        op.reads.push_back(alpha_of(n, false));
+        op.writes.push_back(alpha_of(n, true));
+      }
+      t.ops.push_back(std::move(op));
+    }
+  }
+
+  BufferId best(ValueId v) {
+    auto it = best_buffers_.find(v);
+    if (it != best_buffers_.end()) return it->second;
+    BufferSpec s;
+    s.name = "best[" + g_.value(v).name + "]";
+    s.scope = BufferScope::State;
+    s.shape = g_.type(v).shape;
+    s.layout = BufferLayout::Interval;
+    s.value = v;
+    return best_buffers_[v] = add_buffer(s);
   }
 
   void emit() {
@@ -484,6 +593,7 @@ class Builder {
   std::map<ValueId, std::int32_t> sweep_of_;  // intermediate sweeps by start value
   std::set<NodeId> relax_needed_, ibp_nodes_;
   std::map<NodeId, BufferId> relax_buffer_;
+  std::map<ValueId, BufferId> best_buffers_;
   std::vector<TaskOp> forward_;
   BoundProgram program_;
 };

@@ -41,12 +41,22 @@ struct CrownProgramOptions {
   bool export_intermediates = false;
   // Rows per chunk of each sweep, by start value (absent: all rows in one chunk).
   std::map<ValueId, std::int64_t> rows_per_chunk;
+  // alpha-CROWN (docs/alpha_crown.md): every sweep bounds a fixed row list of
+  // `fixed_rows` rows (by start value; a State buffer the caller fills); the
+  // Relu, LeakyRelu, Sigmoid and Tanh nodes a sweep crosses take their lines
+  // from per-row parameters (State); each swept value starts from the best
+  // bounds so far (State) and keeps the better bound per row; after each
+  // chunk, dual ops write the gradients of the rows' bounds by the parameters.
+  bool alpha = false;
+  std::map<ValueId, std::int64_t> fixed_rows;
 };
 
 // What the method needs to know about the program besides the plan.
 struct CrownProgramInfo {
   std::vector<ValueId> intermediate_values;  // values that get intermediate bounds, in topological order
   std::map<ValueId, bool> by_sweep;          // for each of them: a sweep (true) or IBP (false)
+  std::vector<ValueId> sweep_starts;         // start value of each sweep, in program order (the output last)
+  std::map<ValueId, BufferId> best_buffers;  // alpha: the best bounds so far of each swept value (State)
 };
 
 // `graph`: normalised, single input, single output (the spec, if any, already

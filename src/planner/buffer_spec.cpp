@@ -12,6 +12,8 @@ const char* buffer_scope_name(BufferScope scope) {
       return "intermediate";
     case BufferScope::Param:
       return "param";
+    case BufferScope::State:
+      return "state";
   }
   return "?";
 }
@@ -30,6 +32,10 @@ const char* buffer_layout_name(BufferLayout layout) {
       return "relax";
     case BufferLayout::Raw:
       return "raw";
+    case BufferLayout::Dual:
+      return "dual";
+    case BufferLayout::Alpha:
+      return "alpha";
   }
   return "?";
 }
@@ -38,6 +44,8 @@ std::int64_t layout_planes(BufferLayout layout) {
   switch (layout) {
     case BufferLayout::Interval:
     case BufferLayout::Linear:
+    case BufferLayout::Dual:
+    case BufferLayout::Alpha:
       return 2;
     case BufferLayout::Relaxation:
       return 4;

@@ -18,6 +18,8 @@ enum class BufferScope : std::uint8_t {
   Output,        // a graph output: read by the caller after the run, never reused
   Intermediate,  // produced and consumed inside the run: candidates for reuse
   Param,         // prepared constant data (weights, |W|): read-only, owned by the plan
+  State,         // bound to the caller's memory across runs (alpha-CROWN's parameters and gradients, fixed row
+                 // lists, best bounds so far): read and written in place, alive for the whole run, never reused
 };
 const char* buffer_scope_name(BufferScope scope);
 
@@ -31,7 +33,12 @@ const char* buffer_scope_name(BufferScope scope);
 //   Relaxation  4 planes: lower slope, lower intercept, upper slope, upper
 //               intercept of a nonlinear node's linear relaxation
 //   Raw         1 plane of bookkeeping (a sweep's row list and masks)
-enum class BufferLayout : std::uint8_t { Plain, Interval, Flat, Linear, Relaxation, Raw };
+//   Dual        laid out as Linear: alpha-CROWN's relaxed values of a sweep's
+//               rows at a value (bound/linear/dual.h)
+//   Alpha       2 planes (lower side, upper side) of [rows, params * elements]:
+//               alpha-CROWN's line parameters of a relaxed node for one sweep,
+//               or their gradients
+enum class BufferLayout : std::uint8_t { Plain, Interval, Flat, Linear, Relaxation, Raw, Dual, Alpha };
 const char* buffer_layout_name(BufferLayout layout);
 std::int64_t layout_planes(BufferLayout layout);
 

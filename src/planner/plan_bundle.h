@@ -90,6 +90,14 @@ struct SweepInfo {
   BufferId rows_buffer = -1;
   BufferId bias_buffer = -1;
   TaskId task = -1;
+  // alpha-CROWN: the row list is fixed (a State buffer the caller fills); the
+  // relaxed nodes the sweep crosses take their lines from per-row parameters
+  // (alpha buffers, by node); Concretize keeps the better of the new and the
+  // current bound of each row; after Concretize the dual ops compute each
+  // row's gradient by the parameters.
+  bool alpha = false;
+  std::map<NodeId, BufferId> alpha_buffers;  // per node with optimised lines: parameters (State)
+  std::map<NodeId, BufferId> grad_buffers;   // ... and their gradients (State)
 };
 
 struct PassTiming {

@@ -115,7 +115,9 @@ json plan_to_json(const PlanBundle& b, bool include_timings) {
                       {"rows", sweep_rows_name(sw.rows)},
                       {"row_capacity", sw.row_capacity},
                       {"rows_per_chunk", sw.rows_per_chunk},
-                      {"sides", sw.lower && sw.upper ? "both" : sw.lower ? "lower" : "upper"},
+                      {"sides", sw.lower && sw.upper ? "both"
+                                : sw.lower           ? "lower"
+                                                     : "upper"},
                       {"rows_buffer", sw.rows_buffer},
                       {"bias_buffer", sw.bias_buffer},
                       {"task", sw.task}});

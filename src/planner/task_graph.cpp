@@ -34,6 +34,12 @@ const char* task_op_kind_name(TaskOpKind kind) {
       return "backward";
     case TaskOpKind::Concretize:
       return "concretize";
+    case TaskOpKind::Restore:
+      return "restore";
+    case TaskOpKind::DualSeed:
+      return "dual_seed";
+    case TaskOpKind::Dual:
+      return "dual";
   }
   return "?";
 }

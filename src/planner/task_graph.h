@@ -27,6 +27,12 @@ enum class TaskOpKind : std::uint8_t {
   Seed,        // one-hot rows of sweep `start` at the start value; zeroes its bias
   Backward,    // linear bounds through `node`: A of its output -> A of its inputs (+ bias)
   Concretize,  // bounds of the start value's rows from A at the graph input (+ bias)
+  // alpha-CROWN (optimised relaxations):
+  Restore,   // the start value's interval from the best bounds so far (a State buffer), intersected with what
+             // an interval op computed this run
+  DualSeed,  // each row's minimising (lower side) or maximising (upper side) input corner, from the signs of A
+  Dual,      // the rows' relaxed forward value through `node` (the adjoint of its backward step); at a node
+             // with optimised lines, also the gradient of the rows' bounds by its parameters
 };
 const char* task_op_kind_name(TaskOpKind kind);
 

@@ -3,10 +3,12 @@
 // graph outputs, plus any intermediate values the plan exports.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
 #include "bound/input_region.h"
+#include "planner/plan_bundle.h"
 #include "runtime/tracking_allocator.h"
 #include "tensor/tensor.h"
 
@@ -34,12 +36,26 @@ struct BoundRunResult {
   BoundRunStats stats;
 };
 
+// A State buffer (planner/buffer_spec.h) bound to the caller's memory for one
+// run: `data` holds the buffer's planes back to back (layout planes x
+// plane_bytes), copied in before the run and back after it.
+struct StateBinding {
+  BufferId buffer = -1;
+  void* data = nullptr;
+  bool in = true;
+  bool out = true;
+};
+
 class BoundExecutor {
  public:
   virtual ~BoundExecutor() = default;
   virtual std::string name() const = 0;
-  // The region's dtype and batch must match the plan's.
-  virtual BoundRunResult run(const InputRegion& region) = 0;
+  // The region's dtype and batch must match the plan's. Every State buffer of
+  // the plan must be bound.
+  virtual BoundRunResult run(const InputRegion& region, std::span<const StateBinding> state = {}) = 0;
 };
+
+// The State buffers of `plan` all bound exactly once, else bf::Error(Usage).
+void check_state_bindings(const PlanBundle& plan, std::span<const StateBinding> state);
 
 }  // namespace bf

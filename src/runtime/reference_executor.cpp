@@ -24,6 +24,7 @@ ReferenceExecutor::ReferenceExecutor(const PlanBundle& bundle) : bundle_(bundle)
   BF_CHECK(bundle.graph != nullptr, ErrorKind::Internal, "reference executor without a graph");
   for (const auto& spec : bundle.storage.logical_buffers) {
     if (spec.layout == BufferLayout::Linear) linear_buffer_[{spec.value, spec.sweep}] = spec.id;
+    if (spec.layout == BufferLayout::Dual) dual_buffer_[{spec.value, spec.sweep}] = spec.id;
   }
   for (const auto& task : bundle.task_graph.tasks) {
     for (const auto& op : task.ops) {
@@ -141,7 +142,7 @@ std::vector<OutputBounds> ReferenceExecutor::run_bounds(const InputRegion& regio
   return std::move(r.outputs);
 }
 
-BoundRunResult ReferenceExecutor::run(const InputRegion& region) {
+BoundRunResult ReferenceExecutor::run(const InputRegion& region, std::span<const StateBinding> state) {
   const Graph& g = *bundle_.graph;
   BF_CHECK(bundle_.config.domain != PlanDomain::Primal, ErrorKind::Usage, "bounds need an interval or linear plan");
   BF_CHECK(g.inputs().size() == 1, ErrorKind::Unsupported, "bounds need a single-input graph, this one has {}",
@@ -150,6 +151,7 @@ BoundRunResult ReferenceExecutor::run(const InputRegion& region) {
            "input region is {} x{} but the plan is {} x{}", dtype_name(region.dtype), region.batch,
            dtype_name(bundle_.config.dtype), bundle_.config.batch);
   check_region(region);
+  check_state_bindings(bundle_, state);
   const ValueId x = g.inputs()[0];
   BF_CHECK(numel(region.shape) == numel(g.type(x).shape) && region.lower.dtype() == bundle_.config.dtype &&
                region.upper.dtype() == bundle_.config.dtype,
@@ -166,8 +168,23 @@ BoundRunResult ReferenceExecutor::run(const InputRegion& region) {
     auto* base = static_cast<char*>(env.write(xb));
     std::memcpy(base, region.lower.raw_data(), region.lower.nbytes());
     std::memcpy(base + plane_bytes(xb), region.upper.raw_data(), region.upper.nbytes());
+    auto state_bytes = [&](BufferId b) {
+      const BufferSpec& sp = bundle_.storage.logical_buffers[static_cast<std::size_t>(b)];
+      return static_cast<std::size_t>(layout_planes(sp.layout) * sp.plane_bytes());
+    };
+    for (const auto& sb : state) {
+      void* p = env.write(sb.buffer);
+      if (sb.in) {
+        std::memcpy(p, sb.data, state_bytes(sb.buffer));
+      } else {
+        std::memset(p, 0, state_bytes(sb.buffer));
+      }
+    }
     run_schedule(bundle_, *this, env);
     result = exported_bounds(bundle_, [&](BufferId b) { return static_cast<const char*>(env.read(b)); });
+    for (const auto& sb : state) {
+      if (sb.out) std::memcpy(sb.data, env.read(sb.buffer), state_bytes(sb.buffer));
+    }
   }
   result.stats.memory = allocator_.stats();
   result.stats.scratch = scratch_allocator_.stats();

@@ -36,7 +36,7 @@ class ReferenceExecutor final : public TaskExecutor, public BoundExecutor {
 
   std::string name() const override { return "reference"; }
   // Bounds over the plan (domain interval or linear). The region's dtype and batch must match the plan's.
-  BoundRunResult run(const InputRegion& region) override;
+  BoundRunResult run(const InputRegion& region, std::span<const StateBinding> state = {}) override;
   // run() without the intermediates, for callers of the IBP-era interface.
   std::vector<OutputBounds> run_bounds(const InputRegion& region, PlannedRunStats* stats = nullptr);
   // Concrete forward pass over the plan (domain primal): one flat tensor per
@@ -63,6 +63,7 @@ class ReferenceExecutor final : public TaskExecutor, public BoundExecutor {
   AbsWeightCache abs_cache_;
   std::map<ValueId, Tensor> converted_constants_;  // graph constants in the plan dtype, when it differs
   std::map<std::pair<ValueId, std::int32_t>, BufferId> linear_buffer_;  // (value, sweep) -> its A buffer
+  std::map<std::pair<ValueId, std::int32_t>, BufferId> dual_buffer_;    // (value, sweep) -> its D buffer
   std::map<NodeId, BufferId> relax_buffer_;                             // relaxed node -> its relaxation
 };
 

@@ -7,6 +7,7 @@
 
 #include "bound/linear/backward.h"
 #include "bound/linear/concretize.h"
+#include "bound/linear/dual.h"
 #include "bound/linear/linear_rules.h"
 #include "bound/linear/relaxation.h"
 #include "bound/linear/sweep_steps.h"
@@ -19,6 +20,19 @@ namespace {
 IntervalView interval_of(const void* base, const BufferSpec& spec) {
   const auto* p = static_cast<const char*>(base);
   return {p, p + spec.plane_bytes()};
+}
+
+// to = from, or the intersection of from and to.
+template <typename T>
+void restore_interval(const char* from, char* to, std::int64_t plane, std::int64_t n, bool intersect) {
+  const T* fl = reinterpret_cast<const T*>(from);
+  const T* fu = reinterpret_cast<const T*>(from + plane);
+  T* tl = reinterpret_cast<T*>(to);
+  T* tu = reinterpret_cast<T*>(to + plane);
+  for (std::int64_t i = 0; i < n; ++i) {
+    tl[i] = intersect ? std::max(tl[i], fl[i]) : fl[i];
+    tu[i] = intersect ? std::min(tu[i], fu[i]) : fu[i];
+  }
 }
 
 }  // namespace
@@ -35,6 +49,7 @@ void ReferenceExecutor::run_sweep(const Task& task, std::int64_t first_op, Buffe
     SweepChunk chunk;
     chunk.batch = bundle_.config.batch;
     chunk.rows = std::min(per_chunk, count - c * per_chunk);
+    chunk.first_row = c * per_chunk;
     chunk.row_capacity = per_chunk;
     chunk.neurons = rows.neurons() + c * per_chunk;
     chunk.samples = rows.samples() + c * per_chunk;
@@ -74,6 +89,31 @@ void ReferenceExecutor::run_linear_op(const TaskOp& op, const SweepChunk* chunk,
   auto bias_view = [&](BufferId b, bool writing) {
     char* base = writing ? static_cast<char*>(env.write(b)) : const_cast<char*>(static_cast<const char*>(env.read(b)));
     return BiasView{base, base + spec(b).plane_bytes()};
+  };
+  // The op's buffer of a layout among its reads (-1 if none).
+  auto read_of = [&](BufferLayout layout) -> BufferId {
+    for (BufferId b : op.reads) {
+      if (spec(b).layout == layout) return b;
+    }
+    return -1;
+  };
+  auto alpha_view = [&](BufferId b, bool writing) {
+    AlphaView v;
+    if (b < 0) return v;
+    const BufferSpec& sp = spec(b);
+    char* base = writing ? static_cast<char*>(env.write(b)) : const_cast<char*>(static_cast<const char*>(env.read(b)));
+    const Node& nd = g.node(op.node);
+    v.lower = base;
+    v.upper = base + sp.plane_bytes();
+    v.params = alpha_params(nd);
+    v.elements = sp.shape.at(1) / v.params;
+    return v;
+  };
+  auto relax_view = [&](NodeId n) {
+    const BufferId rb = relax_buffer_.at(n);
+    const auto* base = static_cast<const char*>(env.read(rb));
+    const std::int64_t plane = spec(rb).plane_bytes();
+    return RelaxView{base, base + plane, base + 2 * plane, base + 3 * plane};
   };
   try {
     switch (op.kind) {
@@ -126,17 +166,75 @@ void ReferenceExecutor::run_linear_op(const TaskOp& op, const SweepChunk* chunk,
           targets[i].accumulate = op.accumulate.at(static_cast<std::size_t>(at));
         }
         RelaxView relax;
-        if (linear_rule(node.op).relax != RelaxKind::None) {
-          const BufferId rb = relax_buffer_.at(op.node);
-          const auto* base = static_cast<const char*>(env.read(rb));
-          const std::int64_t plane = spec(rb).plane_bytes();
-          relax = RelaxView{base, base + plane, base + 2 * plane, base + 3 * plane};
-        }
+        if (linear_rule(node.op).relax != RelaxKind::None) relax = relax_view(op.node);
         const BufferId bias_buffer = bundle_.sweeps.at(static_cast<std::size_t>(op.start)).bias_buffer;
         const BiasView bias = bias_view(bias_buffer, true);
         BackwardArgs args{node, *chunk, dtype, out, targets, constants, shapes, bias, relax};
+        const BufferId alpha = read_of(BufferLayout::Alpha);
+        if (alpha >= 0) {
+          args.alpha = alpha_view(alpha, true);
+          const BufferId iv = s.buffer_of(node.inputs[0]);
+          args.input = interval_of(env.read(iv), spec(iv));
+        }
         prepare_targets(args);
         linear_rule(node.op).backward(args);
+        return;
+      }
+      case TaskOpKind::Restore: {
+        // The best bounds so far, intersected with this run's IBP bounds when read.
+        const SweepInfo& sw = bundle_.sweeps.at(static_cast<std::size_t>(op.start));
+        const BufferId best = op.reads.at(0), iv = s.buffer_of(sw.value);
+        const bool intersect = op.reads.size() > 1;
+        const std::int64_t n = spec(iv).plane_elements();
+        const auto* from = static_cast<const char*>(env.read(best));
+        auto* to = static_cast<char*>(env.write(iv));
+        const std::int64_t plane = spec(iv).plane_bytes();
+        if (dtype == DType::F32) {
+          restore_interval<float>(from, to, plane, n, intersect);
+        } else {
+          restore_interval<double>(from, to, plane, n, intersect);
+        }
+        return;
+      }
+      case TaskOpKind::DualSeed: {
+        BF_ASSERT(chunk != nullptr);
+        const BufferId x = s.buffer_of(g.inputs()[0]);
+        dual_seed(*chunk, dtype, linear_view(op.reads.at(0), false), interval_of(env.read(x), spec(x)),
+                  linear_view(op.writes.at(0), true));
+        return;
+      }
+      case TaskOpKind::Dual: {
+        BF_ASSERT(chunk != nullptr);
+        const Node& node = g.node(op.node);
+        std::vector<LinearView> ins(node.inputs.size());
+        std::vector<const Tensor*> constants(node.inputs.size(), nullptr);
+        std::vector<const Shape*> shapes(node.inputs.size(), nullptr);
+        for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+          const ValueId v = node.inputs[i];
+          if (v == kNoValue) continue;
+          shapes[i] = &g.type(v).shape;
+          if (g.is_constant(v)) {
+            constants[i] = &constant(v);
+            continue;
+          }
+          ins[i] = linear_view(dual_buffer_.at({v, op.start}), false);
+        }
+        const LinearView out = linear_view(op.writes.at(0), true);
+        DualArgs args{node, *chunk, dtype, ins, constants, shapes, out};
+        LinearView coeff;
+        if (linear_rule(node.op).relax != RelaxKind::None) {
+          coeff = linear_view(linear_buffer_.at({node.outputs[0], op.start}), false);
+          args.coeff = &coeff;
+          args.relax = relax_view(op.node);
+        }
+        const BufferId alpha = read_of(BufferLayout::Alpha);
+        if (alpha >= 0) {
+          args.alpha = alpha_view(alpha, false);
+          args.grad = alpha_view(op.writes.at(1), true);
+          const BufferId iv = s.buffer_of(node.inputs[0]);
+          args.input = interval_of(env.read(iv), spec(iv));
+        }
+        linear_rule(node.op).dual(args);
         return;
       }
       case TaskOpKind::Concretize: {
@@ -145,7 +243,7 @@ void ReferenceExecutor::run_linear_op(const TaskOp& op, const SweepChunk* chunk,
         const BufferId x = s.buffer_of(g.inputs()[0]);
         const BufferId iv = s.buffer_of(sw.value);
         auto* out = static_cast<char*>(env.write(iv));
-        ConcretizeTarget target{out, out + spec(iv).plane_bytes(), g.type(sw.value).numel()};
+        ConcretizeTarget target{out, out + spec(iv).plane_bytes(), g.type(sw.value).numel(), sw.alpha};
         concretize_rows(*chunk, dtype, linear_view(op.reads.at(0), false), bias_view(sw.bias_buffer, false),
                         interval_of(env.read(x), spec(x)), target);
         return;

@@ -32,6 +32,8 @@ struct BackwardArgs {
   std::span<const Shape* const> shapes;      // per operand: per-sample shape (null when absent)
   const BiasView& bias;                      // added to
   RelaxView relax;                           // nonlinear nodes: the relaxation of the input
+  AlphaView alpha = {};                      // alpha-CROWN: the node's parameters (written back clamped)
+  IntervalView input = {};                   // ... and the interval of its input they need
 };
 
 using BackwardRule = void (*)(const BackwardArgs&);

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "bound/linear/backward_util.h"
+#include "bound/linear/relaxation.h"
 
 namespace bf {
 
@@ -9,9 +10,42 @@ using namespace linear_detail;
 
 namespace {
 
+// alpha-CROWN: each row's lines from its own parameters (relaxation.h),
+// clamped into their ranges (and set to CROWN's where NaN) in place.
+template <typename T>
+void relaxed_alpha_typed(const BackwardArgs& a) {
+  const std::int64_t n = numel(*a.shapes[0]);
+  const std::int64_t pe = a.alpha.elements;
+  TargetRow<T> target(a.in[0], a.chunk);
+  for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
+    target.set(s, r);
+    const T* l = static_cast<const T*>(a.input.lower) + b * n;
+    const T* u = static_cast<const T*>(a.input.upper) + b * n;
+    T* p = a.alpha.row<T>(s, a.chunk.first_row + r);
+    T& acc = bias_at<T>(a, s, r);
+    for (std::int64_t e = 0; e < oc.elements(); ++e) {
+      const std::int64_t k = oc.value_index(e);
+      if (k < 0) continue;
+      T params[2] = {p[e], a.alpha.params > 1 ? p[pe + e] : T(0)};
+      const OptRelaxation<T> lines = alpha_relax(a.node, l[k], u[k], params);
+      p[e] = params[0];
+      if (a.alpha.params > 1) p[pe + e] = params[1];
+      const T v = row[e];
+      if (v == T(0)) continue;
+      const OptLine<T>& line = (s == 0) == (v > T(0)) ? lines.lower : lines.upper;
+      target.add(k, v * line.slope);
+      acc += v * line.icpt;
+    }
+  });
+}
+
 // y within [lower_slope x + lower_icpt, upper_slope x + upper_icpt], per element.
 template <typename T>
 void relaxed_typed(const BackwardArgs& a) {
+  if (a.alpha.params > 0) {
+    relaxed_alpha_typed<T>(a);
+    return;
+  }
   const std::int64_t n = numel(*a.shapes[0]);
   TargetRow<T> target(a.in[0], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {

@@ -1,5 +1,6 @@
 #include "bound/linear/concretize.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "bound/linear/backward_util.h"
@@ -35,7 +36,8 @@ void concretize_typed(const SweepChunk& c, const LinearView& at, const BiasView&
         spread += std::fabs(v) * radius_of(xl[k], xu[k]);
       }
       acc += s == 0 ? sum - spread : sum + spread;
-      static_cast<T*>(s == 0 ? t.lower : t.upper)[out] = acc;
+      T& dst = static_cast<T*>(s == 0 ? t.lower : t.upper)[out];
+      dst = !t.tighten ? acc : s == 0 ? std::max(dst, acc) : std::min(dst, acc);
     }
   }
 }

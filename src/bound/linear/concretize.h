@@ -17,6 +17,7 @@ struct ConcretizeTarget {
   void* lower = nullptr;
   void* upper = nullptr;
   std::int64_t numel = 0;  // elements of the start value per sample
+  bool tighten = false;    // keep the better of the new bound and the one already there (alpha-CROWN)
 };
 
 void concretize_rows(const SweepChunk& chunk, DType dtype, const LinearView& at_input, const BiasView& bias,

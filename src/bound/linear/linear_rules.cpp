@@ -10,45 +10,45 @@ namespace {
 constexpr const char* kSoftmax =
     "no linear relaxation of Softmax is implemented (bound this network with --method ibp)";
 
-#define BF_LIN(OP, FN, RELAX, FLOW) \
-  { OpKind::OP, &FN, nullptr, RelaxKind::RELAX, WindowFlow::FLOW }
+#define BF_LIN(OP, FN, RELAX, FLOW, DUAL) \
+  { OpKind::OP, &FN, nullptr, RelaxKind::RELAX, WindowFlow::FLOW, &DUAL }
 #define BF_NO_LIN(OP, WHY) \
-  { OpKind::OP, nullptr, WHY, RelaxKind::None, WindowFlow::Whole }
+  { OpKind::OP, nullptr, WHY, RelaxKind::None, WindowFlow::Whole, nullptr }
 constexpr std::array<LinearRule, kNumOpKinds> kLinearRules = {{
-    BF_LIN(Gemm, backward_gemm, None, Whole),
-    BF_LIN(MatMul, backward_matmul, None, Whole),
-    BF_LIN(Add, backward_add_sub, None, Same),
-    BF_LIN(Sub, backward_add_sub, None, Same),
-    BF_LIN(Mul, backward_mul_div, None, Same),
-    BF_LIN(Div, backward_mul_div, None, Same),
-    BF_LIN(Neg, backward_neg, None, Same),
-    BF_LIN(Relu, backward_relaxed, Elementwise, Same),
-    BF_LIN(LeakyRelu, backward_relaxed, Elementwise, Same),
-    BF_LIN(Sigmoid, backward_relaxed, Elementwise, Same),
-    BF_LIN(Tanh, backward_relaxed, Elementwise, Same),
-    BF_LIN(Clip, backward_relaxed, Elementwise, Same),
-    BF_LIN(Flatten, backward_movement, None, Whole),
-    BF_LIN(Reshape, backward_movement, None, Whole),
-    BF_LIN(Squeeze, backward_movement, None, Whole),
-    BF_LIN(Unsqueeze, backward_movement, None, Whole),
-    BF_LIN(Transpose, backward_movement, None, Whole),
-    BF_LIN(Concat, backward_movement, None, Whole),
-    BF_LIN(Slice, backward_movement, None, Whole),
-    BF_LIN(Gather, backward_movement, None, Whole),
-    BF_LIN(Identity, backward_movement, None, Same),
-    BF_LIN(Dropout, backward_movement, None, Same),
-    BF_LIN(Conv, backward_conv, None, Sliding),
-    BF_LIN(ConvTranspose, backward_conv_transpose, None, Whole),
-    BF_LIN(BatchNormalization, backward_batch_norm, None, Same),
-    BF_LIN(MaxPool, backward_max_pool, MaxPool, Sliding),
-    BF_LIN(AveragePool, backward_average_pool, None, Sliding),
-    BF_LIN(GlobalAveragePool, backward_global_average_pool, None, Whole),
-    BF_LIN(Pad, backward_movement, None, Shift),
+    BF_LIN(Gemm, backward_gemm, None, Whole, dual_linear),
+    BF_LIN(MatMul, backward_matmul, None, Whole, dual_linear),
+    BF_LIN(Add, backward_add_sub, None, Same, dual_linear),
+    BF_LIN(Sub, backward_add_sub, None, Same, dual_linear),
+    BF_LIN(Mul, backward_mul_div, None, Same, dual_linear),
+    BF_LIN(Div, backward_mul_div, None, Same, dual_linear),
+    BF_LIN(Neg, backward_neg, None, Same, dual_linear),
+    BF_LIN(Relu, backward_relaxed, Elementwise, Same, dual_relaxed),
+    BF_LIN(LeakyRelu, backward_relaxed, Elementwise, Same, dual_relaxed),
+    BF_LIN(Sigmoid, backward_relaxed, Elementwise, Same, dual_relaxed),
+    BF_LIN(Tanh, backward_relaxed, Elementwise, Same, dual_relaxed),
+    BF_LIN(Clip, backward_relaxed, Elementwise, Same, dual_relaxed),
+    BF_LIN(Flatten, backward_movement, None, Whole, dual_linear),
+    BF_LIN(Reshape, backward_movement, None, Whole, dual_linear),
+    BF_LIN(Squeeze, backward_movement, None, Whole, dual_linear),
+    BF_LIN(Unsqueeze, backward_movement, None, Whole, dual_linear),
+    BF_LIN(Transpose, backward_movement, None, Whole, dual_linear),
+    BF_LIN(Concat, backward_movement, None, Whole, dual_linear),
+    BF_LIN(Slice, backward_movement, None, Whole, dual_linear),
+    BF_LIN(Gather, backward_movement, None, Whole, dual_linear),
+    BF_LIN(Identity, backward_movement, None, Same, dual_linear),
+    BF_LIN(Dropout, backward_movement, None, Same, dual_linear),
+    BF_LIN(Conv, backward_conv, None, Sliding, dual_linear),
+    BF_LIN(ConvTranspose, backward_conv_transpose, None, Whole, dual_linear),
+    BF_LIN(BatchNormalization, backward_batch_norm, None, Same, dual_linear),
+    BF_LIN(MaxPool, backward_max_pool, MaxPool, Sliding, dual_max_pool),
+    BF_LIN(AveragePool, backward_average_pool, None, Sliding, dual_linear),
+    BF_LIN(GlobalAveragePool, backward_global_average_pool, None, Whole, dual_linear),
+    BF_LIN(Pad, backward_movement, None, Shift, dual_linear),
     BF_NO_LIN(Softmax, kSoftmax),
-    BF_LIN(ReduceMean, backward_reduce, None, Whole),
-    BF_LIN(ReduceSum, backward_reduce, None, Whole),
-    BF_LIN(Affine, backward_affine, None, Whole),
-    BF_LIN(ScaleShift, backward_scale_shift, None, Same),
+    BF_LIN(ReduceMean, backward_reduce, None, Whole, dual_linear),
+    BF_LIN(ReduceSum, backward_reduce, None, Whole, dual_linear),
+    BF_LIN(Affine, backward_affine, None, Whole, dual_linear),
+    BF_LIN(ScaleShift, backward_scale_shift, None, Same, dual_linear),
 }};
 #undef BF_LIN
 #undef BF_NO_LIN
@@ -57,10 +57,12 @@ constexpr bool in_op_order() {
   for (std::size_t i = 0; i < kLinearRules.size(); ++i) {
     if (static_cast<std::size_t>(kLinearRules[i].op) != i) return false;
     if ((kLinearRules[i].backward == nullptr) == (kLinearRules[i].unsupported == nullptr)) return false;
+    if ((kLinearRules[i].backward == nullptr) != (kLinearRules[i].dual == nullptr)) return false;
   }
   return true;
 }
-static_assert(in_op_order(), "kLinearRules lists every op in OpKind order, each with a rule or a reason");
+static_assert(in_op_order(),
+              "kLinearRules lists every op in OpKind order, each with a rule (and its dual) or a reason");
 
 bool activation(const Graph& g, ValueId v) { return v != kNoValue && !g.is_constant(v); }
 

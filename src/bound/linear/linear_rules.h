@@ -9,6 +9,7 @@
 #include <string>
 
 #include "bound/linear/backward.h"
+#include "bound/linear/dual.h"
 #include "bound/linear/relaxation.h"
 
 namespace bf {
@@ -27,6 +28,7 @@ struct LinearRule {
   const char* unsupported;  // why not, when backward is nullptr
   RelaxKind relax;
   WindowFlow window;
+  DualRule dual;  // alpha-CROWN's adjoint of the backward rule (dual.h)
 };
 
 const LinearRule& linear_rule(OpKind op);

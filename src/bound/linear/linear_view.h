@@ -22,6 +22,7 @@ namespace bf {
 struct SweepChunk {
   std::int64_t batch = 1;                 // samples of the plan (the planes relaxations and intervals hold)
   std::int64_t rows = 0;                  // rows in this chunk
+  std::int64_t first_row = 0;             // position of the chunk's first row in the sweep's row list
   std::int64_t row_capacity = 0;          // rows the buffers are laid out for (>= rows)
   const std::int64_t* neurons = nullptr;  // [rows]: element of the start value each row bounds
   const std::int64_t* samples = nullptr;  // [rows]: the sample it bounds it for
@@ -71,6 +72,23 @@ struct RelaxView {
 struct IntervalView {
   const void* lower = nullptr;
   const void* upper = nullptr;
+};
+
+// alpha-CROWN's parameters of one relaxed node for one sweep (or their
+// gradients, laid out alike): per side, [rows of the sweep, params * elements],
+// entry (parameter k, element e of the row's window) at k * elements + e. Row
+// r of a chunk is row chunk.first_row + r of the sweep.
+struct AlphaView {
+  void* lower = nullptr;
+  void* upper = nullptr;
+  std::int64_t elements = 0;
+  int params = 0;  // 0: the node's lines are fixed (CROWN's)
+
+  void* side(int s) const { return s == 0 ? lower : upper; }
+  template <typename T>
+  T* row(int s, std::int64_t sweep_row) const {
+    return static_cast<T*>(side(s)) + sweep_row * params * elements;
+  }
 };
 
 }  // namespace bf

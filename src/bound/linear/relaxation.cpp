@@ -30,17 +30,21 @@ struct Bounds {
 };
 
 // auto_LiRPA's CROWN relaxation of ReLU / LeakyReLU (slope alpha in [0, 1]).
+// The chord's slope is computed from the ratio t = lb / ub, never from the
+// width ub - lb, which overflows in f32 for bounds near 1e38 (a zero slope
+// there would claim y <= 0).
 template <typename T>
 Bounds<T> relu_relax(T l, T u, T alpha) {
   const T lb_r = std::min(l, T(0));
   const T ub_r = std::max(std::max(u, T(0)), lb_r + T(1e-8));
   T ud, ub;
-  if (alpha > T(0)) {
-    ud = (ub_r - alpha * lb_r) / (ub_r - lb_r);
-    ub = -lb_r * ud + alpha * lb_r;
+  if (ub_r <= T(0)) {
+    ud = alpha;  // u <= 0 (inactive): the chord is the negative side's line
+    ub = T(0);
   } else {
-    ud = ub_r / (ub_r - lb_r);
-    ub = -lb_r * ud;
+    const T t = lb_r / ub_r;  // in (-inf, 0]
+    ud = alpha > T(0) ? (T(1) - alpha * t) / (T(1) - t) : T(1) / (T(1) - t);
+    ub = -lb_r * ud + (alpha > T(0) ? alpha * lb_r : T(0));
   }
   const T ld = ud > T(0.5) ? T(1) : alpha;  // "adaptive"
   return {{ld, T(0)}, {ud, ub}};
@@ -111,8 +115,12 @@ T apply(const Node& node, T x) {
 
 template <typename T>
 Bounds<T> elementwise_relax(const Node& node, T l, T u) {
-  if (!std::isfinite(l) || !std::isfinite(u)) {
+  BF_CHECK(!std::isnan(l) && !std::isnan(u), ErrorKind::Invalid,
+           "an input bound is NaN (an overflow in {}? try --dtype f64)", sizeof(T) == 4 ? "f32" : "f64");
+  const bool relu_like = node.op == OpKind::Relu || node.op == OpKind::LeakyRelu;
+  if (!std::isfinite(l) || !std::isfinite(u) || (!relu_like && !std::isfinite(u - l))) {
     // Every op here is non-decreasing: the constants [f(l), f(u)] bound it.
+    // (Also where the width overflows: the chords and tangents divide by it.)
     return {{T(0), apply(node, l)}, {T(0), apply(node, u)}};
   }
   switch (node.op) {
@@ -207,7 +215,97 @@ void max_pool_typed(const Node& node, std::int64_t batch, const Shape& xs, const
   }
 }
 
+template <typename T>
+T s_curvature(SShape f, T x) {
+  const T y = s_value(f, x);
+  return f == SShape::Sigmoid ? y * (T(1) - y) * (T(1) - T(2) * y) : T(-2) * y * (T(1) - y * y);
+}
+
+// The tangent at t, with its derivatives by t: slope f'(t), icpt f(t) - t f'(t).
+template <typename T>
+OptLine<T> tangent_line(SShape f, T t, int param) {
+  const T k = s_slope(f, t), c = s_curvature(f, t);
+  return {k, s_value(f, t) - t * k, param, c, -t * c};
+}
+
+template <typename T>
+OptLine<T> fixed(const Line<T>& line) {
+  return {line.slope, line.icpt, -1, T(0), T(0)};
+}
+
 }  // namespace
+
+int alpha_params(const Node& node) {
+  switch (node.op) {
+    case OpKind::Relu:
+    case OpKind::LeakyRelu:
+      return 1;
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+      return 2;
+    default:
+      return 0;
+  }
+}
+
+template <typename T>
+OptRelaxation<T> alpha_relax(const Node& node, T l, T u, T* p) {
+  const Bounds<T> crown = elementwise_relax(node, l, u);
+  OptRelaxation<T> r{fixed(crown.lower), fixed(crown.upper)};
+  if (!std::isfinite(l) || !std::isfinite(u)) return r;
+  switch (node.op) {
+    case OpKind::Relu:
+    case OpKind::LeakyRelu: {
+      if (!(l < T(0) && u > T(0))) return r;
+      const T leak = node.op == OpKind::Relu ? T(0) : static_cast<T>(node.attrs.get_float("alpha", 0.01));
+      if (std::isnan(p[0])) p[0] = crown.lower.slope;
+      p[0] = std::clamp(p[0], leak, T(1));
+      r.lower = {p[0], T(0), 0, T(1), T(0)};
+      return r;
+    }
+    case OpKind::Sigmoid:
+    case OpKind::Tanh: {
+      const SShape f = node.op == OpKind::Sigmoid ? SShape::Sigmoid : SShape::Tanh;
+      const T m = (l + u) / T(2);
+      if (u <= T(0)) {  // convex: the lower line is a tangent inside [l, u]
+        if (std::isnan(p[0])) p[0] = m;
+        p[0] = std::clamp(p[0], l, u);
+        r.lower = tangent_line(f, p[0], 0);
+        return r;
+      }
+      if (l >= T(0)) {  // concave: the upper line is
+        if (std::isnan(p[1])) p[1] = m;
+        p[1] = std::clamp(p[1], l, u);
+        r.upper = tangent_line(f, p[1], 1);
+        return r;
+      }
+      const T yl = s_value(f, l), yu = s_value(f, u);
+      const T k_direct = (yu - yl) / std::max(u - l, T(1e-8));
+      if (!(k_direct < s_slope(f, l))) {
+        const T d = s_lower_tangent_point(f, u);
+        if (std::isfinite(d)) {
+          if (std::isnan(p[0])) p[0] = d;
+          p[0] = std::min(p[0], d);
+          r.lower = tangent_line(f, p[0], 0);
+        }
+      }
+      if (!(k_direct < s_slope(f, u))) {
+        const T d = s_upper_tangent_point(f, l);
+        if (std::isfinite(d)) {
+          if (std::isnan(p[1])) p[1] = d;
+          p[1] = std::max(p[1], d);
+          r.upper = tangent_line(f, p[1], 1);
+        }
+      }
+      return r;
+    }
+    default:
+      return r;
+  }
+}
+
+template OptRelaxation<float> alpha_relax(const Node&, float, float, float*);
+template OptRelaxation<double> alpha_relax(const Node&, double, double, double*);
 
 std::int64_t relaxation_elements(const Node& node, const Shape& in_shape, const Shape& out_shape) {
   switch (node.op) {

@@ -39,4 +39,36 @@ std::int64_t relaxation_elements(const Node& node, const Shape& in_shape, const 
 void compute_relaxation(const Node& node, DType dtype, std::int64_t batch, const Shape& in_shape,
                         const Shape& out_shape, IntervalView input, void* const planes[4]);
 
+// alpha-CROWN: the lines of an elementwise relaxation that can be optimised,
+// per element, by up to two parameters: p[0] shapes the lower line, p[1] the
+// upper one (auto_LiRPA 0.5.0's parametrisation):
+//   Relu, LeakyRelu  one parameter: the lower line's slope through the origin,
+//                    in [leak, 1], where l < 0 < u; CROWN's choice is 1 when
+//                    u > -l, else leak. The upper line is the chord.
+//   Sigmoid, Tanh    two: tangent points. u <= 0: the lower line is the tangent
+//                    at p[0] in [l, u] (CROWN: the midpoint), the upper the
+//                    chord; l >= 0: mirrored, p[1]. l < 0 < u: each side is the
+//                    chord where that is a bound, else the tangent at p[0] <=
+//                    d_lower (p[1] >= d_upper), CROWN's choice being d itself.
+// Other ops, and elements whose interval is not finite, have fixed lines.
+// Lines not shaped by a parameter are exactly the CROWN ones.
+int alpha_params(const Node& node);
+
+template <typename T>
+struct OptLine {
+  T slope = 0, icpt = 0;
+  int param = -1;           // the parameter shaping it (0 or 1), -1: fixed
+  T dslope = 0, dicpt = 0;  // d slope / d param, d icpt / d param
+};
+
+template <typename T>
+struct OptRelaxation {
+  OptLine<T> lower, upper;
+};
+
+// The lines at an element with input interval [l, u]. p[0], p[1] are clamped
+// into their ranges in place; a NaN parameter is set to CROWN's choice.
+template <typename T>
+OptRelaxation<T> alpha_relax(const Node& node, T l, T u, T* p);
+
 }  // namespace bf

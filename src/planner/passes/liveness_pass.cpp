@@ -20,7 +20,7 @@ LivenessInfo compute_liveness(const PlanBundle& bundle) {
     auto& life = info.lifetimes[static_cast<std::size_t>(b)];
     life.buffer = b;
     const BufferScope scope = storage.logical_buffers[static_cast<std::size_t>(b)].scope;
-    life.pinned = scope == BufferScope::Input || scope == BufferScope::Output;
+    life.pinned = scope == BufferScope::Input || scope == BufferScope::Output || scope == BufferScope::State;
   }
 
   // A buffer is alive from the first op that writes it to the last op that

@@ -78,7 +78,8 @@ void verify_task_graph(const PlanBundle& bundle) {
     for (BufferId b : task.io.inputs) {
       const TaskId src = last_writer_before(b, task.id);
       if (src < 0) {
-        BF_CHECK(storage.logical_buffers[static_cast<std::size_t>(b)].scope == BufferScope::Input, ErrorKind::Invalid,
+        const BufferScope scope = storage.logical_buffers[static_cast<std::size_t>(b)].scope;
+        BF_CHECK(scope == BufferScope::Input || scope == BufferScope::State, ErrorKind::Invalid,
                  "task t{} reads buffer {} that nothing produces", task.id, b);
         continue;
       }
@@ -142,7 +143,8 @@ void verify_storage(const PlanBundle& bundle) {
     for (const auto& op : task.ops) {
       for (BufferId b : op.reads) {
         const auto& life = live.lifetimes[static_cast<std::size_t>(b)];
-        const bool input = storage.logical_buffers[static_cast<std::size_t>(b)].scope == BufferScope::Input;
+        const BufferScope scope = storage.logical_buffers[static_cast<std::size_t>(b)].scope;
+        const bool input = scope == BufferScope::Input || scope == BufferScope::State;
         BF_CHECK(input ? life.producer_op < pos : (life.producer_op >= 0 && life.producer_op < pos), ErrorKind::Invalid,
                  "op {} reads '{}' before it is written (op {})", pos,
                  storage.logical_buffers[static_cast<std::size_t>(b)].name, life.producer_op);

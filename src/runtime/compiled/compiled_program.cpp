@@ -232,7 +232,7 @@ std::vector<OutputBounds> CompiledProgram::run_bounds(const InputRegion& region,
   return std::move(r.outputs);
 }
 
-BoundRunResult CompiledProgram::run(const InputRegion& region) {
+BoundRunResult CompiledProgram::run(const InputRegion& region, std::span<const StateBinding> state) {
   const Graph& g = *plan_.graph;
   const StoragePlan& s = plan_.storage;
   BF_CHECK(g.inputs().size() == 1, ErrorKind::Unsupported, "bounds need a single-input graph, this one has {}",
@@ -241,6 +241,7 @@ BoundRunResult CompiledProgram::run(const InputRegion& region) {
            "input region is {} x{} but the program was compiled for {} x{}", dtype_name(region.dtype), region.batch,
            dtype_name(plan_.config.dtype), plan_.config.batch);
   check_region(region);
+  check_state_bindings(plan_, state);
   const ValueId x = g.inputs()[0];
   BF_CHECK(region.lower.dtype() == plan_.config.dtype && region.upper.dtype() == plan_.config.dtype &&
                region.lower.numel() == plan_.config.batch * g.type(x).numel(),
@@ -255,6 +256,18 @@ BoundRunResult CompiledProgram::run(const InputRegion& region) {
   std::memcpy(xin, region.lower.raw_data(), region.lower.nbytes());
   std::memcpy(xin + s.logical_buffers[static_cast<std::size_t>(xb)].plane_bytes(), region.upper.raw_data(),
               region.upper.nbytes());
+  auto state_bytes = [&](BufferId b) {
+    const BufferSpec& sp = s.logical_buffers[static_cast<std::size_t>(b)];
+    return static_cast<std::size_t>(layout_planes(sp.layout) * sp.plane_bytes());
+  };
+  for (const auto& sb : state) {
+    char* p = program_memory_->buffer(s.to_physical(sb.buffer), allocator_);
+    if (sb.in) {
+      std::memcpy(p, sb.data, state_bytes(sb.buffer));
+    } else {
+      std::memset(p, 0, state_bytes(sb.buffer));
+    }
+  }
   for (std::size_t t = 0; t < tasks_.size(); ++t) {
     run_task(t);
     program_memory_->after_task(static_cast<TaskId>(t), allocator_);
@@ -262,6 +275,10 @@ BoundRunResult CompiledProgram::run(const InputRegion& region) {
   BoundRunResult result = exported_bounds(plan_, [&](BufferId b) {
     return static_cast<const char*>(program_memory_->buffer(s.to_physical(b), allocator_));
   });
+  for (const auto& sb : state) {
+    if (sb.out)
+      std::memcpy(sb.data, program_memory_->buffer(s.to_physical(sb.buffer), allocator_), state_bytes(sb.buffer));
+  }
   program_memory_->end_run(allocator_);
   result.stats.memory = allocator_.stats();
   result.stats.run_ms = watch.elapsed_ms();

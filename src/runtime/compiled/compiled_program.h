@@ -61,7 +61,7 @@ class CompiledProgram final : public BoundExecutor {
   CompiledProgram& operator=(const CompiledProgram&) = delete;
 
   std::string name() const override { return "compiled"; }
-  BoundRunResult run(const InputRegion& region) override;
+  BoundRunResult run(const InputRegion& region, std::span<const StateBinding> state = {}) override;
   // run() without the intermediates.
   std::vector<OutputBounds> run_bounds(const InputRegion& region, CompiledRunStats* stats = nullptr);
 

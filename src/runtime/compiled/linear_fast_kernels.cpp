@@ -689,7 +689,10 @@ class BackwardRelaxedKernel final : public CompiledKernel {
       const __m256 v = _mm256_loadu_ps(a + e);
       const __m256 positive = _mm256_cmp_ps(v, zero, _CMP_GT_OQ);
       const __m256 slope = _mm256_blendv_ps(_mm256_loadu_ps(ns + e), _mm256_loadu_ps(ps + e), positive);
-      const __m256 icpt = _mm256_blendv_ps(_mm256_loadu_ps(ni + e), _mm256_loadu_ps(pi + e), positive);
+      // A zero coefficient takes no line (an infinite intercept would make 0 * inf = NaN).
+      const __m256 nonzero = _mm256_cmp_ps(v, zero, _CMP_NEQ_UQ);
+      const __m256 icpt =
+          _mm256_and_ps(nonzero, _mm256_blendv_ps(_mm256_loadu_ps(ni + e), _mm256_loadu_ps(pi + e), positive));
       __m256 out = _mm256_mul_ps(v, slope);
       if (accumulate_) out = _mm256_add_ps(out, _mm256_loadu_ps(t + e));
       _mm256_storeu_ps(t + e, out);
@@ -704,7 +707,7 @@ class BackwardRelaxedKernel final : public CompiledKernel {
       const bool positive = v > 0.0f;
       const float out = v * (positive ? ps[e] : ns[e]);
       t[e] = accumulate_ ? t[e] + out : out;
-      sum += v * (positive ? pi[e] : ni[e]);
+      if (v != 0.0f) sum += v * (positive ? pi[e] : ni[e]);
     }
     return sum;
   }
@@ -797,7 +800,9 @@ void concretize_fast(const SweepChunk& c, DType dtype, const LinearView& at, con
           }
         }
         const float acc = static_cast<const float*>(bias.side(s))[r];
-        static_cast<float*>(s == 0 ? t.lower : t.upper)[out] = acc + (s == 0 ? sum - spread : sum + spread);
+        const float bound = acc + (s == 0 ? sum - spread : sum + spread);
+        float& dst = static_cast<float*>(s == 0 ? t.lower : t.upper)[out];
+        dst = !t.tighten ? bound : s == 0 ? std::max(dst, bound) : std::min(dst, bound);
       }
     }
   }

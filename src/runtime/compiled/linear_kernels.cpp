@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "bound/linear/backward.h"
 #include "bound/linear/concretize.h"
+#include "bound/linear/dual.h"
 #include "bound/linear/linear_rules.h"
 #include "bound/linear/relaxation.h"
 #include "bound/linear/sweep_steps.h"
@@ -121,7 +123,19 @@ class BackwardRuleKernel final : public CompiledKernel {
       const BufferSpec& s = spec_of(plan, op.writes[w]);
       if (s.layout == BufferLayout::Linear) write_of[s.value] = w;
     }
-    bias_write_ = op.writes.size() - 1;
+    const BufferId bias = plan.sweeps.at(static_cast<std::size_t>(op.start)).bias_buffer;
+    bias_write_ = static_cast<std::size_t>(std::find(op.writes.begin(), op.writes.end(), bias) - op.writes.begin());
+    for (std::size_t r = 0; r < op.reads.size(); ++r) {
+      const BufferSpec& s = spec_of(plan, op.reads[r]);
+      if (s.layout == BufferLayout::Alpha) {
+        alpha_read_ = static_cast<std::int64_t>(r);
+        alpha_params_ = alpha_params(node_);
+        alpha_elements_ = s.shape.at(1) / alpha_params_;
+        alpha_write_ =
+            static_cast<std::size_t>(std::find(op.writes.begin(), op.writes.end(), op.reads[r]) - op.writes.begin());
+      }
+      if (s.layout == BufferLayout::Interval && s.value == node_.inputs[0]) input_read_ = static_cast<std::int64_t>(r);
+    }
     for (ValueId v : node_.inputs) {
       Operand o;
       if (v != kNoValue) {
@@ -165,11 +179,20 @@ class BackwardRuleKernel final : public CompiledKernel {
     const LinearView out = view_of(out_, io.inputs[0].lower, io.inputs[0].upper);
     const BiasView bias{io.outputs[bias_write_].lower, io.outputs[bias_write_].upper};
     BackwardArgs args{node_, *io.chunk, dtype_, out, targets, constants, shapes, bias, relax};
+    if (alpha_read_ >= 0) {
+      const auto& a = io.outputs[alpha_write_];
+      args.alpha = AlphaView{a.lower, a.upper, alpha_elements_, alpha_params_};
+      args.input = {io.inputs[static_cast<std::size_t>(input_read_)].lower,
+                    io.inputs[static_cast<std::size_t>(input_read_)].upper};
+    }
     prepare_targets(args);
     linear_rule(node_.op).backward(args);
   }
 
  private:
+  std::int64_t alpha_read_ = -1, input_read_ = -1, alpha_elements_ = 0;
+  std::size_t alpha_write_ = 0;
+  int alpha_params_ = 0;
   struct Operand {
     bool present = false, has_constant = false, accumulate = false;
     Shape shape;
@@ -190,12 +213,14 @@ class ConcretizeKernel final : public CompiledKernel {
   ConcretizeKernel(const PlanBundle& plan, const TaskOp& op)
       : sweep_(plan.sweeps.at(static_cast<std::size_t>(op.start))),
         at_input_(linear_info(plan, op.reads.at(0))),
-        dtype_(plan.config.dtype) {}
+        dtype_(plan.config.dtype),
+        plan_numel_(plan.graph->type(sweep_.value).numel()) {}
   std::string name() const override { return "concretize"; }
   std::int64_t scratch_bytes() const override { return 0; }
   void run(const KernelIO& io) override {
     const SweepChunk& c = *io.chunk;
-    ConcretizeTarget target{io.outputs[0].lower, io.outputs[0].upper, sweep_.row_capacity / c.batch};
+    ConcretizeTarget target{io.outputs[0].lower, io.outputs[0].upper,
+                            plan_numel_ > 0 ? plan_numel_ : sweep_.row_capacity / c.batch, sweep_.alpha};
     const LinearView at = view_of(at_input_, io.inputs[0].lower, io.inputs[0].upper);
     const BiasView bias{const_cast<void*>(io.inputs[1].lower), const_cast<void*>(io.inputs[1].upper)};
     concretize_fast(c, dtype_, at, bias, {io.inputs[2].lower, io.inputs[2].upper}, target);
@@ -205,6 +230,152 @@ class ConcretizeKernel final : public CompiledKernel {
   SweepInfo sweep_;
   LinearInfo at_input_;
   DType dtype_;
+  std::int64_t plan_numel_ = 0;
+};
+
+// alpha: a swept value's interval from the best bounds so far (and this run's IBP bounds).
+class RestoreKernel final : public CompiledKernel {
+ public:
+  RestoreKernel(const PlanBundle& plan, const TaskOp& op)
+      : dtype_(plan.config.dtype),
+        intersect_(op.reads.size() > 1),
+        n_(spec_of(plan, op.writes.at(0)).plane_elements()) {}
+  std::string name() const override { return intersect_ ? "restore[intersect]" : "restore"; }
+  std::int64_t scratch_bytes() const override { return 0; }
+  void run(const KernelIO& io) override {
+    if (dtype_ == DType::F32) {
+      restore<float>(io);
+    } else {
+      restore<double>(io);
+    }
+  }
+
+ private:
+  template <typename T>
+  void restore(const KernelIO& io) const {
+    const T* fl = static_cast<const T*>(io.inputs[0].lower);
+    const T* fu = static_cast<const T*>(io.inputs[0].upper);
+    T* tl = static_cast<T*>(io.outputs[0].lower);
+    T* tu = static_cast<T*>(io.outputs[0].upper);
+    for (std::int64_t i = 0; i < n_; ++i) {
+      tl[i] = intersect_ ? std::max(tl[i], fl[i]) : fl[i];
+      tu[i] = intersect_ ? std::min(tu[i], fu[i]) : fu[i];
+    }
+  }
+  DType dtype_;
+  bool intersect_;
+  std::int64_t n_;
+};
+
+class DualSeedKernel final : public CompiledKernel {
+ public:
+  DualSeedKernel(const PlanBundle& plan, const TaskOp& op)
+      : at_input_(linear_info(plan, op.reads.at(0))),
+        d_(linear_info(plan, op.writes.at(0))),
+        dtype_(plan.config.dtype) {}
+  std::string name() const override { return "dual_seed"; }
+  std::int64_t scratch_bytes() const override { return 0; }
+  void run(const KernelIO& io) override {
+    dual_seed(*io.chunk, dtype_, view_of(at_input_, io.inputs[0].lower, io.inputs[0].upper),
+              {io.inputs[1].lower, io.inputs[1].upper}, view_of(d_, io.outputs[0].lower, io.outputs[0].upper));
+  }
+
+ private:
+  LinearInfo at_input_, d_;
+  DType dtype_;
+};
+
+// Any op: the reference dual rule of bound/linear with its operands bound at compile time.
+class DualRuleKernel final : public CompiledKernel {
+ public:
+  DualRuleKernel(const PlanBundle& plan, const TaskOp& op) : node_(plan.graph->node(op.node)) {
+    const Graph& g = *plan.graph;
+    dtype_ = plan.config.dtype;
+    std::map<ValueId, std::size_t> read_of;
+    for (std::size_t r = 0; r < op.reads.size(); ++r) {
+      const BufferSpec& s = spec_of(plan, op.reads[r]);
+      if (s.layout == BufferLayout::Dual) read_of[s.value] = r;
+      if (s.layout == BufferLayout::Linear) coeff_ = {static_cast<std::int64_t>(r), linear_info(plan, op.reads[r])};
+      if (s.layout == BufferLayout::Relaxation) relax_read_ = static_cast<std::int64_t>(r);
+      if (s.layout == BufferLayout::Alpha) {
+        alpha_read_ = static_cast<std::int64_t>(r);
+        alpha_params_ = alpha_params(node_);
+        alpha_elements_ = s.shape.at(1) / alpha_params_;
+      }
+      if (s.layout == BufferLayout::Interval && s.value == node_.inputs[0]) input_read_ = static_cast<std::int64_t>(r);
+    }
+    out_ = linear_info(plan, op.writes.at(0));
+    for (ValueId v : node_.inputs) {
+      Operand o;
+      if (v != kNoValue) {
+        o.shape = g.type(v).shape;
+        o.present = true;
+        if (g.is_constant(v)) {
+          const Tensor& t = g.constant(v);
+          o.constant = is_floating(t.dtype()) && t.dtype() != dtype_ ? t.cast(dtype_) : t;
+          o.has_constant = true;
+        } else {
+          o.read = read_of.at(v);
+          o.info = linear_info(plan, op.reads[o.read]);
+        }
+      }
+      operands_.push_back(std::move(o));
+    }
+  }
+  std::string name() const override { return fmt::format("dual_rule[{}]", op_name(node_.op)); }
+  std::int64_t scratch_bytes() const override { return 0; }
+  void run(const KernelIO& io) override {
+    const std::size_t n = operands_.size();
+    std::vector<LinearView> ins(n);
+    std::vector<const Tensor*> constants(n, nullptr);
+    std::vector<const Shape*> shapes(n, nullptr);
+    for (std::size_t i = 0; i < n; ++i) {
+      const Operand& o = operands_[i];
+      if (!o.present) continue;
+      shapes[i] = &o.shape;
+      if (o.has_constant) {
+        constants[i] = &o.constant;
+        continue;
+      }
+      ins[i] = view_of(o.info, io.inputs[o.read].lower, io.inputs[o.read].upper);
+    }
+    const LinearView out = view_of(out_, io.outputs[0].lower, io.outputs[0].upper);
+    DualArgs args{node_, *io.chunk, dtype_, ins, constants, shapes, out};
+    LinearView coeff;
+    if (coeff_.first >= 0) {
+      const auto& c = io.inputs[static_cast<std::size_t>(coeff_.first)];
+      coeff = view_of(coeff_.second, c.lower, c.upper);
+      args.coeff = &coeff;
+    }
+    if (relax_read_ >= 0) {
+      const auto& r = io.inputs[static_cast<std::size_t>(relax_read_)];
+      args.relax = {plane(r, 0), plane(r, 1), plane(r, 2), plane(r, 3)};
+    }
+    if (alpha_read_ >= 0) {
+      const auto& a = io.inputs[static_cast<std::size_t>(alpha_read_)];
+      args.alpha = AlphaView{const_cast<void*>(a.lower), const_cast<void*>(a.upper), alpha_elements_, alpha_params_};
+      args.grad = AlphaView{io.outputs[1].lower, io.outputs[1].upper, alpha_elements_, alpha_params_};
+      const auto& iv = io.inputs[static_cast<std::size_t>(input_read_)];
+      args.input = {iv.lower, iv.upper};
+    }
+    linear_rule(node_.op).dual(args);
+  }
+
+ private:
+  struct Operand {
+    bool present = false, has_constant = false;
+    Shape shape;
+    Tensor constant;
+    std::size_t read = 0;
+    LinearInfo info;
+  };
+  Node node_;
+  DType dtype_ = DType::F32;
+  LinearInfo out_;
+  std::pair<std::int64_t, LinearInfo> coeff_{-1, {}};
+  std::int64_t relax_read_ = -1, alpha_read_ = -1, input_read_ = -1, alpha_elements_ = 0;
+  int alpha_params_ = 0;
+  std::vector<Operand> operands_;
 };
 
 }  // namespace
@@ -231,6 +402,12 @@ std::unique_ptr<CompiledKernel> make_linear_kernel(StepKind kind, const PlanBund
       return make_fast_backward_kernel(kind, plan, op);
     case StepKind::Concretize:
       return std::make_unique<ConcretizeKernel>(plan, op);
+    case StepKind::Restore:
+      return std::make_unique<RestoreKernel>(plan, op);
+    case StepKind::DualSeed:
+      return std::make_unique<DualSeedKernel>(plan, op);
+    case StepKind::Dual:
+      return std::make_unique<DualRuleKernel>(plan, op);
     default:
       fail(ErrorKind::Internal, "{} is not a linear step", step_kind_name(kind));
   }

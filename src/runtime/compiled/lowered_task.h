@@ -34,6 +34,9 @@ enum class StepKind : std::uint8_t {
   BackwardRelaxed,  // elementwise relaxation applied to A, both sides in one pass
   BackwardView,     // a view (Flatten, Reshape, ...) between dense rows: A passes unchanged
   Concretize,       // a sweep's bounds at the graph input
+  Restore,          // alpha: a swept value's interval from the best bounds so far
+  DualSeed,         // alpha: each row's input corner
+  Dual,             // alpha: the reference dual rule of a node (bound/linear/dual.h)
 };
 const char* step_kind_name(StepKind kind);
 

@@ -44,6 +44,12 @@ const char* step_kind_name(StepKind kind) {
       return "backward_view";
     case StepKind::Concretize:
       return "concretize";
+    case StepKind::Restore:
+      return "restore";
+    case StepKind::DualSeed:
+      return "dual_seed";
+    case StepKind::Dual:
+      return "dual";
   }
   return "?";
 }
@@ -211,7 +217,7 @@ bool is_task_io_buffer(const LoweringContext& ctx, BufferId b) {
     if (i == b) return true;
   }
   const BufferScope scope = ctx.plan->storage.logical_buffers[static_cast<std::size_t>(b)].scope;
-  return scope == BufferScope::Input || scope == BufferScope::Output;
+  return scope == BufferScope::Input || scope == BufferScope::Output || scope == BufferScope::State;
 }
 
 std::map<BufferId, std::int32_t> step_writing(const LoweredTask& t) {

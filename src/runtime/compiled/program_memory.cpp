@@ -27,7 +27,9 @@ std::vector<bool> external_physical_buffers(const PlanBundle& plan) {
     for (BufferId b : task.io.outputs) mark(b);
   }
   for (const auto& spec : s.logical_buffers) {
-    if (spec.scope == BufferScope::Input || spec.scope == BufferScope::Output) mark(spec.id);
+    if (spec.scope == BufferScope::Input || spec.scope == BufferScope::Output || spec.scope == BufferScope::State) {
+      mark(spec.id);
+    }
   }
   return ext;
 }

@@ -22,6 +22,10 @@ StepKind classify_backward(const LoweringContext& ctx, const TaskOp& op) {
   const Node& node = g.node(op.node);
   if (ctx.plan->config.dtype != DType::F32) return StepKind::Backward;
   const auto& buffers = ctx.plan->storage.logical_buffers;
+  for (BufferId b : op.reads) {
+    // Optimised lines (alpha-CROWN): per-row parameters, the reference rule.
+    if (buffers[static_cast<std::size_t>(b)].layout == BufferLayout::Alpha) return StepKind::Backward;
+  }
   const BufferSpec& out = buffers[static_cast<std::size_t>(op.reads.at(0))];
   const BufferSpec& in = buffers[static_cast<std::size_t>(op.writes.at(0))];
   const bool constants = [&] {
@@ -75,6 +79,15 @@ void select_kernels(const LoweringContext& ctx, LoweredTask& t) {
         break;
       case TaskOpKind::Concretize:
         step.kind = StepKind::Concretize;
+        break;
+      case TaskOpKind::Restore:
+        step.kind = StepKind::Restore;
+        break;
+      case TaskOpKind::DualSeed:
+        step.kind = StepKind::DualSeed;
+        break;
+      case TaskOpKind::Dual:
+        step.kind = StepKind::Dual;
         break;
     }
     t.steps.push_back(std::move(step));

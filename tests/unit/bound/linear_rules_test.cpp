@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "bound/linear/backward.h"
@@ -435,6 +436,58 @@ TEST(Relaxation, SoundOnEveryKindOfInterval) {
         }
       }
     }
+  }
+}
+
+// f32 bounds near the top of the range: the width u - l overflows. The lines
+// must still hold (a zero chord slope once claimed relu(x) <= 0 there), and a
+// NaN bound is an error, never a relaxation.
+TEST(Relaxation, SoundInF32WhenTheWidthOverflows) {
+  Attributes leaky;
+  leaky.set("alpha", 0.2);
+  Attributes clip;
+  clip.set("min", -1.0);
+  clip.set("max", 2.0);
+  const std::vector<std::pair<float, float>> intervals = {
+      {-2.7e38f, 2.6e38f}, {-3.0e38f, 1.0f}, {-1.0f, 3.0e38f}, {-3.4e38f, 3.4e38f}};
+  for (auto [op, attrs] : {std::pair{OpKind::Relu, Attributes{}}, std::pair{OpKind::LeakyRelu, leaky},
+                           std::pair{OpKind::Sigmoid, Attributes{}}, std::pair{OpKind::Tanh, Attributes{}},
+                           std::pair{OpKind::Clip, clip}}) {
+    Node n{op, "f", attrs, {0}, {1}};
+    for (auto [lo, hi] : intervals) {
+      float l = lo, u = hi, p[4];
+      void* planes[4] = {&p[0], &p[1], &p[2], &p[3]};
+      compute_relaxation(n, DType::F32, 1, {1, 1}, {1, 1}, {&l, &u}, planes);
+      for (int s = 0; s <= 100; ++s) {
+        const double x = static_cast<double>(l) + (static_cast<double>(u) - l) * s / 100.0;
+        double y = 0.0;
+        switch (op) {
+          case OpKind::Relu:
+            y = std::max(x, 0.0);
+            break;
+          case OpKind::LeakyRelu:
+            y = x >= 0 ? x : 0.2 * x;
+            break;
+          case OpKind::Sigmoid:
+            y = 1.0 / (1.0 + std::exp(-x));
+            break;
+          case OpKind::Tanh:
+            y = std::tanh(x);
+            break;
+          default:
+            y = std::min(std::max(x, -1.0), 2.0);
+        }
+        // f32 rounding of the lines' own terms (|slope x| up to 3e38) is the only slack.
+        const double lo = static_cast<double>(p[0]) * x + p[1], up = static_cast<double>(p[2]) * x + p[3];
+        const double tol_lo = 1e-6 * (1.0 + std::fabs(y) + std::fabs(p[0] * x) + std::fabs(p[1]));
+        const double tol_up = 1e-6 * (1.0 + std::fabs(y) + std::fabs(p[2] * x) + std::fabs(p[3]));
+        ASSERT_LE(lo, y + tol_lo) << op_name(op) << " [" << l << ", " << u << "] x " << x;
+        ASSERT_GE(up, y - tol_up) << op_name(op) << " [" << l << ", " << u << "] x " << x;
+      }
+    }
+    float l = std::numeric_limits<float>::quiet_NaN(), u = 1.0f, p[4];
+    void* planes[4] = {&p[0], &p[1], &p[2], &p[3]};
+    EXPECT_THROW(compute_relaxation(n, DType::F32, 1, {1, 1}, {1, 1}, {&l, &u}, planes), Error) << op_name(op);
   }
 }
 
