@@ -6,6 +6,7 @@
 #include <map>
 
 #include "bound/linear_spec.h"
+#include "methods/alpha_crown.h"
 #include "methods/crown_program.h"
 #include "methods/memory_budget.h"
 #include "planner/planner.h"
@@ -33,8 +34,6 @@ void check_no_nan(const std::vector<OutputBounds>& bounds) {
     }
   }
 }
-
-namespace {
 
 PlannerConfig config_for(const BoundRequest& r, PlanDomain domain, std::int64_t batch) {
   PlannerConfig c = r.planner;
@@ -82,6 +81,8 @@ void append_samples(std::vector<OutputBounds>& all, std::vector<OutputBounds> pa
     a.batch += p.batch;
   }
 }
+
+namespace {
 
 // A method that plans for a given batch and chunking.
 using PlanFn = std::function<PlanBundle(const BoundRequest&, std::int64_t batch, const Chunking&)>;
@@ -294,7 +295,7 @@ class CrownMethod final : public BoundMethod {
 BoundResult BoundMethod::compute(const BoundRequest& request) const { return prepare(request)->run(request.region); }
 
 const std::vector<std::string>& bound_method_names() {
-  static const std::vector<std::string> names = {"ibp", "crown", "crown-ibp"};
+  static const std::vector<std::string> names = {"ibp", "crown", "crown-ibp", "alpha-crown"};
   return names;
 }
 
@@ -302,7 +303,8 @@ std::unique_ptr<BoundMethod> make_bound_method(const std::string& name) {
   if (name == "ibp") return std::make_unique<IbpMethod>();
   if (name == "crown") return std::make_unique<CrownMethod>(false);
   if (name == "crown-ibp") return std::make_unique<CrownMethod>(true);
-  fail(ErrorKind::Usage, "unknown bound method '{}' (expected ibp, crown or crown-ibp)", name);
+  if (name == "alpha-crown") return make_alpha_crown_method();
+  fail(ErrorKind::Usage, "unknown bound method '{}' (expected ibp, crown, crown-ibp or alpha-crown)", name);
 }
 
 }  // namespace bf

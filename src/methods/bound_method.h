@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bound/input_region.h"
+#include "methods/alpha_options.h"
 #include "methods/memory_budget.h"
 #include "planner/plan_bundle.h"
 #include "runtime/bound_executor.h"
@@ -51,6 +52,10 @@ struct BoundRequest {
   // Rows of a sweep computed at once, at most (fewer when the budget says so).
   // The bounds do not depend on it, bit for bit.
   std::int64_t max_rows_per_chunk = kMaxRowsPerChunk;
+  // alpha-crown: the optimiser, and parameters to start from (a previous
+  // result's: rows they do not cover start from CROWN's choice).
+  AlphaOptions alpha;
+  std::shared_ptr<const AlphaValues> alpha_init;
 };
 
 struct BoundResult {
@@ -64,6 +69,9 @@ struct BoundResult {
   Chunking chunking;               // how the work was cut to fit the budget
   std::int64_t budget_bytes = 0;   // the budget it was fitted to
   std::int64_t planned_bytes = 0;  // compiled: the largest program's planned memory
+  // alpha-crown: the optimised parameters (for a warm start) and how the optimisation went.
+  std::shared_ptr<const AlphaValues> alpha;
+  AlphaReport alpha_report;
 };
 
 // A method made ready for a request's network, batch size, dtype and budget:
@@ -87,7 +95,14 @@ class BoundMethod {
   BoundResult compute(const BoundRequest& request) const;
 };
 
-// "ibp", "crown" or "crown-ibp"; throws bf::Error(Usage) otherwise.
+// Helpers the methods share.
+PlannerConfig config_for(const BoundRequest& r, PlanDomain domain, std::int64_t batch);
+// Samples [first, first + count) of a region.
+InputRegion slice_region(const InputRegion& r, std::int64_t first, std::int64_t count);
+// Appends `part`'s samples to `all` (same values, in sample order).
+void append_samples(std::vector<OutputBounds>& all, std::vector<OutputBounds> part);
+
+// "ibp", "crown", "crown-ibp" or "alpha-crown"; throws bf::Error(Usage) otherwise.
 std::unique_ptr<BoundMethod> make_bound_method(const std::string& name);
 const std::vector<std::string>& bound_method_names();
 

@@ -52,6 +52,7 @@ void add_bounds_command(CLI::App& app) {
     bool intermediates = false;
     std::string max_memory;
     std::string vnnlib;
+    AlphaOptions alpha;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("bounds", "compute certified output bounds over an input region");
@@ -71,10 +72,21 @@ void add_bounds_command(CLI::App& app) {
   vnnlib->excludes(box);
   cmd->add_option("--spec", args->spec_file, "bound C·y: JSON list of rows of C (or object with \"C\")");
   cmd->add_flag("--fuse-spec", args->fuse_spec, "fold C into the last affine layer (W' = C·W, b' = C·b)");
-  cmd->add_option("--method", args->method, "bound method: ibp, crown or crown-ibp")
-      ->check(one_of({"ibp", "crown", "crown-ibp"}));
+  cmd->add_option("--method", args->method, "bound method: ibp, crown, crown-ibp or alpha-crown")
+      ->check(one_of({"ibp", "crown", "crown-ibp", "alpha-crown"}));
   cmd->add_flag("--dense-intermediates", args->dense_intermediates,
-                "crown: bound every element of every intermediate value by a sweep (auto_LiRPA's CROWN-dense)");
+                "crown, alpha-crown: bound every element of every intermediate value by a sweep (auto_LiRPA's "
+                "CROWN-dense)");
+  const std::vector<CLI::Option*> alpha_options = {
+      cmd->add_option("--iterations", args->alpha.iterations, "alpha-crown: optimisation steps (default 20)")
+          ->check(integer(0, 100000)),
+      cmd->add_option("--lr", args->alpha.lr, "alpha-crown: Adam's step size (default 0.5)")
+          ->check(finite_number(1e-12)),
+      cmd->add_option("--lr-decay", args->alpha.lr_decay, "alpha-crown: step size factor per step (default 0.98)")
+          ->check(finite_number(1e-12)),
+      cmd->add_option("--early-stop", args->alpha.early_stop,
+                      "alpha-crown: stop after this many steps without a better output bound (default 10; 0: never)")
+          ->check(integer(0))};
   cmd->add_option("--max-memory", args->max_memory,
                   "memory the computation may hold, e.g. 4G or 512M (default: 60% of the available memory); the "
                   "work is chunked to fit")
@@ -91,7 +103,11 @@ void add_bounds_command(CLI::App& app) {
   add_threads_option(*cmd, args->threads);
   cmd->add_flag("--timings", args->timings,
                 "add compile and run times (and compile-cache keys) to the --json output; they differ between runs");
-  cmd->callback([args] {
+  cmd->callback([args, alpha_options] {
+    for (CLI::Option* o : alpha_options) {
+      BF_CHECK(o->count() == 0 || args->method == "alpha-crown", ErrorKind::Usage, "{} applies to --method alpha-crown",
+               o->get_name());
+    }
     BF_CHECK(!args->region.input_file.empty() || !args->region.box_file.empty() || !args->vnnlib.empty(),
              ErrorKind::Usage, "give the input region with --input X.json --eps E, --box BOX.json or --vnnlib PROP");
     BF_CHECK(args->vnnlib.empty() || args->spec_file.empty(), ErrorKind::Usage,
@@ -120,8 +136,11 @@ void add_bounds_command(CLI::App& app) {
     request.export_intermediates = args->intermediates;
     request.dense_intermediates = args->dense_intermediates;
     if (!args->max_memory.empty()) request.max_memory = parse_byte_size(args->max_memory, "--max-memory");
-    BF_CHECK(!args->dense_intermediates || args->method == "crown", ErrorKind::Usage,
-             "--dense-intermediates applies to --method crown");
+    BF_CHECK(!args->dense_intermediates || args->method == "crown" || args->method == "alpha-crown", ErrorKind::Usage,
+             "--dense-intermediates applies to --method crown and alpha-crown");
+    BF_CHECK(args->alpha.lr_decay <= 1.0, ErrorKind::Usage, "--lr-decay: must be a number in (0, 1] (got {})",
+             args->alpha.lr_decay);
+    request.alpha = args->alpha;
     set_threads(args->threads);
 
     const auto method = make_bound_method(args->method);
@@ -216,6 +235,20 @@ void add_bounds_command(CLI::App& app) {
                        {"storage_plan", storage},
                        {"memory", memory}};
       if (args->intermediates) j["intermediates"] = intermediates_json(result.intermediates);
+      if (args->method == "alpha-crown") {
+        const AlphaReport& a = result.alpha_report;
+        j["alpha"] = {{"iterations", a.iterations},
+                      {"stopped_early", a.stopped_early},
+                      {"options",
+                       {{"iterations", args->alpha.iterations},
+                        {"lr", args->alpha.lr},
+                        {"lr_decay", args->alpha.lr_decay},
+                        {"early_stop", args->alpha.early_stop}}}};
+        if (args->timings) {
+          j["alpha"]["ms_per_iteration"] = a.ms_per_iteration;
+          j["alpha"]["crown_ms"] = a.crown_ms;
+        }
+      }
       if (pspec) {
         j["vnnlib"] = args->vnnlib;
         j["cases"] = cases;
