@@ -44,7 +44,8 @@ std::vector<std::string> golden_networks(const std::string& dir) {
 std::string golden_method_name(const std::string& method) {
   if (method == "ibp") return "IBP";
   if (method == "crown") return "CROWN";
-  fail(ErrorKind::Usage, "no auto_LiRPA golden times for method '{}' (ibp or crown)", method);
+  if (method == "alpha-crown") return "alpha-CROWN";
+  fail(ErrorKind::Usage, "no auto_LiRPA golden times for method '{}' (ibp, crown or alpha-crown)", method);
 }
 
 // Peak RSS (MB) of `binary args...` run as a child process, from wait4's rusage.
@@ -90,6 +91,8 @@ json run_golden_speed(const GoldenSpeedOptions& o) {
         req.region = linf_ball(input["x0"].get<std::vector<double>>(), input["eps"].get<double>(),
                                graph->type(graph->inputs()[0]).shape, DType::F32);
         req.planner.version = PlannerVersion::V0;
+        // alpha-CROWN as the goldens ran it: 20 Adam steps, lr 0.1, decay 0.98, no early stop.
+        req.alpha = AlphaOptions{20, 0.1, 0.98, 0};
         // The method as a user runs it: fitted to the default budget, compiled once.
         Stopwatch compile_watch;
         CompileCache cache;
@@ -117,10 +120,13 @@ json run_golden_speed(const GoldenSpeedOptions& o) {
         std::vector<OutputBounds> bounds = first.outputs;
         for (int i = 1; i < o.warmup; ++i) bounds = prepared->run(req.region).outputs;
         std::vector<double> times;
+        AlphaReport alpha_report;
         for (int i = 0; i < o.iters; ++i) {
           Stopwatch w;
-          bounds = prepared->run(req.region).outputs;
+          BoundResult r = prepared->run(req.region);
           times.push_back(w.elapsed_ms());
+          bounds = std::move(r.outputs);
+          alpha_report = r.alpha_report;
         }
         const TimingSummary compiled = summarize(times);
         const double lirpa_ms = golden["median_ms"].get<double>();
@@ -149,6 +155,24 @@ json run_golden_speed(const GoldenSpeedOptions& o) {
                    {"batch_per_run", first.chunking.batch},
                    {"speedup_vs_auto_lirpa", lirpa_ms / compiled.p50_ms},
                    {"max_rel_diff_vs_auto_lirpa", lirpa_rel}};
+        if (method_name == "alpha-crown") {
+          // Mean improvement over CROWN, ours against auto_LiRPA's (same steps and lr).
+          const auto cl = golden["crown_lower"].get<std::vector<double>>();
+          const auto cu = golden["crown_upper"].get<std::vector<double>>();
+          double gain_lo = 0.0, gain_up = 0.0;
+          for (std::size_t i = 0; i < cl.size() && i < bl.size(); ++i) {
+            gain_lo += (bl[i] - cl[i]) / static_cast<double>(cl.size());
+            gain_up += (cu[i] - bu[i]) / static_cast<double>(cu.size());
+          }
+          entry["mean_gain_lower"] = gain_lo;
+          entry["mean_gain_upper"] = gain_up;
+          entry["gain_ratio_lower"] = gain_lo / golden["mean_gain_lower"].get<double>();
+          entry["gain_ratio_upper"] = gain_up / golden["mean_gain_upper"].get<double>();
+          entry["alpha_iterations"] = alpha_report.iterations;
+          entry["alpha_ms_per_iteration"] = alpha_report.ms_per_iteration;
+          entry["crown_ms"] = alpha_report.crown_ms;
+          entry["iteration_vs_crown"] = alpha_report.ms_per_iteration / alpha_report.crown_ms;
+        }
         std::vector<std::string> kernels;
         for (const auto& t : prepared->program()->compile_stats().tasks)
           kernels.insert(kernels.end(), t.kernels.begin(), t.kernels.end());
@@ -163,8 +187,14 @@ json run_golden_speed(const GoldenSpeedOptions& o) {
         }
         if (!o.rss_binary.empty()) {
           const double rss = process_peak_rss_mb(
-              o.rss_binary, {"bounds", o.golden_dir + "/" + name + ".onnx", "--input", prefix + ".input.json",
-                             "--method", method_name, "--threads", std::to_string(o.threads)});
+              o.rss_binary,
+              method_name == "alpha-crown"
+                  ? std::vector<std::string>{"bounds", o.golden_dir + "/" + name + ".onnx", "--input",
+                                             prefix + ".input.json", "--method", method_name, "--lr", "0.1",
+                                             "--early-stop", "0", "--threads", std::to_string(o.threads)}
+                  : std::vector<std::string>{"bounds", o.golden_dir + "/" + name + ".onnx", "--input",
+                                             prefix + ".input.json", "--method", method_name, "--threads",
+                                             std::to_string(o.threads)});
           entry["peak_rss_mb"] = rss;
           entry["rss_ratio_vs_auto_lirpa"] = rss / golden.value("peak_rss_mb_inproc", 1.0);
         }

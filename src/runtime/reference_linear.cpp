@@ -49,7 +49,7 @@ void ReferenceExecutor::run_sweep(const Task& task, std::int64_t first_op, Buffe
     SweepChunk chunk;
     chunk.batch = bundle_.config.batch;
     chunk.rows = std::min(per_chunk, count - c * per_chunk);
-    chunk.first_row = c * per_chunk;
+    chunk.slots = rows.slots() + c * per_chunk;
     chunk.row_capacity = per_chunk;
     chunk.neurons = rows.neurons() + c * per_chunk;
     chunk.samples = rows.samples() + c * per_chunk;

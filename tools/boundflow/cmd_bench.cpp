@@ -78,8 +78,8 @@ void add_bench_command(CLI::App& app) {
   gs->add_option("--golden-dir", ga->options.golden_dir, "directory of the golden files");
   gs->add_option("--network", ga->options.networks, "only these networks (repeatable)");
   gs->add_option("--batch", ga->options.batches, "batches to run (repeatable; default 1 and 64)")->check(integer(1));
-  gs->add_option("--method", ga->options.methods, "methods to time (repeatable: ibp, crown; default ibp)")
-      ->check(one_of({"ibp", "crown"}));
+  gs->add_option("--method", ga->options.methods, "methods to time (repeatable: ibp, crown, alpha-crown; default ibp)")
+      ->check(one_of({"ibp", "crown", "alpha-crown"}));
   gs->add_flag("--rss", ga->measure_rss, "also measure the peak RSS of one `boundflow bounds` process per case");
   gs->add_option("--warmup", ga->options.warmup, "untimed runs first")->check(integer(0));
   gs->add_option("--iters", ga->options.iters, "timed runs of the compiled executor")->check(integer(1));

@@ -21,7 +21,7 @@ void relaxed_alpha_typed(const BackwardArgs& a) {
     target.set(s, r);
     const T* l = static_cast<const T*>(a.input.lower) + b * n;
     const T* u = static_cast<const T*>(a.input.upper) + b * n;
-    T* p = a.alpha.row<T>(s, a.chunk.first_row + r);
+    T* p = a.alpha.row<T>(s, a.chunk.slots[r]);
     T& acc = bias_at<T>(a, s, r);
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const std::int64_t k = oc.value_index(e);

@@ -74,8 +74,8 @@ void relaxed_typed(const DualArgs& a) {
       const T* z = row_of<T>(static_cast<const void*>(a.in[0].side(s)), a.in[0], r);
       const T* g = row_of<T>(static_cast<const void*>(a.coeff->side(s)), *a.coeff, r);
       T* d = row_of<T>(a.out.side(s), a.out, r);
-      T* p = opt ? a.alpha.row<T>(s, a.chunk.first_row + r) : nullptr;
-      T* grad = opt ? a.grad.row<T>(s, a.chunk.first_row + r) : nullptr;
+      T* p = opt ? a.alpha.row<T>(s, a.chunk.slots[r]) : nullptr;
+      T* grad = opt ? a.grad.row<T>(s, a.chunk.slots[r]) : nullptr;
       for (std::int64_t e = 0; e < a.out.elements; ++e) {
         const std::int64_t k = oc.value_index(e);
         if (opt) {

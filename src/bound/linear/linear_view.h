@@ -22,7 +22,7 @@ namespace bf {
 struct SweepChunk {
   std::int64_t batch = 1;                 // samples of the plan (the planes relaxations and intervals hold)
   std::int64_t rows = 0;                  // rows in this chunk
-  std::int64_t first_row = 0;             // position of the chunk's first row in the sweep's row list
+  const std::int64_t* slots = nullptr;    // [rows]: the row of the sweep's alpha parameters each row uses
   std::int64_t row_capacity = 0;          // rows the buffers are laid out for (>= rows)
   const std::int64_t* neurons = nullptr;  // [rows]: element of the start value each row bounds
   const std::int64_t* samples = nullptr;  // [rows]: the sample it bounds it for
@@ -77,7 +77,7 @@ struct IntervalView {
 // alpha-CROWN's parameters of one relaxed node for one sweep (or their
 // gradients, laid out alike): per side, [rows of the sweep, params * elements],
 // entry (parameter k, element e of the row's window) at k * elements + e. Row
-// r of a chunk is row chunk.first_row + r of the sweep.
+// r of a chunk uses the parameters of row chunk.slots[r].
 struct AlphaView {
   void* lower = nullptr;
   void* upper = nullptr;

@@ -14,6 +14,7 @@ void select_rows(SweepRows policy, DType dtype, std::int64_t batch, std::int64_t
   auto add = [&](std::int64_t b, std::int64_t j) {
     rows.neurons()[count] = j;
     rows.samples()[count] = b;
+    rows.slots()[count] = count;
     ++count;
   };
   if (policy == SweepRows::All) {

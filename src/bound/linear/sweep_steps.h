@@ -11,15 +11,18 @@
 namespace bf {
 
 // The row list of a sweep in a Raw buffer: the row count, then each row's
-// element of the start value, then its sample. At most batch * elements rows.
+// element of the start value, its sample, and its slot (the row of the
+// sweep's alpha-CROWN parameters it uses; its position unless alpha-CROWN
+// leaves rows out). At most batch * elements rows.
 class SweepRowsView {
  public:
   SweepRowsView(void* base, std::int64_t capacity) : base_(static_cast<std::int64_t*>(base)), capacity_(capacity) {}
-  static std::int64_t bytes(std::int64_t capacity) { return (1 + 2 * capacity) * 8; }
+  static std::int64_t bytes(std::int64_t capacity) { return (1 + 3 * capacity) * 8; }
   std::int64_t count() const { return base_[0]; }
   void set_count(std::int64_t n) { base_[0] = n; }
   std::int64_t* neurons() const { return base_ + 1; }
   std::int64_t* samples() const { return base_ + 1 + capacity_; }
+  std::int64_t* slots() const { return base_ + 1 + 2 * capacity_; }
   std::int64_t capacity() const { return capacity_; }
 
  private:

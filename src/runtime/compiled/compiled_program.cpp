@@ -172,6 +172,7 @@ void CompiledProgram::run_task(std::size_t t) {
     chunk.rows = std::min(sweep.rows_per_chunk, count - first);
     chunk.neurons = rows.neurons() + first;
     chunk.samples = rows.samples() + first;
+    chunk.slots = rows.slots() + first;
     run_steps(t, &chunk);
   }
 }

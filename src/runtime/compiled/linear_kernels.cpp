@@ -11,6 +11,7 @@
 #include "bound/linear/linear_rules.h"
 #include "bound/linear/relaxation.h"
 #include "bound/linear/sweep_steps.h"
+#include "runtime/compiled/alpha_kernels.h"
 #include "runtime/compiled/linear_fast_kernels.h"
 #include "support/error.h"
 
@@ -408,6 +409,13 @@ std::unique_ptr<CompiledKernel> make_linear_kernel(StepKind kind, const PlanBund
       return std::make_unique<DualSeedKernel>(plan, op);
     case StepKind::Dual:
       return std::make_unique<DualRuleKernel>(plan, op);
+    case StepKind::BackwardReluAlpha:
+    case StepKind::DualSeedDense:
+    case StepKind::DualRelu:
+    case StepKind::DualAffine:
+    case StepKind::DualView:
+    case StepKind::DualConv:
+      return make_alpha_kernel(kind, plan, op);
     default:
       fail(ErrorKind::Internal, "{} is not a linear step", step_kind_name(kind));
   }

@@ -25,18 +25,24 @@ enum class StepKind : std::uint8_t {
   Alias,           // a view (Flatten, Reshape, ...): the output shares the input's storage
   Rule,            // the reference interval rule, scratch planned by the executor
   // Linear (CROWN-family) plans:
-  Relax,            // linear relaxation of a nonlinear node
-  Select,           // a sweep's row list
-  Seed,             // a sweep's one-hot rows
-  Backward,         // the reference backward rule of a node
-  BackwardAffine,   // Affine backward as matrix products (f32)
-  BackwardConv,     // Conv backward as a oneDNN backward-data convolution over the rows (f32)
-  BackwardRelaxed,  // elementwise relaxation applied to A, both sides in one pass
-  BackwardView,     // a view (Flatten, Reshape, ...) between dense rows: A passes unchanged
-  Concretize,       // a sweep's bounds at the graph input
-  Restore,          // alpha: a swept value's interval from the best bounds so far
-  DualSeed,         // alpha: each row's input corner
-  Dual,             // alpha: the reference dual rule of a node (bound/linear/dual.h)
+  Relax,              // linear relaxation of a nonlinear node
+  Select,             // a sweep's row list
+  Seed,               // a sweep's one-hot rows
+  Backward,           // the reference backward rule of a node
+  BackwardAffine,     // Affine backward as matrix products (f32)
+  BackwardConv,       // Conv backward as a oneDNN backward-data convolution over the rows (f32)
+  BackwardRelaxed,    // elementwise relaxation applied to A, both sides in one pass
+  BackwardView,       // a view (Flatten, Reshape, ...) between dense rows: A passes unchanged
+  Concretize,         // a sweep's bounds at the graph input
+  Restore,            // alpha: a swept value's interval from the best bounds so far
+  DualSeed,           // alpha: each row's input corner
+  Dual,               // alpha: the reference dual rule of a node (bound/linear/dual.h)
+  BackwardReluAlpha,  // alpha: Relu / LeakyRelu backward with per-row lower slopes (f32, dense rows)
+  DualSeedDense,      // alpha: the input corners of dense rows (f32)
+  DualRelu,           // alpha: Relu / LeakyRelu dual and gradients (f32, dense rows)
+  DualAffine,         // alpha: Affine dual as one matrix product (f32)
+  DualView,           // alpha: a view between dense rows
+  DualConv,           // alpha: Conv dual over whole images or one dense matrix for windows (f32)
 };
 const char* step_kind_name(StepKind kind);
 

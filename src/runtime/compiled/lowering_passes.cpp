@@ -50,6 +50,18 @@ const char* step_kind_name(StepKind kind) {
       return "dual_seed";
     case StepKind::Dual:
       return "dual";
+    case StepKind::BackwardReluAlpha:
+      return "backward_relu_alpha";
+    case StepKind::DualSeedDense:
+      return "dual_seed_dense";
+    case StepKind::DualRelu:
+      return "dual_relu";
+    case StepKind::DualAffine:
+      return "dual_affine";
+    case StepKind::DualView:
+      return "dual_view";
+    case StepKind::DualConv:
+      return "dual_conv";
   }
   return "?";
 }

@@ -23,8 +23,13 @@ StepKind classify_backward(const LoweringContext& ctx, const TaskOp& op) {
   if (ctx.plan->config.dtype != DType::F32) return StepKind::Backward;
   const auto& buffers = ctx.plan->storage.logical_buffers;
   for (BufferId b : op.reads) {
-    // Optimised lines (alpha-CROWN): per-row parameters, the reference rule.
-    if (buffers[static_cast<std::size_t>(b)].layout == BufferLayout::Alpha) return StepKind::Backward;
+    // Optimised lines (alpha-CROWN): per-row parameters; dense Relu-like rows have a fast kernel.
+    if (buffers[static_cast<std::size_t>(b)].layout != BufferLayout::Alpha) continue;
+    const BufferSpec& out = buffers[static_cast<std::size_t>(op.reads.at(0))];
+    const BufferSpec& in = buffers[static_cast<std::size_t>(op.writes.at(0))];
+    const bool relu_like = node.op == OpKind::Relu || node.op == OpKind::LeakyRelu;
+    return relu_like && out.window == in.window && out.shape == in.shape ? StepKind::BackwardReluAlpha
+                                                                         : StepKind::Backward;
   }
   const BufferSpec& out = buffers[static_cast<std::size_t>(op.reads.at(0))];
   const BufferSpec& in = buffers[static_cast<std::size_t>(op.writes.at(0))];
@@ -44,6 +49,45 @@ StepKind classify_backward(const LoweringContext& ctx, const TaskOp& op) {
   const bool dense_in = !in.window.spatial || in.window.full();
   if (is_view(node.op) && dense_out && dense_in && out.shape == in.shape) return StepKind::BackwardView;
   return StepKind::Backward;
+}
+
+bool dense_rows(const BufferSpec& b) { return !b.window.spatial || b.window.full(); }
+
+StepKind classify_dual_seed(const LoweringContext& ctx, const TaskOp& op) {
+  const auto& buffers = ctx.plan->storage.logical_buffers;
+  const BufferSpec& d = buffers[static_cast<std::size_t>(op.writes.at(0))];
+  return ctx.plan->config.dtype == DType::F32 && d.window == buffers[static_cast<std::size_t>(op.reads.at(0))].window
+             ? StepKind::DualSeedDense
+             : StepKind::DualSeed;
+}
+
+StepKind classify_dual(const LoweringContext& ctx, const TaskOp& op) {
+  const Graph& g = *ctx.graph;
+  const Node& node = g.node(op.node);
+  if (ctx.plan->config.dtype != DType::F32) return StepKind::Dual;
+  const auto& buffers = ctx.plan->storage.logical_buffers;
+  const BufferSpec& in = buffers[static_cast<std::size_t>(op.reads.at(0))];
+  const BufferSpec& out = buffers[static_cast<std::size_t>(op.writes.at(0))];
+  const bool constants = [&] {
+    for (std::size_t i = 1; i < node.inputs.size(); ++i) {
+      if (node.inputs[i] != kNoValue && !g.is_constant(node.inputs[i])) return false;
+    }
+    return true;
+  }();
+  if (node.op == OpKind::Conv && constants && node.attrs.get_int("group", 1) == 1) {
+    // Whole output rows need whole input rows; windows take the dense-matrix path when small.
+    const std::int64_t cells = out.shape.at(1) * (dense_rows(out) ? 1 : in.shape.at(1));
+    if (dense_rows(out) ? dense_rows(in) : cells <= (std::int64_t{4} << 20)) return StepKind::DualConv;
+  }
+  if ((node.op == OpKind::Relu || node.op == OpKind::LeakyRelu) && in.window == out.window && in.shape == out.shape) {
+    return StepKind::DualRelu;
+  }
+  if (!dense_rows(in) || !dense_rows(out)) return StepKind::Dual;
+  if (node.op == OpKind::Affine && constants) return StepKind::DualAffine;
+  if (is_view(node.op) && in.shape.at(1) == out.shape.at(1) && g.type(node.inputs[0]).numel() == in.shape.at(1)) {
+    return StepKind::DualView;
+  }
+  return StepKind::Dual;
 }
 
 }  // namespace
@@ -84,10 +128,10 @@ void select_kernels(const LoweringContext& ctx, LoweredTask& t) {
         step.kind = StepKind::Restore;
         break;
       case TaskOpKind::DualSeed:
-        step.kind = StepKind::DualSeed;
+        step.kind = classify_dual_seed(ctx, op);
         break;
       case TaskOpKind::Dual:
-        step.kind = StepKind::Dual;
+        step.kind = classify_dual(ctx, op);
         break;
     }
     t.steps.push_back(std::move(step));
