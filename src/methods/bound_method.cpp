@@ -154,14 +154,34 @@ class BudgetedBounds final : public PreparedBounds {
       const std::int64_t sub = std::min(chunking_.batch, batch_ - first);
       const Entry& e = compiled_.at(sub);
       const InputRegion part = slice_region(region, first, sub);
+      // The exported input coefficients: a State buffer, bound to memory here.
+      std::vector<StateBinding> state;
+      std::vector<unsigned char> coeff;
+      const BufferId export_buffer = e.plan->sweeps.empty() ? -1 : e.plan->sweeps.back().export_buffer;
+      if (export_buffer >= 0) {
+        const BufferSpec& sp = e.plan->storage.logical_buffers[static_cast<std::size_t>(export_buffer)];
+        coeff.assign(static_cast<std::size_t>(2 * sp.plane_bytes()), 0);
+        state.push_back({export_buffer, coeff.data(), false, true});
+      }
       BoundRunResult run;
       if (e.program) {
-        run = e.program->run(part);
+        run = e.program->run(part, state);
         result.program = e.program;
         result.planned_bytes = std::max(result.planned_bytes, e.program->planned_bytes());
       } else {
         ReferenceExecutor executor(*e.plan);
-        run = executor.run(part);
+        run = executor.run(part, state);
+      }
+      if (export_buffer >= 0) {
+        const std::size_t half = coeff.size() / 2;
+        for (int side = 0; side < 2; ++side) {
+          Tensor& all = side == 0 ? result.coeff_lower : result.coeff_upper;
+          const std::size_t before = all.defined() ? all.nbytes() : 0;
+          Tensor joined(region.dtype, {static_cast<std::int64_t>((before + half) / dtype_size(region.dtype))});
+          if (before > 0) std::memcpy(joined.raw_mutable_data(), all.raw_data(), before);
+          std::memcpy(static_cast<char*>(joined.raw_mutable_data()) + before, coeff.data() + side * half, half);
+          all = joined;
+        }
       }
       check_no_nan(run.outputs);
       check_no_nan(run.intermediates);
@@ -284,6 +304,7 @@ class CrownMethod final : public BoundMethod {
     o.upper = r.upper;
     o.export_intermediates = r.export_intermediates;
     o.rows_per_chunk = chunking.rows_per_chunk;
+    o.export_input_coefficients = r.export_input_coefficients;
     return make_plan(graph, build_crown_program(*graph, c, o), c);
   }
 

@@ -49,6 +49,9 @@ struct BoundRequest {
   // weights; the reference executor's planned buffers). 0: the default budget
   // (a share of the available memory). The work is chunked to fit.
   std::int64_t max_memory = 0;
+  // crown, crown-ibp: also return each output row's linear bounds in x (the
+  // final sweep's A at the graph input; at a point region, the gradients).
+  bool export_input_coefficients = false;
   // Rows of a sweep computed at once, at most (fewer when the budget says so).
   // The bounds do not depend on it, bit for bit.
   std::int64_t max_rows_per_chunk = kMaxRowsPerChunk;
@@ -69,6 +72,9 @@ struct BoundResult {
   Chunking chunking;               // how the work was cut to fit the budget
   std::int64_t budget_bytes = 0;   // the budget it was fitted to
   std::int64_t planned_bytes = 0;  // compiled: the largest program's planned memory
+  // With export_input_coefficients: [batch x output rows, input elements] per
+  // side, sample-major (the rows of C, or the output's elements).
+  Tensor coeff_lower, coeff_upper;
   // alpha-crown: the optimised parameters (for a warm start) and how the optimisation went.
   std::shared_ptr<const AlphaValues> alpha;
   AlphaReport alpha_report;

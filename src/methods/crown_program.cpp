@@ -494,6 +494,19 @@ class Builder {
     concretize.start = s.index;
     concretize.reads = {a_of(input_), info.bias_buffer, interval(input_), info.rows_buffer, interval(v)};
     concretize.writes = {interval(v)};
+    if (final_sweep && options_.export_input_coefficients) {
+      BufferSpec e;
+      e.name = "dydx" + tag;
+      e.layout = BufferLayout::Linear;
+      e.scope = BufferScope::State;
+      e.window = s.windows.at(input_);
+      BF_CHECK(!e.window.spatial || e.window.full(), ErrorKind::Internal, "exported input rows must be whole");
+      e.shape = {capacity, g_.type(input_).numel()};
+      e.value = input_;
+      e.sweep = s.index;
+      info.export_buffer = add_buffer(e, config_.dtype, 1);
+      concretize.writes.push_back(info.export_buffer);
+    }
     t.ops.push_back(std::move(concretize));
 
     if (alpha) emit_duals(s, t, info, a_of, alpha_of);

@@ -49,6 +49,10 @@ struct CrownProgramOptions {
   // chunk, dual ops write the gradients of the rows' bounds by the parameters.
   bool alpha = false;
   std::map<ValueId, std::int64_t> fixed_rows;
+  // The final sweep's A at the graph input, every row (a State buffer the
+  // caller binds): the rows' linear bounds in x. At a point region these are
+  // the gradients of the rows (attacks); over a box, what split heuristics read.
+  bool export_input_coefficients = false;
 };
 
 // What the method needs to know about the program besides the plan.

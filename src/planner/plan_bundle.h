@@ -98,6 +98,9 @@ struct SweepInfo {
   bool alpha = false;
   std::map<NodeId, BufferId> alpha_buffers;  // per node with optimised lines: parameters (State)
   std::map<NodeId, BufferId> grad_buffers;   // ... and their gradients (State)
+  // Concretize also copies each row's A at the graph input here (State,
+  // [row_capacity, input elements] per side): row r at position slots[r].
+  BufferId export_buffer = -1;
 };
 
 struct PassTiming {

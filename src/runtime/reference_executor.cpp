@@ -23,7 +23,10 @@ OutputBounds output_bounds_from_planes(std::string name, Shape shape, std::int64
 ReferenceExecutor::ReferenceExecutor(const PlanBundle& bundle) : bundle_(bundle) {
   BF_CHECK(bundle.graph != nullptr, ErrorKind::Internal, "reference executor without a graph");
   for (const auto& spec : bundle.storage.logical_buffers) {
-    if (spec.layout == BufferLayout::Linear) linear_buffer_[{spec.value, spec.sweep}] = spec.id;
+    // A buffers (State ones, like the exported input coefficients, are not A).
+    if (spec.layout == BufferLayout::Linear && spec.scope != BufferScope::State) {
+      linear_buffer_[{spec.value, spec.sweep}] = spec.id;
+    }
     if (spec.layout == BufferLayout::Dual) dual_buffer_[{spec.value, spec.sweep}] = spec.id;
   }
   for (const auto& task : bundle.task_graph.tasks) {

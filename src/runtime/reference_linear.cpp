@@ -244,6 +244,11 @@ void ReferenceExecutor::run_linear_op(const TaskOp& op, const SweepChunk* chunk,
         const BufferId iv = s.buffer_of(sw.value);
         auto* out = static_cast<char*>(env.write(iv));
         ConcretizeTarget target{out, out + spec(iv).plane_bytes(), g.type(sw.value).numel(), sw.alpha};
+        if (sw.export_buffer >= 0) {
+          auto* e = static_cast<char*>(env.write(sw.export_buffer));
+          target.export_lower = e;
+          target.export_upper = e + spec(sw.export_buffer).plane_bytes();
+        }
         concretize_rows(*chunk, dtype, linear_view(op.reads.at(0), false), bias_view(sw.bias_buffer, false),
                         interval_of(env.read(x), spec(x)), target);
         return;

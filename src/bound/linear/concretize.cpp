@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "bound/linear/backward_util.h"
 #include "kernels/interval/centre_radius.h"
@@ -38,6 +39,10 @@ void concretize_typed(const SweepChunk& c, const LinearView& at, const BiasView&
       acc += s == 0 ? sum - spread : sum + spread;
       T& dst = static_cast<T*>(s == 0 ? t.lower : t.upper)[out];
       dst = !t.tighten ? acc : s == 0 ? std::max(dst, acc) : std::min(dst, acc);
+      if (void* e = s == 0 ? t.export_lower : t.export_upper) {
+        std::memcpy(static_cast<T*>(e) + c.slots[r] * at.elements, row,
+                    static_cast<std::size_t>(at.elements) * sizeof(T));
+      }
     }
   }
 }

@@ -18,6 +18,10 @@ struct ConcretizeTarget {
   void* upper = nullptr;
   std::int64_t numel = 0;  // elements of the start value per sample
   bool tighten = false;    // keep the better of the new bound and the one already there (alpha-CROWN)
+  // When set: each row's A at the input is copied to row slots[r] of these
+  // planes ([rows, input elements] per side; dense rows only).
+  void* export_lower = nullptr;
+  void* export_upper = nullptr;
 };
 
 void concretize_rows(const SweepChunk& chunk, DType dtype, const LinearView& at_input, const BiasView& bias,

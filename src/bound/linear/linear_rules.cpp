@@ -53,16 +53,16 @@ constexpr std::array<LinearRule, kNumOpKinds> kLinearRules = {{
 #undef BF_LIN
 #undef BF_NO_LIN
 
+// Order is checked at compile time; "a rule (and its dual) or a reason" by
+// LinearRules.EveryOpHasARuleOrAReason (GCC's sanitizer builds cannot compare
+// function addresses in a constant expression).
 constexpr bool in_op_order() {
   for (std::size_t i = 0; i < kLinearRules.size(); ++i) {
     if (static_cast<std::size_t>(kLinearRules[i].op) != i) return false;
-    if ((kLinearRules[i].backward == nullptr) == (kLinearRules[i].unsupported == nullptr)) return false;
-    if ((kLinearRules[i].backward == nullptr) != (kLinearRules[i].dual == nullptr)) return false;
   }
   return true;
 }
-static_assert(in_op_order(),
-              "kLinearRules lists every op in OpKind order, each with a rule (and its dual) or a reason");
+static_assert(in_op_order(), "kLinearRules lists every op in OpKind order");
 
 bool activation(const Graph& g, ValueId v) { return v != kNoValue && !g.is_constant(v); }
 

@@ -52,6 +52,12 @@ Bounds<T> relu_relax(T l, T u, T alpha) {
 
 template <typename T>
 Bounds<T> s_shaped_relax(SShape f, T l, T u) {
+  if (l == u) {
+    // One point: the tangent there bounds f on it from both sides, and its
+    // slope is the derivative (what an attack at a point region reads).
+    const Line<T> t = through(s_slope(f, l), l, s_value(f, l));
+    return {t, t};
+  }
   const T yl = s_value(f, l), yu = s_value(f, u);
   const T k_direct = (yu - yl) / std::max(u - l, T(1e-8));
   const bool pos = l >= T(0), neg = u <= T(0), both = !pos && !neg;

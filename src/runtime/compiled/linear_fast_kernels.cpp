@@ -803,6 +803,10 @@ void concretize_fast(const SweepChunk& c, DType dtype, const LinearView& at, con
         const float bound = acc + (s == 0 ? sum - spread : sum + spread);
         float& dst = static_cast<float*>(s == 0 ? t.lower : t.upper)[out];
         dst = !t.tighten ? bound : s == 0 ? std::max(dst, bound) : std::min(dst, bound);
+        if (void* e = s == 0 ? t.export_lower : t.export_upper) {
+          std::memcpy(static_cast<float*>(e) + c.slots[r] * at.elements, row,
+                      static_cast<std::size_t>(at.elements) * sizeof(float));
+        }
       }
     }
   }

@@ -222,6 +222,10 @@ class ConcretizeKernel final : public CompiledKernel {
     const SweepChunk& c = *io.chunk;
     ConcretizeTarget target{io.outputs[0].lower, io.outputs[0].upper,
                             plan_numel_ > 0 ? plan_numel_ : sweep_.row_capacity / c.batch, sweep_.alpha};
+    if (sweep_.export_buffer >= 0) {
+      target.export_lower = io.outputs[1].lower;
+      target.export_upper = io.outputs[1].upper;
+    }
     const LinearView at = view_of(at_input_, io.inputs[0].lower, io.inputs[0].upper);
     const BiasView bias{const_cast<void*>(io.inputs[1].lower), const_cast<void*>(io.inputs[1].upper)};
     concretize_fast(c, dtype_, at, bias, {io.inputs[2].lower, io.inputs[2].upper}, target);

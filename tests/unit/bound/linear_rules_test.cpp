@@ -29,6 +29,7 @@ TEST(LinearRules, EveryOpHasARuleOrAReason) {
     const LinearRule& r = linear_rule(op);
     EXPECT_EQ(r.op, op);
     EXPECT_TRUE((r.backward != nullptr) != (r.unsupported != nullptr)) << op_name(op);
+    EXPECT_EQ(r.backward != nullptr, r.dual != nullptr) << op_name(op) << ": a backward rule needs its dual";
     if (r.unsupported) EXPECT_GT(std::string(r.unsupported).size(), 20u) << op_name(op);
   }
   // The ops the CROWN issue lists all have rules.
