@@ -144,7 +144,8 @@ void verify_storage(const PlanBundle& bundle) {
       for (BufferId b : op.reads) {
         const auto& life = live.lifetimes[static_cast<std::size_t>(b)];
         const BufferScope scope = storage.logical_buffers[static_cast<std::size_t>(b)].scope;
-        const bool input = scope == BufferScope::Input || scope == BufferScope::State;
+        if (scope == BufferScope::State) continue;  // the caller's memory: holds data before any op
+        const bool input = scope == BufferScope::Input;
         BF_CHECK(input ? life.producer_op < pos : (life.producer_op >= 0 && life.producer_op < pos), ErrorKind::Invalid,
                  "op {} reads '{}' before it is written (op {})", pos,
                  storage.logical_buffers[static_cast<std::size_t>(b)].name, life.producer_op);

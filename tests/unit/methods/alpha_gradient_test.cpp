@@ -224,7 +224,8 @@ INSTANTIATE_TEST_SUITE_P(Graphs, AlphaGradient,
 TEST(AlphaGradient, EveryOptimisableOpIsCovered) {
   std::set<OpKind> ops;
   for (auto make : {&relu_mlp, &test::s_shaped_mlp, &test::residual_conv, &test::conv_chain}) {
-    for (const Node& n : make()->nodes()) {
+    const auto g = make();  // kept alive while its nodes are read
+    for (const Node& n : g->nodes()) {
       if (alpha_params(n) > 0) ops.insert(n.op);
     }
   }

@@ -52,8 +52,8 @@ TEST(InputCoefficients, AtAPointTheyAreTheGradients) {
             const double fd = (yp[static_cast<std::size_t>(i)] - ym[static_cast<std::size_t>(i)]) / (2 * h);
             const double tol = dtype == DType::F64 ? 1e-5 : 1e-3;
             EXPECT_NEAR(a[static_cast<std::size_t>(i * n_in + j)], fd, tol * (1 + std::fabs(fd)))
-                << g->name << " " << executor_kind_name(ex) << " " << dtype_name(dtype) << " output " << i
-                << " input " << j;
+                << g->name << " " << executor_kind_name(ex) << " " << dtype_name(dtype) << " output " << i << " input "
+                << j;
           }
         }
       }
