@@ -302,9 +302,19 @@ void neg_typed(const BackwardArgs& a) {
 template <typename T>
 void scale_shift_typed(const BackwardArgs& a) {
   const Shape& xs = *a.shapes[0];
-  Broadcast sm(*a.shapes[1], xs), tm(*a.shapes[2], xs);
-  const T* scale = data_of<T>(a, 1);
-  const T* shift = data_of<T>(a, 2);
+  // Scale and shift broadcast to the value once per call (the index
+  // arithmetic per element and row cost more than the rule).
+  const std::int64_t n = numel(xs);
+  std::vector<T> scale(static_cast<std::size_t>(n)), shift(static_cast<std::size_t>(n));
+  {
+    Broadcast sm(*a.shapes[1], xs), tm(*a.shapes[2], xs);
+    const T* sc = data_of<T>(a, 1);
+    const T* sh = data_of<T>(a, 2);
+    for (std::int64_t k = 0; k < n; ++k) {
+      scale[static_cast<std::size_t>(k)] = sc[sm(k)];
+      shift[static_cast<std::size_t>(k)] = sh[tm(k)];
+    }
+  }
   TargetRow<T> target(a.in[0], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
     target.set(s, r);
@@ -314,8 +324,8 @@ void scale_shift_typed(const BackwardArgs& a) {
       if (v == T(0)) continue;
       const std::int64_t k = oc.value_index(e);
       if (k < 0) continue;
-      target.add(k, v * scale[sm(k)]);
-      acc += v * shift[tm(k)];
+      target.add(k, v * scale[static_cast<std::size_t>(k)]);
+      acc += v * shift[static_cast<std::size_t>(k)];
     }
   });
 }

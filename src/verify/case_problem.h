@@ -1,0 +1,47 @@
+// One case of a VNN-LIB property as the verifier works on it: an input box
+// and a disjunction of output polytopes M y <= b. The case is violated at x iff
+// some polytope holds entirely at y(x). The rows of all polytopes form the
+// spec C that bounds are computed for.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "frontend/vnnlib/vnnlib.h"
+#include "tensor/tensor.h"
+
+namespace bf {
+
+struct CaseProblem {
+  std::vector<double> lower, upper;  // the input box
+  std::int64_t num_outputs = 0;
+  std::vector<std::vector<double>> rows;  // every polytope's rows, polytope after polytope
+  std::vector<double> rhs;
+  std::vector<std::int64_t> polytope_start;  // first row of each polytope; plus the end
+
+  std::int64_t num_rows() const { return static_cast<std::int64_t>(rows.size()); }
+  std::int64_t num_polytopes() const { return static_cast<std::int64_t>(polytope_start.size()) - 1; }
+  Tensor spec(DType dtype) const;  // C [rows, num_outputs]
+};
+
+CaseProblem case_problem(const VnnlibCase& c, std::int64_t num_outputs);
+
+// The margin a proved row needs beyond its right-hand side, covering the
+// float32 rounding of the bound computation (docs/soundness.md).
+double unsat_margin(double rhs, double bound);
+
+// Given each row's lower bound over a region: true when every polytope has a
+// row whose lower bound exceeds its right-hand side by the margin (finite
+// bounds only). `score` gets the least slack over polytopes of their best row
+// (lower - rhs): positive when proved, the most negative domain is the hardest.
+bool case_refuted(const CaseProblem& c, const double* row_lower, double* score = nullptr);
+
+// Given each row's value at a point: the polytope that holds there (every row
+// <= rhs - slack), or -1.
+std::int64_t satisfied_polytope(const CaseProblem& c, const double* row_value, double slack = 0.0);
+
+// Smallest over polytopes of (largest over its rows of value - rhs): <= 0 when violated.
+double violation_margin(const CaseProblem& c, const double* row_value, std::int64_t* polytope = nullptr,
+                        std::int64_t* row = nullptr);
+
+}  // namespace bf

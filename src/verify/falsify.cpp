@@ -1,0 +1,104 @@
+#include "verify/falsify.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "verify/recheck.h"
+
+namespace bf {
+
+namespace {
+
+// The first point whose rows violate the case by value, re-checked in f64.
+std::optional<Counterexample> first_violation(const Graph& graph, const VnnlibProperty& property,
+                                              std::size_t case_index, const CaseProblem& problem,
+                                              const std::vector<double>& points, const std::vector<double>& values,
+                                              std::int64_t n_in, FalsifyStats& stats) {
+  const std::int64_t rows = problem.num_rows();
+  const auto count = static_cast<std::int64_t>(points.size()) / n_in;
+  for (std::int64_t s = 0; s < count; ++s) {
+    const double m = violation_margin(problem, values.data() + s * rows);
+    stats.best_margin = std::min(stats.best_margin, m);
+    if (m > 0.0) continue;
+    std::vector<double> x(points.begin() + s * n_in, points.begin() + (s + 1) * n_in);
+    if (auto cex = recheck_counterexample(graph, property, case_index, std::move(x))) return cex;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Counterexample> falsify_box(const Graph& graph, const VnnlibProperty& property, std::size_t case_index,
+                                          const CaseProblem& problem, const std::vector<double>& lower,
+                                          const std::vector<double>& upper, PointEvaluator& eval,
+                                          const FalsifyBudget& budget, std::mt19937_64& rng,
+                                          const std::function<double()>& elapsed_ms, FalsifyStats& stats) {
+  const std::int64_t n = eval.inputs(), rows = problem.num_rows();
+  const auto out_of_time = [&] { return budget.deadline_ms > 0.0 && elapsed_ms() > budget.deadline_ms; };
+  if (stats.samples == 0 && stats.steps == 0) stats.best_margin = std::numeric_limits<double>::infinity();
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  // Random points (the centre first).
+  std::vector<double> points, values;
+  for (std::int64_t s = 0; s < budget.samples; ++s) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      points.push_back(s == 0 ? 0.5 * (lower[k] + upper[k]) : lower[k] + (upper[k] - lower[k]) * unit(rng));
+    }
+  }
+  if (!points.empty()) {
+    eval.evaluate(points, values, nullptr);
+    stats.samples += budget.samples;
+    if (auto cex = first_violation(graph, property, case_index, problem, points, values, n, stats)) return cex;
+  }
+  // PGD: each start aims at one polytope and descends the hinge loss
+  // sum_i max(0, row_i - rhs_i + kappa) (every row still above its rhs, plus a
+  // little margin, pushed down at once); a step moves every coordinate by its
+  // step size against the sign of the gradient.
+  const std::int64_t polys = std::max<std::int64_t>(1, problem.num_polytopes());
+  const std::int64_t starts = static_cast<std::int64_t>(budget.restarts) * polys;
+  points.assign(static_cast<std::size_t>(starts * n), 0.0);
+  for (std::int64_t s = 0; s < starts; ++s) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      points[static_cast<std::size_t>(s * n + i)] =
+          s < polys ? 0.5 * (lower[k] + upper[k]) : lower[k] + (upper[k] - lower[k]) * unit(rng);
+    }
+  }
+  std::vector<double> grads;
+  for (int t = 0; t < budget.steps && !out_of_time(); ++t) {
+    eval.evaluate(points, values, &grads);
+    ++stats.steps;
+    if (auto cex = first_violation(graph, property, case_index, problem, points, values, n, stats)) return cex;
+    const double scale = 0.1 * std::pow(0.92, t);
+    std::vector<double> g(static_cast<std::size_t>(n));
+    for (std::int64_t s = 0; s < starts; ++s) {
+      const std::int64_t p = s % polys;
+      std::fill(g.begin(), g.end(), 0.0);
+      bool active = false;
+      for (std::int64_t i = problem.polytope_start[static_cast<std::size_t>(p)];
+           i < problem.polytope_start[static_cast<std::size_t>(p) + 1]; ++i) {
+        const double b = problem.rhs[static_cast<std::size_t>(i)];
+        const double v = values[static_cast<std::size_t>(s * rows + i)] - b;
+        if (v + 1e-4 * (1.0 + std::fabs(b)) <= 0.0) continue;
+        active = true;
+        const double* gi = grads.data() + (s * rows + i) * n;
+        for (std::int64_t d = 0; d < n; ++d) g[static_cast<std::size_t>(d)] += gi[d];
+      }
+      if (!active) continue;
+      for (std::int64_t i = 0; i < n; ++i) {
+        const auto k = static_cast<std::size_t>(i);
+        double& x = points[static_cast<std::size_t>(s * n + i)];
+        const double step = scale * (upper[k] - lower[k]);
+        x = std::clamp(x - (g[k] > 0 ? step : g[k] < 0 ? -step : 0.0), lower[k], upper[k]);
+      }
+    }
+  }
+  if (!out_of_time()) {
+    eval.evaluate(points, values, nullptr);
+    if (auto cex = first_violation(graph, property, case_index, problem, points, values, n, stats)) return cex;
+  }
+  return std::nullopt;
+}
+
+}  // namespace bf

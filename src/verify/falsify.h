@@ -1,0 +1,38 @@
+// Falsification: random points of a case's box, then PGD on the property's
+// violation margin (several restarts, each aiming at one polytope), with
+// gradients from our own reverse pass (point_evaluator.h). Every candidate is
+// re-checked in f64 (recheck.h) before it counts.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <random>
+
+#include "frontend/vnnlib/vnnlib.h"
+#include "verify/case_problem.h"
+#include "verify/counterexample.h"
+#include "verify/point_evaluator.h"
+
+namespace bf {
+
+struct FalsifyBudget {
+  std::int64_t samples = 512;  // random points first
+  int restarts = 8;            // PGD restarts per polytope (one call of the evaluator's batch)
+  int steps = 40;
+  double deadline_ms = 0.0;    // give up past this elapsed time (0: none)
+};
+
+struct FalsifyStats {
+  std::int64_t samples = 0, steps = 0;
+  double best_margin = 0.0;  // the smallest violation margin seen (<= 0 would violate)
+};
+
+// Searches the box [lower, upper] (a case's box or a sub-box of it).
+// `elapsed_ms` tells the time so far; a found counterexample is already re-checked.
+std::optional<Counterexample> falsify_box(const Graph& graph, const VnnlibProperty& property, std::size_t case_index,
+                                          const CaseProblem& problem, const std::vector<double>& lower,
+                                          const std::vector<double>& upper, PointEvaluator& eval,
+                                          const FalsifyBudget& budget, std::mt19937_64& rng,
+                                          const std::function<double()>& elapsed_ms, FalsifyStats& stats);
+
+}  // namespace bf

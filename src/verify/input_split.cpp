@@ -1,0 +1,287 @@
+#include "verify/input_split.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <queue>
+
+#include "methods/bound_method.h"
+#include "methods/memory_budget.h"
+#include "support/timer.h"
+#include "verify/falsify.h"
+#include "verify/recheck.h"
+
+namespace bf {
+
+namespace {
+
+struct Domain {
+  std::vector<double> lo, hi;
+  double score = 0.0;  // least slack over polytopes (more negative: harder)
+  double volume = 1.0; // fraction of the case's box
+};
+
+struct Harder {
+  bool operator()(const Domain& a, const Domain& b) const { return a.score > b.score; }
+};
+
+// Bounds batches of domains with programs compiled for a ladder of batch
+// sizes (a call takes the smallest that holds its domains).
+class Bounder {
+ public:
+  Bounder(std::shared_ptr<const Graph> graph, const CaseProblem& problem, const VerifyOptions& o, std::int64_t batch,
+          DType dtype)
+      : graph_(std::move(graph)), problem_(problem), options_(o), batch_(batch), dtype_(dtype) {
+    shape_ = graph_->type(graph_->inputs()[0]).shape;
+    n_ = numel(shape_);
+  }
+
+  // Bounds the domains (at most the batch): row lower and upper bounds and the
+  // lower side's coefficients in x, per domain.
+  void bound(const std::vector<const Domain*>& ds, std::vector<double>& lower, std::vector<double>& upper,
+             std::vector<double>& coeff) {
+    std::int64_t size = std::min<std::int64_t>(4, batch_);
+    while (size < static_cast<std::int64_t>(ds.size()) && size < batch_) size = std::min(batch_, size * 4);
+    PreparedBounds& prepared = prepared_for(size);
+    std::vector<double> lo, hi;
+    for (std::int64_t b = 0; b < size; ++b) {
+      const Domain* d = ds[static_cast<std::size_t>(std::min<std::int64_t>(b, static_cast<std::int64_t>(ds.size()) - 1))];
+      lo.insert(lo.end(), d->lo.begin(), d->lo.end());
+      hi.insert(hi.end(), d->hi.begin(), d->hi.end());
+    }
+    const BoundResult r = prepared.run(input_box(lo, hi, shape_, dtype_));
+    lower = r.outputs[0].lower.to_double_vector();
+    upper = r.outputs[0].upper.to_double_vector();
+    coeff = r.coeff_lower.defined() ? r.coeff_lower.to_double_vector() : std::vector<double>{};
+  }
+
+  std::int64_t batch() const { return batch_; }
+
+ private:
+  PreparedBounds& prepared_for(std::int64_t size) {
+    auto it = prepared_.find(size);
+    if (it != prepared_.end()) return *it->second;
+    BoundRequest req;
+    req.graph = graph_;
+    req.spec = problem_.spec(dtype_);
+    req.export_input_coefficients = true;
+    req.max_memory = options_.max_memory;
+    std::vector<double> lo, hi;
+    for (std::int64_t b = 0; b < size; ++b) {
+      lo.insert(lo.end(), problem_.lower.begin(), problem_.lower.end());
+      hi.insert(hi.end(), problem_.upper.begin(), problem_.upper.end());
+    }
+    req.region = input_box(lo, hi, shape_, dtype_);
+    const std::string method = options_.method == "alpha-crown" ? "alpha-crown" : "crown";
+    if (method == "alpha-crown") req.alpha = options_.alpha;
+    return *(prepared_[size] = make_bound_method(method)->prepare(req));
+  }
+
+  std::shared_ptr<const Graph> graph_;
+  const CaseProblem& problem_;
+  VerifyOptions options_;
+  Shape shape_;
+  std::int64_t n_ = 0, batch_ = 1;
+  DType dtype_;
+  std::map<std::int64_t, std::unique_ptr<PreparedBounds>> prepared_;
+};
+
+// The hardest polytope's best row of a domain (its lower bounds), or -1.
+std::int64_t key_row(const CaseProblem& c, const double* lower) {
+  double least = std::numeric_limits<double>::infinity();
+  std::int64_t key = -1;
+  for (std::int64_t p = 0; p < c.num_polytopes(); ++p) {
+    double best = -std::numeric_limits<double>::infinity();
+    std::int64_t best_row = -1;
+    for (std::int64_t i = c.polytope_start[static_cast<std::size_t>(p)];
+         i < c.polytope_start[static_cast<std::size_t>(p) + 1]; ++i) {
+      const double v = lower[i] - c.rhs[static_cast<std::size_t>(i)];
+      if (v > best) {
+        best = v;
+        best_row = i;
+      }
+    }
+    if (best_row >= 0 && best < least) {
+      least = best;
+      key = best_row;
+    }
+  }
+  return key;
+}
+
+std::pair<Domain, Domain> halves(const Domain& d, std::int64_t dim) {
+  Domain a = d, b = d;
+  const auto k = static_cast<std::size_t>(dim);
+  const double mid = 0.5 * (d.lo[k] + d.hi[k]);
+  a.hi[k] = mid;
+  b.lo[k] = mid;
+  a.volume = b.volume = 0.5 * d.volume;
+  return {a, b};
+}
+
+}  // namespace
+
+SplitOutcome input_split(const Graph& graph, std::shared_ptr<const Graph> shared_graph, const VnnlibProperty& property,
+                         std::size_t case_index, const CaseProblem& problem, const VerifyOptions& options,
+                         PointEvaluator& eval, std::mt19937_64& rng, const std::function<double()>& elapsed_ms,
+                         double deadline_ms, VerifyStats& stats) {
+  SplitOutcome out;
+  const std::int64_t n = eval.inputs(), rows = problem.num_rows();
+  Bounder bounder(shared_graph, problem, options, options.split_batch, DType::F32);
+  std::unique_ptr<Bounder> checker;  // f64 re-bounding of proved domains, on request
+  if (options.recheck_unsat_f64) checker = std::make_unique<Bounder>(shared_graph, problem, options, 1, DType::F64);
+  // The queue holds at most what a quarter of the budget fits.
+  const std::int64_t budget = options.max_memory > 0 ? options.max_memory : default_memory_budget();
+  const auto max_domains = static_cast<std::size_t>(
+      std::max<std::int64_t>(1024, budget / 4 / static_cast<std::int64_t>(2 * n * sizeof(double) + 64)));
+  std::priority_queue<Domain, std::vector<Domain>, Harder> queue;
+  queue.push(Domain{problem.lower, problem.upper, -std::numeric_limits<double>::infinity(), 1.0});
+  const bool tty = options.progress && isatty(2) != 0;
+  double last_progress = 0.0;
+  std::vector<double> lower, upper, coeff;
+  const double split_start = elapsed_ms();
+  double attack_ms = 0.0;
+  std::int64_t rounds = 0;
+  while (!queue.empty()) {
+    if (elapsed_ms() > deadline_ms) {
+      out.verdict = Verdict::Timeout;
+      return out;
+    }
+    std::vector<Domain> batch;
+    while (!queue.empty() && static_cast<std::int64_t>(batch.size()) < bounder.batch()) {
+      batch.push_back(queue.top());
+      queue.pop();
+    }
+    std::vector<const Domain*> ptrs;
+    for (const auto& d : batch) ptrs.push_back(&d);
+    bounder.bound(ptrs, lower, upper, coeff);
+    stats.domains_bounded += static_cast<std::int64_t>(batch.size());
+    std::vector<Domain> children;
+    std::vector<double> open_centres;
+    for (std::size_t k = 0; k < batch.size(); ++k) {
+      Domain& d = batch[k];
+      const double* lo = lower.data() + k * static_cast<std::size_t>(rows);
+      const double* hi = upper.data() + k * static_cast<std::size_t>(rows);
+      double score = 0.0;
+      bool proved = case_refuted(problem, lo, &score);
+      if (proved && checker) {
+        std::vector<double> l64, u64, c64;
+        checker->bound({&d}, l64, u64, c64);
+        proved = case_refuted(problem, l64.data());
+      }
+      if (proved) {
+        ++stats.domains_proved;
+        stats.proved_volume += d.volume;
+        continue;
+      }
+      // Every row of some polytope below its rhs over the whole domain: any point violates.
+      if (satisfied_polytope(problem, hi, 0.0) >= 0) {
+        std::vector<double> centre(static_cast<std::size_t>(n));
+        for (std::int64_t i = 0; i < n; ++i) centre[static_cast<std::size_t>(i)] = 0.5 * (d.lo[static_cast<std::size_t>(i)] + d.hi[static_cast<std::size_t>(i)]);
+        if (auto cex = recheck_counterexample(graph, property, case_index, centre)) {
+          out.verdict = Verdict::Sat;
+          out.counterexample = std::move(cex);
+          return out;
+        }
+      }
+      d.score = score;
+      for (std::int64_t i = 0; i < n; ++i) {
+        open_centres.push_back(0.5 * (d.lo[static_cast<std::size_t>(i)] + d.hi[static_cast<std::size_t>(i)]));
+      }
+      // Split along the chosen dimension.
+      std::int64_t dim = 0;
+      if (options.split == SplitHeuristic::Smear || n == 1) {
+        const std::int64_t key = key_row(problem, lo);
+        double best = -1.0;
+        for (std::int64_t i = 0; i < n; ++i) {
+          const auto ki = static_cast<std::size_t>(i);
+          const double a = key >= 0 && !coeff.empty()
+                               ? std::fabs(coeff[(k * static_cast<std::size_t>(rows) + static_cast<std::size_t>(key)) * static_cast<std::size_t>(n) + ki])
+                               : 1.0;
+          const double s = a * (d.hi[ki] - d.lo[ki]);
+          if (s > best) {
+            best = s;
+            dim = i;
+          }
+        }
+      } else {
+        // Gain: bound both halves of every dimension, keep the best worst half.
+        double best = -std::numeric_limits<double>::infinity();
+        for (std::int64_t i = 0; i < n; ++i) {
+          auto [a, b] = halves(d, i);
+          std::vector<double> la, ua, ca;
+          bounder.bound({&a, &b}, la, ua, ca);
+          stats.domains_bounded += 2;
+          double sa = 0.0, sb = 0.0;
+          case_refuted(problem, la.data(), &sa);
+          case_refuted(problem, la.data() + rows, &sb);
+          if (std::min(sa, sb) > best) {
+            best = std::min(sa, sb);
+            dim = i;
+          }
+        }
+      }
+      auto [a, b] = halves(d, dim);
+      a.score = b.score = score;
+      children.push_back(std::move(a));
+      children.push_back(std::move(b));
+    }
+    // The centres of the domains still open: a cheap test for counterexamples.
+    if (!open_centres.empty()) {
+      std::vector<double> values;
+      eval.evaluate(open_centres, values, nullptr);
+      for (std::size_t c = 0; c * static_cast<std::size_t>(n) < open_centres.size(); ++c) {
+        if (violation_margin(problem, values.data() + c * static_cast<std::size_t>(rows)) > 0.0) continue;
+        std::vector<double> x(open_centres.begin() + static_cast<std::ptrdiff_t>(c * n),
+                              open_centres.begin() + static_cast<std::ptrdiff_t>((c + 1) * n));
+        if (auto cex = recheck_counterexample(graph, property, case_index, std::move(x))) {
+          out.verdict = Verdict::Sat;
+          out.counterexample = std::move(cex);
+          return out;
+        }
+      }
+    }
+    for (auto& c : children) queue.push(std::move(c));
+    if (queue.size() > max_domains) {
+      out.verdict = Verdict::Unknown;  // the queue would outgrow the memory budget
+      return out;
+    }
+    // Attacks get a third of the time: alternately inside the hardest domain
+    // and from fresh random starts over the whole box.
+    if (!queue.empty() && attack_ms < 0.5 * (elapsed_ms() - split_start - attack_ms)) {
+      Stopwatch aw;
+      FalsifyBudget fb;
+      fb.samples = 32;
+      fb.restarts = 8;
+      fb.steps = 30;
+      fb.deadline_ms = deadline_ms;
+      FalsifyStats fs;
+      const bool whole = (rounds++ % 2) == 1;
+      const std::vector<double>& lo = whole ? problem.lower : queue.top().lo;
+      const std::vector<double>& hi = whole ? problem.upper : queue.top().hi;
+      auto cex = falsify_box(graph, property, case_index, problem, lo, hi, eval, fb, rng, elapsed_ms, fs);
+      stats.attack_steps += fs.steps;
+      attack_ms += aw.elapsed_ms();
+      if (cex) {
+        out.verdict = Verdict::Sat;
+        out.counterexample = std::move(cex);
+        return out;
+      }
+    }
+    if (tty && elapsed_ms() - last_progress > 200.0) {
+      last_progress = elapsed_ms();
+      std::fprintf(stderr, "\r  domains left %zu  proved %.4f%%  best %.4g  %.1f s   ", queue.size(),
+                   100.0 * stats.proved_volume, queue.empty() ? 0.0 : queue.top().score, elapsed_ms() / 1000.0);
+      std::fflush(stderr);
+    }
+  }
+  if (tty) std::fprintf(stderr, "\r%80s\r", "");
+  out.verdict = Verdict::Unsat;
+  return out;
+}
+
+}  // namespace bf

@@ -1,0 +1,152 @@
+#include "verify/verifier.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "methods/bound_method.h"
+#include "support/error.h"
+#include "support/timer.h"
+#include "verify/falsify.h"
+#include "verify/input_split.h"
+#include "verify/point_evaluator.h"
+
+namespace bf {
+
+namespace {
+
+// Lower bounds of the case's rows over its whole box by `method`.
+std::vector<double> root_bounds(std::shared_ptr<const Graph> graph, const CaseProblem& p, const std::string& method,
+                                const VerifyOptions& o) {
+  BoundRequest req;
+  req.graph = std::move(graph);
+  req.spec = p.spec(DType::F32);
+  req.region = input_box(p.lower, p.upper, req.graph->type(req.graph->inputs()[0]).shape, DType::F32);
+  req.max_memory = o.max_memory;
+  req.upper = false;
+  req.alpha = o.alpha;
+  return make_bound_method(method)->compute(req).outputs[0].lower.to_double_vector();
+}
+
+}  // namespace
+
+VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& property, const VerifyOptions& o) {
+  Stopwatch watch;
+  const auto elapsed = [&] { return watch.elapsed_ms(); };
+  // Stop early enough to write the answer: 5% of the limit, at least 0.2 s.
+  const double deadline = std::max(0.0, o.timeout_s * 1000.0 - std::max(200.0, 0.05 * o.timeout_s * 1000.0));
+  BF_CHECK(o.method == "auto" || o.method == "crown" || o.method == "alpha-crown", ErrorKind::Usage,
+           "--method: must be one of auto, crown, alpha-crown (got {})", o.method);
+  const Graph& g = *graph;
+  const std::int64_t n_out = g.type(g.outputs()[0]).numel();
+  const std::int64_t n_in = numel(g.type(g.inputs()[0]).shape);
+  VerifyResult result;
+  std::mt19937_64 rng(o.seed);
+  std::vector<CaseProblem> problems;
+  for (const auto& c : property.cases) problems.push_back(case_problem(c, n_out));
+  auto sat = [&](Counterexample cex, const char* by) {
+    result.verdict = Verdict::Sat;
+    result.counterexample = std::move(cex);
+    result.stats.decided_by = by;
+    result.message = fmt::format("counterexample found by {}", by);
+    return result;
+  };
+  // Evaluators for attacks, one per case (compiled once).
+  std::vector<std::unique_ptr<PointEvaluator>> evals;
+  for (const auto& p : problems) {
+    const std::int64_t batch = std::clamp<std::int64_t>(8 * std::max<std::int64_t>(1, p.num_polytopes()), 8, 64);
+    evals.push_back(std::make_unique<PointEvaluator>(graph, p, batch, o.max_memory));
+  }
+  // 1. A short attack on every case.
+  {
+    Stopwatch w;
+    for (std::size_t k = 0; k < problems.size(); ++k) {
+      FalsifyBudget b;
+      b.samples = 256;
+      b.restarts = 4;
+      b.steps = 20;
+      b.deadline_ms = deadline;
+      FalsifyStats fs;
+      auto cex = falsify_box(g, property, k, problems[k], problems[k].lower, problems[k].upper, *evals[k], b, rng,
+                             elapsed, fs);
+      result.stats.samples += fs.samples;
+      result.stats.attack_steps += fs.steps;
+      if (cex) {
+        result.stats.falsify_ms += w.elapsed_ms();
+        return sat(std::move(*cex), "pgd");
+      }
+    }
+    result.stats.falsify_ms += w.elapsed_ms();
+  }
+  // 2. Bounds over each whole box.
+  std::vector<bool> proved(problems.size(), false);
+  {
+    Stopwatch w;
+    for (std::size_t k = 0; k < problems.size() && elapsed() < deadline; ++k) {
+      const std::string first = o.method == "alpha-crown" ? "alpha-crown" : "crown";
+      proved[k] = case_refuted(problems[k], root_bounds(graph, problems[k], first, o).data());
+      if (!proved[k] && o.method == "auto" && n_in > o.max_split_inputs && elapsed() < deadline) {
+        proved[k] = case_refuted(problems[k], root_bounds(graph, problems[k], "alpha-crown", o).data());
+      }
+    }
+    result.stats.bound_ms += w.elapsed_ms();
+  }
+  if (std::all_of(proved.begin(), proved.end(), [](bool b) { return b; })) {
+    result.verdict = Verdict::Unsat;
+    result.stats.decided_by = "bounds";
+    result.message = "every case proved by bounds over its whole box";
+    return result;
+  }
+  // 3. What is left: input split for small inputs, longer attacks otherwise.
+  bool unknown = false;
+  for (std::size_t k = 0; k < problems.size(); ++k) {
+    if (proved[k]) continue;
+    if (elapsed() > deadline) {
+      result.verdict = Verdict::Timeout;
+      return result;
+    }
+    if (n_in <= o.max_split_inputs) {
+      Stopwatch w;
+      SplitOutcome s = input_split(g, graph, property, k, problems[k], o, *evals[k], rng, elapsed, deadline, result.stats);
+      result.stats.split_ms += w.elapsed_ms();
+      if (s.verdict == Verdict::Sat) return sat(std::move(*s.counterexample), "input split");
+      if (s.verdict == Verdict::Timeout) {
+        result.verdict = Verdict::Timeout;
+        return result;
+      }
+      if (s.verdict == Verdict::Unknown) unknown = true;
+      continue;
+    }
+    // High-dimensional: attack with more restarts until a share of the time is spent.
+    Stopwatch w;
+    const double until = std::min(deadline, elapsed() + 0.5 * (deadline - elapsed()) / static_cast<double>(problems.size() - k));
+    while (elapsed() < until) {
+      FalsifyBudget b;
+      b.samples = 0;
+      b.restarts = 8;
+      b.steps = 50;
+      b.deadline_ms = until;
+      FalsifyStats fs;
+      auto cex = falsify_box(g, property, k, problems[k], problems[k].lower, problems[k].upper, *evals[k], b, rng,
+                             elapsed, fs);
+      result.stats.attack_steps += fs.steps;
+      if (cex) {
+        result.stats.falsify_ms += w.elapsed_ms();
+        return sat(std::move(*cex), "pgd");
+      }
+    }
+    result.stats.falsify_ms += w.elapsed_ms();
+    unknown = true;
+  }
+  if (unknown) {
+    result.verdict = Verdict::Unknown;
+    result.message = "bounds and attacks exhausted";
+    return result;
+  }
+  result.verdict = Verdict::Unsat;
+  result.stats.decided_by = "input split";
+  result.message = "every case proved";
+  return result;
+}
+
+}  // namespace bf

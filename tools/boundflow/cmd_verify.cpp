@@ -1,0 +1,98 @@
+// `boundflow verify MODEL PROP`: a verdict (sat / unsat / timeout / unknown /
+// error) for a network and a VNN-LIB property, printed and, with --result,
+// written as VNN-COMP expects (the verdict's line, then for sat the
+// counterexample). The result file is written whatever happens, `error`
+// included, so a harness always finds one.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cli_checks.h"
+#include "cli_common.h"
+#include "commands.h"
+#include "frontend/vnnlib/vnnlib.h"
+#include "methods/memory_budget.h"
+#include "support/error.h"
+#include "support/file_io.h"
+#include "support/timer.h"
+#include "verify/verifier.h"
+
+namespace bf::cli {
+
+void add_verify_command(CLI::App& app) {
+  struct Args {
+    std::string model, property, result_file, max_memory, split = "smear";
+    double timeout = 300.0;
+    std::string method = "auto";
+    int jobs = 0;
+    std::int64_t seed = 0, split_batch = 256, max_split_inputs = 64;
+    bool recheck_f64 = false, quiet = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("verify", "decide a VNN-LIB property: sat (with a counterexample), unsat, "
+                                                "timeout or unknown");
+  cmd->add_option("MODEL", args->model, "ONNX model (.onnx or .onnx.gz)")->required();
+  cmd->add_option("PROPERTY", args->property, "VNN-LIB property (.vnnlib or .vnnlib.gz)")->required();
+  cmd->add_option("--timeout", args->timeout, "seconds for the whole verification (default 300)")
+      ->check(finite_number(0.001));
+  cmd->add_option("--result", args->result_file, "write the verdict (and a counterexample) here, VNN-COMP style");
+  cmd->add_option("--method", args->method, "bounds: auto (CROWN, then alpha-CROWN where it pays), crown, alpha-crown")
+      ->check(one_of({"auto", "crown", "alpha-crown"}));
+  cmd->add_option("--max-memory", args->max_memory, "memory the verification may hold, e.g. 4G (default: 60% of "
+                                                     "the available memory)")
+      ->check(byte_size());
+  cmd->add_option("--jobs", args->jobs, "threads (0: the default)")->check(integer(0, kMaxThreads));
+  cmd->add_option("--seed", args->seed, "random seed of the attacks")->check(integer(0));
+  cmd->add_option("--split", args->split, "input split heuristic: smear (default) or gain")
+      ->check(one_of({"smear", "gain"}));
+  cmd->add_option("--split-batch", args->split_batch, "domains bounded per call (default 256)")
+      ->check(integer(1, 1 << 20));
+  cmd->add_option("--max-split-inputs", args->max_split_inputs,
+                  "input-split branch and bound on inputs of at most this many elements (default 64)")
+      ->check(integer(0));
+  cmd->add_flag("--recheck-unsat-f64", args->recheck_f64, "re-bound every proved domain in f64 before answering unsat");
+  cmd->add_flag("--quiet", args->quiet, "no progress line on stderr");
+  cmd->callback([args] {
+    Stopwatch watch;
+    VerifyResult r;
+    auto write_result = [&](const VerifyResult& res) {
+      if (!args->result_file.empty()) write_file(args->result_file, format_result(res));
+    };
+    try {
+      set_threads(args->jobs);
+      VerifyOptions o;
+      o.timeout_s = args->timeout;
+      o.method = args->method;
+      if (!args->max_memory.empty()) o.max_memory = parse_byte_size(args->max_memory, "--max-memory");
+      o.jobs = args->jobs;
+      o.seed = static_cast<std::uint64_t>(args->seed);
+      o.split = args->split == "gain" ? SplitHeuristic::Gain : SplitHeuristic::Smear;
+      o.split_batch = args->split_batch;
+      o.max_split_inputs = args->max_split_inputs;
+      o.recheck_unsat_f64 = args->recheck_f64;
+      o.progress = !args->quiet;
+      // VNN-COMP lists name x.onnx where the benchmark ships x.onnx.gz.
+      auto graph = load_model(resolve_maybe_gz(args->model));
+      const Graph& g = *graph;
+      const VnnlibProperty property = parse_vnnlib(resolve_maybe_gz(args->property),
+                                                   numel(g.type(g.inputs().at(0)).shape), g.type(g.outputs().at(0)).numel());
+      r = verify(graph, property, o);
+    } catch (const Error& e) {
+      r.verdict = Verdict::Error;
+      r.message = e.what();
+      write_result(r);
+      throw;
+    }
+    write_result(r);
+    std::printf("%s\n", verdict_name(r.verdict));
+    if (r.verdict == Verdict::Sat) std::printf("%s", format_counterexample(r.counterexample).c_str());
+    const VerifyStats& s = r.stats;
+    std::fprintf(stderr,
+                 "boundflow verify: %s in %.3f s%s%s (attack %.0f ms, %lld steps; bounds %.0f ms; input split %.0f "
+                 "ms, %lld domains, %lld proved)\n",
+                 verdict_name(r.verdict), watch.elapsed_ms() / 1000.0, s.decided_by.empty() ? "" : ", by ",
+                 s.decided_by.c_str(), s.falsify_ms, static_cast<long long>(s.attack_steps), s.bound_ms, s.split_ms,
+                 static_cast<long long>(s.domains_bounded), static_cast<long long>(s.domains_proved));
+  });
+}
+
+}  // namespace bf::cli
