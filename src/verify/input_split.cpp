@@ -41,9 +41,9 @@ class Bounder {
   }
 
   // Bounds the domains (at most the batch): row lower and upper bounds and the
-  // lower side's coefficients in x, per domain.
+  // lower (and upper) side's coefficients in x, per domain.
   void bound(const std::vector<const Domain*>& ds, std::vector<double>& lower, std::vector<double>& upper,
-             std::vector<double>& coeff) {
+             std::vector<double>& coeff, std::vector<double>* coeff_up = nullptr) {
     std::int64_t size = std::min<std::int64_t>(4, batch_);
     while (size < static_cast<std::int64_t>(ds.size()) && size < batch_) size = std::min(batch_, size * 4);
     PreparedBounds& prepared = prepared_for(size);
@@ -57,6 +57,7 @@ class Bounder {
     lower = r.outputs[0].lower.to_double_vector();
     upper = r.outputs[0].upper.to_double_vector();
     coeff = r.coeff_lower.defined() ? r.coeff_lower.to_double_vector() : std::vector<double>{};
+    if (coeff_up) *coeff_up = r.coeff_upper.defined() ? r.coeff_upper.to_double_vector() : std::vector<double>{};
   }
 
   std::int64_t batch() const { return batch_; }
@@ -142,12 +143,23 @@ SplitOutcome input_split(const Graph& graph, std::shared_ptr<const Graph> shared
   queue.push(Domain{problem.lower, problem.upper, -std::numeric_limits<double>::infinity(), 1.0});
   const bool tty = options.progress && isatty(2) != 0;
   double last_progress = 0.0;
-  std::vector<double> lower, upper, coeff;
+  std::vector<double> lower, upper, coeff, coeff_up;
   const double split_start = elapsed_ms();
   double attack_ms = 0.0;
   std::int64_t rounds = 0;
+  auto note_open = [&] {
+    if (queue.empty()) return;
+    const Domain& top = queue.top();
+    stats.open_slack = top.score;
+    stats.open_width = 0.0;
+    for (std::size_t i = 0; i < top.lo.size(); ++i) stats.open_width = std::max(stats.open_width, top.hi[i] - top.lo[i]);
+    if (std::getenv("BF_SPLIT_DEBUG")) {
+      for (std::size_t i = 0; i < top.lo.size(); ++i) std::fprintf(stderr, "  dim %zu [%g, %g]\n", i, top.lo[i], top.hi[i]);
+    }
+  };
   while (!queue.empty()) {
     if (elapsed_ms() > deadline_ms) {
+      note_open();
       out.verdict = Verdict::Timeout;
       return out;
     }
@@ -158,7 +170,7 @@ SplitOutcome input_split(const Graph& graph, std::shared_ptr<const Graph> shared
     }
     std::vector<const Domain*> ptrs;
     for (const auto& d : batch) ptrs.push_back(&d);
-    bounder.bound(ptrs, lower, upper, coeff);
+    bounder.bound(ptrs, lower, upper, coeff, &coeff_up);
     stats.domains_bounded += static_cast<std::int64_t>(batch.size());
     std::vector<Domain> children;
     std::vector<double> open_centres;
@@ -195,19 +207,34 @@ SplitOutcome input_split(const Graph& graph, std::shared_ptr<const Graph> shared
       // Split along the chosen dimension.
       std::int64_t dim = 0;
       if (options.split == SplitHeuristic::Smear || n == 1) {
+        // |A| x width of the key row, lower and upper linear bounds together;
+        // but a dimension 64 times wider (relative to the box) than the
+        // narrowest goes first: a dependence both linear bounds miss (a V
+        // shape gives flat chords) would otherwise never be split.
         const std::int64_t key = key_row(problem, lo);
-        double best = -1.0;
+        double best = -1.0, narrowest = std::numeric_limits<double>::infinity(), widest = 0.0;
+        std::int64_t widest_dim = 0;
         for (std::int64_t i = 0; i < n; ++i) {
           const auto ki = static_cast<std::size_t>(i);
-          const double a = key >= 0 && !coeff.empty()
-                               ? std::fabs(coeff[(k * static_cast<std::size_t>(rows) + static_cast<std::size_t>(key)) * static_cast<std::size_t>(n) + ki])
-                               : 1.0;
-          const double s = a * (d.hi[ki] - d.lo[ki]);
+          const double w = d.hi[ki] - d.lo[ki];
+          const double rel = w / std::max(1e-300, problem.upper[ki] - problem.lower[ki]);
+          if (w > 0.0) narrowest = std::min(narrowest, rel);
+          if (rel > widest) {
+            widest = rel;
+            widest_dim = i;
+          }
+          double a = 1.0;
+          if (key >= 0 && !coeff.empty()) {
+            const std::size_t at = (k * static_cast<std::size_t>(rows) + static_cast<std::size_t>(key)) * static_cast<std::size_t>(n) + ki;
+            a = std::fabs(coeff[at]) + (coeff_up.empty() ? 0.0 : std::fabs(coeff_up[at]));
+          }
+          const double s = a * w;
           if (s > best) {
             best = s;
             dim = i;
           }
         }
+        if (widest > 64.0 * narrowest) dim = widest_dim;
       } else {
         // Gain: bound both halves of every dimension, keep the best worst half.
         double best = -std::numeric_limits<double>::infinity();
@@ -247,6 +274,7 @@ SplitOutcome input_split(const Graph& graph, std::shared_ptr<const Graph> shared
     }
     for (auto& c : children) queue.push(std::move(c));
     if (queue.size() > max_domains) {
+      note_open();
       out.verdict = Verdict::Unknown;  // the queue would outgrow the memory budget
       return out;
     }

@@ -38,6 +38,8 @@ struct VerifyStats {
   double falsify_ms = 0.0, bound_ms = 0.0, split_ms = 0.0;
   std::int64_t domains_bounded = 0, domains_proved = 0, attack_steps = 0, samples = 0;
   double proved_volume = 0.0;  // fraction of the input volume proved (input split)
+  double open_slack = 0.0;     // input split: the hardest open domain's slack (best row lower bound - rhs)
+  double open_width = 0.0;     // ... and its largest side
   std::string decided_by;      // what found the verdict: "sampling", "pgd", "bounds", "input split", ...
 };
 

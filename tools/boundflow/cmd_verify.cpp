@@ -88,10 +88,11 @@ void add_verify_command(CLI::App& app) {
     const VerifyStats& s = r.stats;
     std::fprintf(stderr,
                  "boundflow verify: %s in %.3f s%s%s (attack %.0f ms, %lld steps; bounds %.0f ms; input split %.0f "
-                 "ms, %lld domains, %lld proved)\n",
+                 "ms, %lld domains, %lld proved, hardest open slack %.3g width %.3g)\n",
                  verdict_name(r.verdict), watch.elapsed_ms() / 1000.0, s.decided_by.empty() ? "" : ", by ",
                  s.decided_by.c_str(), s.falsify_ms, static_cast<long long>(s.attack_steps), s.bound_ms, s.split_ms,
-                 static_cast<long long>(s.domains_bounded), static_cast<long long>(s.domains_proved));
+                 static_cast<long long>(s.domains_bounded), static_cast<long long>(s.domains_proved), s.open_slack,
+                 s.open_width);
   });
 }
 

@@ -14,5 +14,6 @@ void add_bounds_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_verify_command(CLI::App& app);
+void add_run_suite_command(CLI::App& app);
 
 }  // namespace bf::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   bf::cli::add_plan_command(app);
   bf::cli::add_bench_command(app);
   bf::cli::add_verify_command(app);
+  bf::cli::add_run_suite_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

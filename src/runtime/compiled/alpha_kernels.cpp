@@ -343,7 +343,7 @@ class DualAffineKernel final : public CompiledKernel {
       return packed;
     });
     rows_cap_ = plan.sweeps.at(static_cast<std::size_t>(op.start)).rows_per_chunk;
-    compact_ = positions_ == 1;
+    compact_ = positions_ == 1 && k_ >= 128;  // per-sample skipping pays on wide layers only
     if (node.inputs.size() > 2 && node.inputs[2] != kNoValue) {
       const Tensor& bt = g.constant(node.inputs[2]);
       bias_ = PreparedStore::global().get(bt, "f32", [&] {

@@ -139,7 +139,8 @@ class BackwardAffineKernel final : public CompiledKernel {
     const SweepInfo& sw = plan.sweeps.at(static_cast<std::size_t>(op.start));
     // The rows of the start value itself are one-hot: A_in is W's rows, gathered.
     seeded_ = spec_of(plan, op.reads.at(0)).value == sw.value && positions_ == 1;
-    compact_ = !seeded_ && positions_ == 1;
+    // Per-sample column skipping costs a packing and a product call per sample: it pays on wide layers.
+    compact_ = !seeded_ && positions_ == 1 && n_ >= 128;
     rows_cap_ = sw.rows_per_chunk;
     if (!seeded_) {
       packed_w_ = store.get(wt, "rowwise_gemm panels", [&] {
