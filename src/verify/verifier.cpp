@@ -73,7 +73,7 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
       result.stats.attack_steps += fs.steps;
       if (cex) {
         result.stats.falsify_ms += w.elapsed_ms();
-        return sat(std::move(*cex), "pgd");
+        return sat(std::move(*cex), fs.steps == 0 ? "sampling" : "pgd");
       }
     }
     result.stats.falsify_ms += w.elapsed_ms();

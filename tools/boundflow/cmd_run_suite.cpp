@@ -5,6 +5,7 @@
 // paths are relative to the csv and `.gz` variants are found. Writes
 // `category,onnx,vnnlib,prepare_s,result,run_s` rows, and when the expected
 // verdicts are known prints how many are correct, wrong, unknown/timeout.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -140,6 +141,11 @@ void add_run_suite_command(CLI::App& app) {
           for (auto& s : argv_s) argv.push_back(s.data());
           argv.push_back(nullptr);
           setpgid(0, 0);
+          const int devnull = open("/dev/null", O_WRONLY);
+          if (devnull >= 0) {
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+          }
           execv(binary.c_str(), argv.data());
           _exit(127);
         }

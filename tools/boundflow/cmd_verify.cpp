@@ -85,14 +85,20 @@ void add_verify_command(CLI::App& app) {
     write_result(r);
     std::printf("%s\n", verdict_name(r.verdict));
     if (r.verdict == Verdict::Sat) std::printf("%s", format_counterexample(r.counterexample).c_str());
+    std::fflush(stdout);
     const VerifyStats& s = r.stats;
-    std::fprintf(stderr,
-                 "boundflow verify: %s in %.3f s%s%s (attack %.0f ms, %lld steps; bounds %.0f ms; input split %.0f "
-                 "ms, %lld domains, %lld proved, hardest open slack %.3g width %.3g)\n",
+    std::string split;
+    if (s.domains_bounded > 0) {
+      split = fmt::format("; input split {:.0f} ms, {} domains, {} proved", s.split_ms, s.domains_bounded,
+                          s.domains_proved);
+      if (r.verdict != Verdict::Unsat && r.verdict != Verdict::Sat) {
+        split += fmt::format(", hardest open domain: slack {:.3g}, width {:.3g}", s.open_slack, s.open_width);
+      }
+    }
+    std::fprintf(stderr, "boundflow verify: %s in %.3f s%s%s (attacks %.0f ms, %lld PGD steps; bounds %.0f ms%s)\n",
                  verdict_name(r.verdict), watch.elapsed_ms() / 1000.0, s.decided_by.empty() ? "" : ", by ",
-                 s.decided_by.c_str(), s.falsify_ms, static_cast<long long>(s.attack_steps), s.bound_ms, s.split_ms,
-                 static_cast<long long>(s.domains_bounded), static_cast<long long>(s.domains_proved), s.open_slack,
-                 s.open_width);
+                 s.decided_by.c_str(), s.falsify_ms, static_cast<long long>(s.attack_steps), s.bound_ms,
+                 split.c_str());
   });
 }
 
