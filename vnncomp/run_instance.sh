@@ -7,7 +7,8 @@ set -uo pipefail
 if [ "${1:-}" != "v1" ]; then echo "run_instance.sh: expected version v1, got '${1:-}'" >&2; exit 1; fi
 if [ $# -ne 6 ]; then echo "usage: run_instance.sh v1 CATEGORY ONNX VNNLIB RESULTS TIMEOUT" >&2; exit 1; fi
 ONNX="$3"; VNNLIB="$4"; RESULTS="$5"; TIMEOUT="$6"
-BIN="$(cd "$(dirname "$0")/.." && pwd)/build/release/tools/boundflow/boundflow"
+# BOUNDFLOW_BIN overrides the binary (tests run the one of their build).
+BIN="${BOUNDFLOW_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/release/tools/boundflow/boundflow}"
 rm -f "$RESULTS"
 timeout --kill-after=2 "$(awk -v t="$TIMEOUT" 'BEGIN { print t + 3 }')" \
   "$BIN" verify "$ONNX" "$VNNLIB" --timeout "$TIMEOUT" --result "$RESULTS" --quiet > /dev/null

@@ -119,9 +119,7 @@ class Optimiser {
     for (int it = 0; it < opt.iterations; ++it) {
       std::vector<StateBinding> bindings;
       for (auto& sb : state_) bindings.push_back({sb.id, sb.bytes.data(), sb.in, true});
-      Stopwatch run_watch;
       BoundRunResult run = program_ ? program_->run(region_, bindings) : reference_->run(region_, bindings);
-      run_ms_ += run_watch.elapsed_ms();
       check_no_nan(run.outputs);
       check_no_nan(run.intermediates);
       ++report.iterations;
@@ -153,7 +151,6 @@ class Optimiser {
       last = std::move(run);
       drop_stable_rows();
       // Adam: ascent on the lower side's parameters, descent on the upper side's.
-      Stopwatch adam_watch;
       // A parameter not shaping a line (NaN: CROWN's choice, zero gradient) stays NaN.
       const T c1 = static_cast<T>(1.0 - std::pow(beta1, it + 1)), c2 = static_cast<T>(1.0 - std::pow(beta2, it + 1));
       const T lr_c = static_cast<T>(lr) / c1, inv_c2 = T(1) / c2;
@@ -169,7 +166,6 @@ class Optimiser {
           adam_step(p, g, ma, va, side == 0 ? 0 : half, side == 0 ? half : n, sign, b1, b2, lr_c, inv_c2, e);
         }
       }
-      adam_ms_ += adam_watch.elapsed_ms();
       lr *= opt.lr_decay;
       if (opt.early_stop > 0 && since_improved >= opt.early_stop) {
         report.stopped_early = true;
@@ -177,9 +173,6 @@ class Optimiser {
       }
     }
     if (report.iterations > 0) report.ms_per_iteration = watch.elapsed_ms() / report.iterations;
-    if (std::getenv("BF_ALPHA_DEBUG"))
-      std::fprintf(stderr, "alpha: %.3f ms in runs, %.3f in Adam (%lld parameters) of %.3f ms total\n", run_ms_,
-                   adam_ms_, static_cast<long long>(parameters_), watch.elapsed_ms());
     BoundResult r;
     r.outputs = last.outputs;
     r.intermediates = last.intermediates;
@@ -368,7 +361,6 @@ class Optimiser {
   std::vector<std::pair<std::string, std::string>> keys_;
   std::vector<Layout> layouts_;
   std::int64_t parameters_ = 0, warm_started_ = 0;
-  double run_ms_ = 0.0, adam_ms_ = 0.0;
 };
 
 class AlphaPrepared final : public PreparedBounds {

@@ -55,17 +55,50 @@ std::optional<Counterexample> falsify_box(const Graph& graph, const VnnlibProper
   // sum_i max(0, row_i - rhs_i + kappa) (every row still above its rhs, plus a
   // little margin, pushed down at once); a step moves every coordinate by its
   // step size against the sign of the gradient.
-  const std::int64_t polys = std::max<std::int64_t>(1, problem.num_polytopes());
+  std::vector<std::int64_t> aims;  // the polytopes the starts aim at
+  for (std::int64_t p = 0; p < problem.num_polytopes(); ++p) {
+    if (budget.targets.empty() || budget.targets[static_cast<std::size_t>(p)]) aims.push_back(p);
+  }
+  if (aims.empty()) aims.push_back(0);
+  const auto polys = static_cast<std::int64_t>(aims.size());
   const std::int64_t starts = static_cast<std::int64_t>(budget.restarts) * polys;
   points.assign(static_cast<std::size_t>(starts * n), 0.0);
   for (std::int64_t s = 0; s < starts; ++s) {
+    // The centre, random points, and random corners (where sign steps end up).
+    const int kind = s < polys ? 0 : (s / polys) % 2 == 1 ? 1 : 2;
     for (std::int64_t i = 0; i < n; ++i) {
       const auto k = static_cast<std::size_t>(i);
-      points[static_cast<std::size_t>(s * n + i)] =
-          s < polys ? 0.5 * (lower[k] + upper[k]) : lower[k] + (upper[k] - lower[k]) * unit(rng);
+      double& x = points[static_cast<std::size_t>(s * n + i)];
+      x = kind == 0   ? 0.5 * (lower[k] + upper[k])
+          : kind == 1 ? lower[k] + (upper[k] - lower[k]) * unit(rng)
+                      : (unit(rng) < 0.5 ? lower[k] : upper[k]);
     }
   }
+  // Output-diversified starts (ODI): random starts first move for a few steps
+  // along a random combination of the case's rows, so restarts reach
+  // different basins rather than all sliding to the corner the gradient at
+  // the centre points at.
   std::vector<double> grads;
+  std::vector<double> weight(static_cast<std::size_t>(starts * rows));
+  for (auto& w : weight) w = 2.0 * unit(rng) - 1.0;
+  for (int t = 0; t < budget.odi_steps && !out_of_time(); ++t) {
+    eval.evaluate(points, values, &grads);
+    ++stats.steps;
+    if (auto cex = first_violation(graph, property, case_index, problem, points, values, n, stats)) return cex;
+    for (std::int64_t s = polys; s < starts; ++s) {
+      for (std::int64_t i = 0; i < n; ++i) {
+        double gi = 0.0;
+        for (std::int64_t r = 0; r < rows; ++r) {
+          gi +=
+              weight[static_cast<std::size_t>(s * rows + r)] * grads[static_cast<std::size_t>((s * rows + r) * n + i)];
+        }
+        const auto k = static_cast<std::size_t>(i);
+        double& x = points[static_cast<std::size_t>(s * n + i)];
+        const double step = 0.5 * (upper[k] - lower[k]);
+        x = std::clamp(x + (gi > 0 ? step : gi < 0 ? -step : 0.0), lower[k], upper[k]);
+      }
+    }
+  }
   for (int t = 0; t < budget.steps && !out_of_time(); ++t) {
     eval.evaluate(points, values, &grads);
     ++stats.steps;
@@ -73,7 +106,7 @@ std::optional<Counterexample> falsify_box(const Graph& graph, const VnnlibProper
     const double scale = 0.1 * std::pow(0.92, t);
     std::vector<double> g(static_cast<std::size_t>(n));
     for (std::int64_t s = 0; s < starts; ++s) {
-      const std::int64_t p = s % polys;
+      const std::int64_t p = aims[static_cast<std::size_t>(s % polys)];
       std::fill(g.begin(), g.end(), 0.0);
       bool active = false;
       for (std::int64_t i = problem.polytope_start[static_cast<std::size_t>(p)];

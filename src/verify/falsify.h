@@ -19,7 +19,12 @@ struct FalsifyBudget {
   std::int64_t samples = 512;  // random points first
   int restarts = 8;            // PGD restarts per polytope (one call of the evaluator's batch)
   int steps = 40;
-  double deadline_ms = 0.0;    // give up past this elapsed time (0: none)
+  // Output-diversified starts: steps of half the box along a random
+  // combination of the rows before PGD (random starts only; 0: none).
+  int odi_steps = 0;
+  double deadline_ms = 0.0;  // give up past this elapsed time (0: none)
+  // Polytopes worth attacking (empty: all); bounds show the others cannot hold.
+  std::vector<bool> targets;
 };
 
 struct FalsifyStats {

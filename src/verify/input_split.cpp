@@ -21,8 +21,8 @@ namespace {
 
 struct Domain {
   std::vector<double> lo, hi;
-  double score = 0.0;  // least slack over polytopes (more negative: harder)
-  double volume = 1.0; // fraction of the case's box
+  double score = 0.0;   // least slack over polytopes (more negative: harder)
+  double volume = 1.0;  // fraction of the case's box
 };
 
 struct Harder {
@@ -49,7 +49,8 @@ class Bounder {
     PreparedBounds& prepared = prepared_for(size);
     std::vector<double> lo, hi;
     for (std::int64_t b = 0; b < size; ++b) {
-      const Domain* d = ds[static_cast<std::size_t>(std::min<std::int64_t>(b, static_cast<std::int64_t>(ds.size()) - 1))];
+      const Domain* d =
+          ds[static_cast<std::size_t>(std::min<std::int64_t>(b, static_cast<std::int64_t>(ds.size()) - 1))];
       lo.insert(lo.end(), d->lo.begin(), d->lo.end());
       hi.insert(hi.end(), d->hi.begin(), d->hi.end());
     }
@@ -152,10 +153,8 @@ SplitOutcome input_split(const Graph& graph, std::shared_ptr<const Graph> shared
     const Domain& top = queue.top();
     stats.open_slack = top.score;
     stats.open_width = 0.0;
-    for (std::size_t i = 0; i < top.lo.size(); ++i) stats.open_width = std::max(stats.open_width, top.hi[i] - top.lo[i]);
-    if (std::getenv("BF_SPLIT_DEBUG")) {
-      for (std::size_t i = 0; i < top.lo.size(); ++i) std::fprintf(stderr, "  dim %zu [%g, %g]\n", i, top.lo[i], top.hi[i]);
-    }
+    for (std::size_t i = 0; i < top.lo.size(); ++i)
+      stats.open_width = std::max(stats.open_width, top.hi[i] - top.lo[i]);
   };
   while (!queue.empty()) {
     if (elapsed_ms() > deadline_ms) {
@@ -193,7 +192,9 @@ SplitOutcome input_split(const Graph& graph, std::shared_ptr<const Graph> shared
       // Every row of some polytope below its rhs over the whole domain: any point violates.
       if (satisfied_polytope(problem, hi, 0.0) >= 0) {
         std::vector<double> centre(static_cast<std::size_t>(n));
-        for (std::int64_t i = 0; i < n; ++i) centre[static_cast<std::size_t>(i)] = 0.5 * (d.lo[static_cast<std::size_t>(i)] + d.hi[static_cast<std::size_t>(i)]);
+        for (std::int64_t i = 0; i < n; ++i)
+          centre[static_cast<std::size_t>(i)] =
+              0.5 * (d.lo[static_cast<std::size_t>(i)] + d.hi[static_cast<std::size_t>(i)]);
         if (auto cex = recheck_counterexample(graph, property, case_index, centre)) {
           out.verdict = Verdict::Sat;
           out.counterexample = std::move(cex);
@@ -225,7 +226,8 @@ SplitOutcome input_split(const Graph& graph, std::shared_ptr<const Graph> shared
           }
           double a = 1.0;
           if (key >= 0 && !coeff.empty()) {
-            const std::size_t at = (k * static_cast<std::size_t>(rows) + static_cast<std::size_t>(key)) * static_cast<std::size_t>(n) + ki;
+            const std::size_t at =
+                (k * static_cast<std::size_t>(rows) + static_cast<std::size_t>(key)) * static_cast<std::size_t>(n) + ki;
             a = std::fabs(coeff[at]) + (coeff_up.empty() ? 0.0 : std::fabs(coeff_up[at]));
           }
           const double s = a * w;

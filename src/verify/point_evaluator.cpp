@@ -42,7 +42,8 @@ void PointEvaluator::evaluate(const std::vector<double>& points, std::vector<dou
     const BoundResult r = prepared_->run(input_box(x, x, shape_, DType::F32));
     const auto lo = r.outputs[0].lower.to_double_vector(), hi = r.outputs[0].upper.to_double_vector();
     for (std::int64_t i = 0; i < n * rows_; ++i) {
-      values[static_cast<std::size_t>(first * rows_ + i)] = 0.5 * (lo[static_cast<std::size_t>(i)] + hi[static_cast<std::size_t>(i)]);
+      values[static_cast<std::size_t>(first * rows_ + i)] =
+          0.5 * (lo[static_cast<std::size_t>(i)] + hi[static_cast<std::size_t>(i)]);
     }
     if (grads) {
       const auto a = r.coeff_lower.to_double_vector();

@@ -15,13 +15,28 @@ namespace bf {
 
 namespace {
 
+// The polytopes of a case that the rows' lower bounds do not refute.
+std::vector<bool> open_polytopes(const CaseProblem& p, const std::vector<double>& lower) {
+  std::vector<bool> open(static_cast<std::size_t>(p.num_polytopes()), true);
+  for (std::int64_t k = 0; k < p.num_polytopes(); ++k) {
+    for (std::int64_t i = p.polytope_start[static_cast<std::size_t>(k)];
+         i < p.polytope_start[static_cast<std::size_t>(k) + 1]; ++i) {
+      const double lo = lower[static_cast<std::size_t>(i)], b = p.rhs[static_cast<std::size_t>(i)];
+      if (std::isfinite(lo) && lo > b + unsat_margin(b, lo)) open[static_cast<std::size_t>(k)] = false;
+    }
+  }
+  return open;
+}
+
 // Lower bounds of the case's rows over its whole box by `method`.
+// f64 runs on the reference executor (--recheck-unsat-f64).
 std::vector<double> root_bounds(std::shared_ptr<const Graph> graph, const CaseProblem& p, const std::string& method,
-                                const VerifyOptions& o) {
+                                const VerifyOptions& o, DType dtype = DType::F32) {
   BoundRequest req;
   req.graph = std::move(graph);
-  req.spec = p.spec(DType::F32);
-  req.region = input_box(p.lower, p.upper, req.graph->type(req.graph->inputs()[0]).shape, DType::F32);
+  req.spec = p.spec(dtype);
+  req.region = input_box(p.lower, p.upper, req.graph->type(req.graph->inputs()[0]).shape, dtype);
+  if (dtype == DType::F64) req.executor = ExecutorKind::Reference;
   req.max_memory = o.max_memory;
   req.upper = false;
   req.alpha = o.alpha;
@@ -65,6 +80,7 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
       b.samples = 256;
       b.restarts = 4;
       b.steps = 20;
+      b.odi_steps = 5;
       b.deadline_ms = deadline;
       FalsifyStats fs;
       auto cex = falsify_box(g, property, k, problems[k], problems[k].lower, problems[k].upper, *evals[k], b, rng,
@@ -80,14 +96,24 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
   }
   // 2. Bounds over each whole box.
   std::vector<bool> proved(problems.size(), false);
+  std::vector<std::vector<bool>> open(problems.size());
   {
     Stopwatch w;
     for (std::size_t k = 0; k < problems.size() && elapsed() < deadline; ++k) {
       const std::string first = o.method == "alpha-crown" ? "alpha-crown" : "crown";
-      proved[k] = case_refuted(problems[k], root_bounds(graph, problems[k], first, o).data());
+      std::string used = first;
+      std::vector<double> lower = root_bounds(graph, problems[k], first, o);
+      proved[k] = case_refuted(problems[k], lower.data());
       if (!proved[k] && o.method == "auto" && n_in > o.max_split_inputs && elapsed() < deadline) {
-        proved[k] = case_refuted(problems[k], root_bounds(graph, problems[k], "alpha-crown", o).data());
+        used = "alpha-crown";
+        lower = root_bounds(graph, problems[k], used, o);
+        proved[k] = case_refuted(problems[k], lower.data());
       }
+      // The same bound again in f64 before a proof counts, when asked.
+      if (proved[k] && o.recheck_unsat_f64) {
+        proved[k] = case_refuted(problems[k], root_bounds(graph, problems[k], used, o, DType::F64).data());
+      }
+      open[k] = open_polytopes(problems[k], lower);
     }
     result.stats.bound_ms += w.elapsed_ms();
   }
@@ -107,7 +133,8 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
     }
     if (n_in <= o.max_split_inputs) {
       Stopwatch w;
-      SplitOutcome s = input_split(g, graph, property, k, problems[k], o, *evals[k], rng, elapsed, deadline, result.stats);
+      SplitOutcome s =
+          input_split(g, graph, property, k, problems[k], o, *evals[k], rng, elapsed, deadline, result.stats);
       result.stats.split_ms += w.elapsed_ms();
       if (s.verdict == Verdict::Sat) return sat(std::move(*s.counterexample), "input split");
       if (s.verdict == Verdict::Timeout) {
@@ -117,15 +144,20 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
       if (s.verdict == Verdict::Unknown) unknown = true;
       continue;
     }
-    // High-dimensional: attack with more restarts until a share of the time is spent.
+    // High-dimensional: attack the polytopes bounds left open, with many
+    // restarts, until this case's share of the remaining time is spent.
     Stopwatch w;
-    const double until = std::min(deadline, elapsed() + 0.5 * (deadline - elapsed()) / static_cast<double>(problems.size() - k));
+    std::int64_t left = 0;
+    for (std::size_t j = k; j < problems.size(); ++j) left += proved[j] ? 0 : 1;
+    const double until = std::min(deadline, elapsed() + 0.9 * (deadline - elapsed()) / static_cast<double>(left));
     while (elapsed() < until) {
       FalsifyBudget b;
       b.samples = 0;
       b.restarts = 8;
-      b.steps = 50;
+      b.steps = 100;
+      b.odi_steps = 5;
       b.deadline_ms = until;
+      b.targets = open[k];
       FalsifyStats fs;
       auto cex = falsify_box(g, property, k, problems[k], problems[k].lower, problems[k].upper, *evals[k], b, rng,
                              elapsed, fs);

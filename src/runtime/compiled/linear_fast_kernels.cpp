@@ -403,7 +403,7 @@ class BackwardConvKernel final : public CompiledKernel {
 
   // The rows' layout is NCHW; oneDNN's fast direct kernels want blocked
   // channels, so A goes through a reorder on the way in and out when the
-  // primitive picks another layout (BF_CONV_BWD_LAYOUT=plain keeps NCHW).
+  // primitive picks another layout.
   void build(std::int64_t m) {
     using namespace dnnl;
     using tag = memory::format_tag;
@@ -412,10 +412,8 @@ class BackwardConvKernel final : public CompiledKernel {
     const memory::dims wdims = {cout_, cin_, kh_, kw_};
     const memory::desc src_plain(src, memory::data_type::f32, tag::nchw);
     const memory::desc dst_plain(dst, memory::data_type::f32, tag::nchw);
-    const char* layout = std::getenv("BF_CONV_BWD_LAYOUT");
-    const bool plain = layout != nullptr && std::string(layout) == "plain";
-    const memory::desc src_md = plain ? src_plain : memory::desc(src, memory::data_type::f32, tag::any);
-    const memory::desc dst_md = plain ? dst_plain : memory::desc(dst, memory::data_type::f32, tag::any);
+    const memory::desc src_md(src, memory::data_type::f32, tag::any);
+    const memory::desc dst_md(dst, memory::data_type::f32, tag::any);
     const memory::desc w_any(wdims, memory::data_type::f32, tag::any);
     primitive_attr attr;
     attr.set_scratchpad_mode(scratchpad_mode::user);

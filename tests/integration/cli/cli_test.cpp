@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -320,6 +321,86 @@ TEST(Cli, CrownWithVnnlibAndItsOptionErrors) {
              jb = nlohmann::json::parse(bytes_of(dir + "/b.json"));
   EXPECT_EQ(ja["lower"], jb["lower"]) << "a memory cap changed the bounds";
   EXPECT_EQ(ja["upper"], jb["upper"]) << "a memory cap changed the bounds";
+}
+
+std::string acas(const char* which) { return test::source_dir() + "/examples/acasxu_" + which + ".onnx"; }
+std::string acas_prop() { return test::source_dir() + "/examples/acasxu_prop3.vnnlib"; }
+
+// verify on the shipped examples: unsat, and sat with a counterexample whose
+// X values lie in the property's box; the result file says the same.
+TEST(Cli, VerifyTheExamples) {
+  const std::string dir = test::scratch_dir("cli_verify");
+  auto unsat = boundflow({"verify", acas("unsat"), acas_prop(), "--quiet", "--result", dir + "/unsat.txt"});
+  ASSERT_EQ(unsat.exit_code, 0) << unsat.err;
+  EXPECT_EQ(unsat.out, "unsat\n");
+  EXPECT_EQ(bytes_of(dir + "/unsat.txt"), "unsat\n");
+  auto sat = boundflow({"verify", acas("sat"), acas_prop(), "--quiet", "--result", dir + "/sat.txt"});
+  ASSERT_EQ(sat.exit_code, 0) << sat.err;
+  EXPECT_EQ(sat.out.rfind("sat\n((X_0 ", 0), 0u) << sat.out;
+  EXPECT_NE(sat.out.find("(Y_4 "), std::string::npos) << sat.out;
+  EXPECT_EQ(bytes_of(dir + "/sat.txt"), sat.out);
+  // The summary line on stderr names the verdict.
+  EXPECT_NE(sat.err.find("boundflow verify: sat in"), std::string::npos) << sat.err;
+  // Same input, same answer and counterexample (seeded attacks).
+  auto again = boundflow({"verify", acas("sat"), acas_prop(), "--quiet"});
+  EXPECT_EQ(again.out, sat.out);
+}
+
+// Bad input to verify: one line, non-zero exit, and `error` in the result file.
+TEST(Cli, VerifyBadInputsAreOneLineAndStillWriteAResult) {
+  const std::string dir = test::scratch_dir("cli_verify_bad");
+  const std::string result = dir + "/result.txt";
+  auto missing = boundflow({"verify", acas("sat"), dir + "/none.vnnlib", "--result", result});
+  expect_one_line_error(missing, "none.vnnlib: file not found");
+  EXPECT_EQ(bytes_of(result).rfind("error", 0), 0u);
+  const std::string unbounded = write("unbounded.vnnlib",
+                                      "(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const X_2 Real)\n"
+                                      "(declare-const X_3 Real)\n(declare-const X_4 Real)\n(declare-const Y_0 Real)\n"
+                                      "(assert (>= X_0 0))\n(assert (<= Y_0 0))\n");
+  expect_one_line_error(boundflow({"verify", acas("sat"), unbounded, "--result", result}), "unbounded.vnnlib");
+  EXPECT_EQ(bytes_of(result).rfind("error", 0), 0u);
+  const std::string broken = write("broken.vnnlib", "(declare-const X_0 Real)\n(assert (<= X_0 1)\n");
+  expect_one_line_error(boundflow({"verify", acas("sat"), broken}), "broken.vnnlib");
+  expect_one_line_error(boundflow({"verify", acas("sat"), acas_prop(), "--timeout", "-1"}), "--timeout");
+  expect_one_line_error(boundflow({"verify", acas("sat"), acas_prop(), "--method", "magic"}), "--method");
+  expect_one_line_error(boundflow({"verify", acas("sat"), acas_prop(), "--max-memory", "lots"}), "--max-memory");
+  expect_one_line_error(boundflow({"verify", example(), acas_prop()}), "declares 5 inputs but the network has 144");
+}
+
+// run-suite on a csv of the two examples (paths relative to the csv): rows, summary.
+TEST(Cli, RunSuiteOnTheExamples) {
+  const std::string dir = test::scratch_dir("cli_run_suite");
+  const std::string examples = std::filesystem::relative(test::source_dir() + "/examples", dir).string() + "/";
+  write_file(dir + "/expected.csv", "onnx,vnnlib,timeout,expected\n" + examples + "acasxu_unsat.onnx," + examples +
+                                        "acasxu_prop3.vnnlib,60,unsat\n" + examples + "acasxu_sat.onnx," + examples +
+                                        "acasxu_prop3.vnnlib,60,sat\n");
+  auto r = boundflow({"run-suite", dir, "--jobs", "2", "--results", dir + "/results.csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("correct 2, wrong 0, unknown/timeout 0 (of 2"), std::string::npos) << r.out;
+  const std::string rows = bytes_of(dir + "/results.csv");
+  EXPECT_NE(
+      rows.find("cli_run_suite," + examples + "acasxu_unsat.onnx," + examples + "acasxu_prop3.vnnlib,0.000,unsat,"),
+      std::string::npos)
+      << rows;
+  EXPECT_NE(rows.find(",unsat,"), std::string::npos) << rows;
+  EXPECT_NE(rows.find(",sat,"), std::string::npos) << rows;
+  expect_one_line_error(boundflow({"run-suite", dir + "/nothing"}), "nothing");
+}
+
+// The VNN-COMP scripts: a result file always, exit 0 for a run, 1 for a wrong call.
+TEST(Cli, VnncompRunInstance) {
+  const std::string dir = test::scratch_dir("cli_vnncomp");
+  const std::string script = test::source_dir() + "/vnncomp/run_instance.sh";
+  setenv("BOUNDFLOW_BIN", test::boundflow_binary().c_str(), 1);
+  auto ok = test::run_command({"/bin/bash", script, "v1", "test", acas("sat"), acas_prop(), dir + "/r.txt", "30"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(bytes_of(dir + "/r.txt").rfind("sat\n((X_0 ", 0), 0u);
+  auto bad =
+      test::run_command({"/bin/bash", script, "v1", "test", dir + "/none.onnx", acas_prop(), dir + "/e.txt", "30"});
+  EXPECT_EQ(bad.exit_code, 0) << bad.err;
+  EXPECT_EQ(bytes_of(dir + "/e.txt").rfind("error", 0), 0u);
+  auto version = test::run_command({"/bin/bash", script, "v2", "test", acas("sat"), acas_prop(), dir + "/v.txt", "30"});
+  EXPECT_EQ(version.exit_code, 1);
 }
 
 }  // namespace

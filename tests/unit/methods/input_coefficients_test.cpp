@@ -61,5 +61,42 @@ TEST(InputCoefficients, AtAPointTheyAreTheGradients) {
   }
 }
 
+// Several points in one batch: each sample's rows get that sample's gradient
+// (layout [batch, rows, inputs]; the attacks read it so), on both executors.
+TEST(InputCoefficients, BatchedPointsGetTheirOwnGradients) {
+  auto g = test::mlp_chain(3, {9, 7}, 5);
+  const std::int64_t n_in = numel(g->type(g->inputs()[0]).shape);
+  const std::int64_t n_out = numel(g->type(g->outputs()[0]).shape), batch = 4;
+  std::mt19937 rng(8);
+  std::uniform_real_distribution<double> d(-1.0, 1.0);
+  std::vector<double> x(static_cast<std::size_t>(batch * n_in));
+  for (auto& v : x) v = d(rng);
+  for (ExecutorKind ex : {ExecutorKind::Reference, ExecutorKind::Compiled}) {
+    BoundRequest req;
+    req.graph = g;
+    req.region = input_box(x, x, g->type(g->inputs()[0]).shape, DType::F32);
+    req.export_input_coefficients = true;
+    req.executor = ex;
+    const BoundResult r = make_bound_method("crown-ibp")->compute(req);
+    ASSERT_EQ(r.coeff_lower.numel(), batch * n_out * n_in);
+    const auto a = r.coeff_lower.to_double_vector();
+    const double h = 1e-6;
+    for (std::int64_t b = 0; b < batch; ++b) {
+      const std::vector<double> xb(x.begin() + b * n_in, x.begin() + (b + 1) * n_in);
+      for (std::int64_t j = 0; j < n_in; ++j) {
+        std::vector<double> xp = xb, xm = xb;
+        xp[static_cast<std::size_t>(j)] += h;
+        xm[static_cast<std::size_t>(j)] -= h;
+        const auto yp = forward(*g, xp), ym = forward(*g, xm);
+        for (std::int64_t i = 0; i < n_out; ++i) {
+          const double fd = (yp[static_cast<std::size_t>(i)] - ym[static_cast<std::size_t>(i)]) / (2 * h);
+          EXPECT_NEAR(a[static_cast<std::size_t>((b * n_out + i) * n_in + j)], fd, 1e-3 * (1 + std::fabs(fd)))
+              << executor_kind_name(ex) << " sample " << b << " output " << i << " input " << j;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bf
