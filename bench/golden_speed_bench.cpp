@@ -92,7 +92,7 @@ json run_golden_speed(const GoldenSpeedOptions& o) {
                                graph->type(graph->inputs()[0]).shape, DType::F32);
         req.planner.version = PlannerVersion::V0;
         // alpha-CROWN as the goldens ran it: 20 Adam steps, lr 0.1, decay 0.98, no early stop.
-        req.alpha = AlphaOptions{20, 0.1, 0.98, 0};
+        req.alpha = AlphaOptions{20, 0.1, 0.98, 0, {}};
         // The method as a user runs it: fitted to the default budget, compiled once.
         Stopwatch compile_watch;
         CompileCache cache;

@@ -21,6 +21,15 @@
 namespace bf {
 namespace {
 
+// Every sample's lower bounds at or above the per-element targets (none: false).
+bool reached(const std::vector<double>& target, const std::vector<double>& lower) {
+  if (target.empty() || lower.size() % target.size() != 0) return false;
+  for (std::size_t i = 0; i < lower.size(); ++i) {
+    if (!(lower[i] >= target[i % target.size()])) return false;
+  }
+  return true;
+}
+
 void check_options(const AlphaOptions& o) {
   BF_CHECK(o.iterations >= 0 && o.iterations <= 100000, ErrorKind::Usage,
            "--iterations: must be a whole number from 0 to 100000 (got {})", o.iterations);
@@ -167,7 +176,7 @@ class Optimiser {
         }
       }
       lr *= opt.lr_decay;
-      if (opt.early_stop > 0 && since_improved >= opt.early_stop) {
+      if (reached(opt.stop_at_lower, best_lo) || (opt.early_stop > 0 && since_improved >= opt.early_stop)) {
         report.stopped_early = true;
         break;
       }

@@ -66,7 +66,7 @@ TEST_P(AlphaGolden, AtLeast90PercentOfAutoLirpasGainAndNeverLooserThanCrown) {
   const Shape& shape = req.graph->type(req.graph->inputs()[0]).shape;
   req.region = linf_ball(input["x0"].get<std::vector<double>>(), input["eps"].get<double>(), shape, DType::F32);
   req.export_intermediates = true;
-  req.alpha = AlphaOptions{20, 0.1, 0.98, 0};
+  req.alpha = AlphaOptions{20, 0.1, 0.98, 0, {}};
   const BoundResult crown = make_bound_method("crown")->compute(req);
   const BoundResult alpha = make_bound_method("alpha-crown")->compute(req);
   EXPECT_EQ(alpha.alpha_report.iterations, 20);
@@ -140,7 +140,7 @@ TEST(AlphaWarmStart, ContinuesFromGivenParameters) {
   req.graph = test::load_normalized(dir + "mlp_256x6.onnx");
   const Shape& shape = req.graph->type(req.graph->inputs()[0]).shape;
   req.region = linf_ball(input["x0"].get<std::vector<double>>(), input["eps"].get<double>(), shape, DType::F32);
-  req.alpha = AlphaOptions{10, 0.1, 0.98, 0};
+  req.alpha = AlphaOptions{10, 0.1, 0.98, 0, {}};
   const auto method = make_bound_method("alpha-crown");
   const BoundResult first = method->compute(req);
   ASSERT_NE(first.alpha, nullptr);
