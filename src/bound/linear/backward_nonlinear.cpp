@@ -109,6 +109,53 @@ void average_pool_typed(const BackwardArgs& a) {
   const auto& pads = attrs.get_ints("pads");
   const bool include_pad = attrs.get_int("count_include_pad", 0) != 0;
   const std::int64_t hin = xs[2], win = xs[3], hout = ys[2], wout = ys[3];
+  // Once per call, for every output element: its divisor and the input
+  // elements of its window (CSR), so the rows only gather and add.
+  const std::int64_t outputs = numel(ys);
+  std::vector<T> divisor(static_cast<std::size_t>(outputs));
+  std::vector<std::int64_t> first(static_cast<std::size_t>(outputs) + 1, 0), sources;
+  for (std::int64_t o = 0; o < outputs; ++o) {
+    const std::int64_t c = o / (hout * wout), ho = (o / wout) % hout, wo = o % wout;
+    std::int64_t inside = 0, padded_h = 0, padded_w = 0;
+    for (std::int64_t i = 0; i < k[0]; ++i) {
+      const std::int64_t h = ho * st[0] - pads[0] + i;
+      if (h >= -pads[0] && h < hin + pads[2]) ++padded_h;
+    }
+    for (std::int64_t j = 0; j < k[1]; ++j) {
+      const std::int64_t w = wo * st[1] - pads[1] + j;
+      if (w >= -pads[1] && w < win + pads[3]) ++padded_w;
+    }
+    for (std::int64_t i = 0; i < k[0]; ++i) {
+      for (std::int64_t j = 0; j < k[1]; ++j) {
+        const std::int64_t h = ho * st[0] - pads[0] + i, w = wo * st[1] - pads[1] + j;
+        if (h >= 0 && h < hin && w >= 0 && w < win) {
+          ++inside;
+          sources.push_back((c * hin + h) * win + w);
+        }
+      }
+    }
+    divisor[static_cast<std::size_t>(o)] = static_cast<T>(include_pad ? padded_h * padded_w : inside);
+    first[static_cast<std::size_t>(o) + 1] = static_cast<std::int64_t>(sources.size());
+  }
+  // Whole-image rows on both sides: entries are flat elements, no coordinate arithmetic.
+  const auto dense_rows = [](const LinearWindow& w) { return !w.spatial || w.full(); };
+  if (dense_rows(a.out.window) && dense_rows(a.in[0].view.window)) {
+    for (int s : sides(a.chunk)) {
+      for (std::int64_t r = 0; r < a.chunk.rows; ++r) {
+        const T* row = row_of<T>(static_cast<const void*>(a.out.side(s)), a.out, r);
+        T* dst = row_of<T>(a.in[0].view.side(s), a.in[0].view, r);
+        for (std::int64_t o = 0; o < outputs; ++o) {
+          const T v = row[o];
+          if (v == T(0)) continue;
+          const T share = v / divisor[static_cast<std::size_t>(o)];
+          for (std::int64_t q = first[static_cast<std::size_t>(o)]; q < first[static_cast<std::size_t>(o) + 1]; ++q) {
+            dst[sources[static_cast<std::size_t>(q)]] += share;
+          }
+        }
+      }
+    }
+    return;
+  }
   TargetRow<T> target(a.in[0], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
     target.set(s, r);
@@ -117,28 +164,9 @@ void average_pool_typed(const BackwardArgs& a) {
       if (v == T(0)) continue;
       const std::int64_t o = oc.value_index(e);
       if (o < 0) continue;
-      const std::int64_t c = o / (hout * wout), ho = (o / wout) % hout, wo = o % wout;
-      std::int64_t inside = 0, padded_h = 0, padded_w = 0;
-      for (std::int64_t i = 0; i < k[0]; ++i) {
-        const std::int64_t h = ho * st[0] - pads[0] + i;
-        if (h >= -pads[0] && h < hin + pads[2]) ++padded_h;
-      }
-      for (std::int64_t j = 0; j < k[1]; ++j) {
-        const std::int64_t w = wo * st[1] - pads[1] + j;
-        if (w >= -pads[1] && w < win + pads[3]) ++padded_w;
-      }
-      for (std::int64_t i = 0; i < k[0]; ++i) {
-        for (std::int64_t j = 0; j < k[1]; ++j) {
-          const std::int64_t h = ho * st[0] - pads[0] + i, w = wo * st[1] - pads[1] + j;
-          if (h >= 0 && h < hin && w >= 0 && w < win) ++inside;
-        }
-      }
-      const T divisor = static_cast<T>(include_pad ? padded_h * padded_w : inside);
-      for (std::int64_t i = 0; i < k[0]; ++i) {
-        for (std::int64_t j = 0; j < k[1]; ++j) {
-          const std::int64_t h = ho * st[0] - pads[0] + i, w = wo * st[1] - pads[1] + j;
-          if (h >= 0 && h < hin && w >= 0 && w < win) target.add((c * hin + h) * win + w, v / divisor);
-        }
+      const T share = v / divisor[static_cast<std::size_t>(o)];
+      for (std::int64_t q = first[static_cast<std::size_t>(o)]; q < first[static_cast<std::size_t>(o) + 1]; ++q) {
+        target.add(sources[static_cast<std::size_t>(q)], share);
       }
     }
   });
