@@ -1,6 +1,7 @@
 #include "bound/input_region.h"
 
 #include <cmath>
+#include <limits>
 
 #include "support/error.h"
 
@@ -40,6 +41,22 @@ InputRegion make_ball(const std::vector<double>& x0, double eps, const Shape& sh
   return r;
 }
 
+// The nearest T at or below (above) v: a box converted to f32 contains the
+// box as given, so bounds over it hold at every point of the given box
+// (round-to-nearest could shrink it by half an ulp at each side).
+template <typename T>
+T round_down(double v) {
+  T t = static_cast<T>(v);
+  if (static_cast<double>(t) > v) t = std::nextafter(t, -std::numeric_limits<T>::infinity());
+  return t;
+}
+template <typename T>
+T round_up(double v) {
+  T t = static_cast<T>(v);
+  if (static_cast<double>(t) < v) t = std::nextafter(t, std::numeric_limits<T>::infinity());
+  return t;
+}
+
 template <typename T>
 InputRegion make_box(const std::vector<double>& lower, const std::vector<double>& upper, const Shape& shape) {
   InputRegion r;
@@ -49,8 +66,8 @@ InputRegion make_box(const std::vector<double>& lower, const std::vector<double>
   r.lower = Tensor(r.dtype, {static_cast<std::int64_t>(lower.size())});
   r.upper = Tensor(r.dtype, {static_cast<std::int64_t>(upper.size())});
   for (std::size_t i = 0; i < lower.size(); ++i) {
-    r.lower.mutable_data<T>()[i] = static_cast<T>(lower[i]);
-    r.upper.mutable_data<T>()[i] = static_cast<T>(upper[i]);
+    r.lower.mutable_data<T>()[i] = round_down<T>(lower[i]);
+    r.upper.mutable_data<T>()[i] = round_up<T>(upper[i]);
   }
   return r;
 }

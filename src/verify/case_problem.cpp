@@ -12,6 +12,15 @@ Tensor CaseProblem::spec(DType dtype) const {
   return Tensor::from_vector<double>({num_rows(), num_outputs}, values).cast(dtype);
 }
 
+bool CaseProblem::spec_exact_in_f32() const {
+  for (const auto& r : rows) {
+    for (double v : r) {
+      if (static_cast<double>(static_cast<float>(v)) != v) return false;
+    }
+  }
+  return true;
+}
+
 CaseProblem case_problem(const VnnlibCase& c, std::int64_t num_outputs) {
   CaseProblem p;
   p.lower = c.lower;

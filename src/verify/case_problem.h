@@ -22,6 +22,9 @@ struct CaseProblem {
   std::int64_t num_rows() const { return static_cast<std::int64_t>(rows.size()); }
   std::int64_t num_polytopes() const { return static_cast<std::int64_t>(polytope_start.size()) - 1; }
   Tensor spec(DType dtype) const;  // C [rows, num_outputs]
+  // Every coefficient of C is a float32 exactly: otherwise f32 bounds are of a
+  // slightly different C, and proofs are re-checked in f64 (verifier.cpp).
+  bool spec_exact_in_f32() const;
 };
 
 CaseProblem case_problem(const VnnlibCase& c, std::int64_t num_outputs);

@@ -49,7 +49,8 @@ std::vector<double> root_bounds(std::shared_ptr<const Graph> graph, const CasePr
 
 }  // namespace
 
-VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& property, const VerifyOptions& o) {
+VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& property, const VerifyOptions& options) {
+  VerifyOptions o = options;
   Stopwatch watch;
   const auto elapsed = [&] { return watch.elapsed_ms(); };
   // Stop early enough to write the answer: 5% of the limit, at least 0.2 s.
@@ -63,6 +64,11 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
   std::mt19937_64 rng(o.seed);
   std::vector<CaseProblem> problems;
   for (const auto& c : property.cases) problems.push_back(case_problem(c, n_out));
+  // Output coefficients that f32 cannot hold exactly (e.g. 0.1 y0): the f32
+  // bounds are of a rounded C, so every proof is re-checked in f64.
+  for (const auto& p : problems) o.recheck_unsat_f64 = o.recheck_unsat_f64 || !p.spec_exact_in_f32();
+  // Gain splitting bounds both halves of a split in one call.
+  if (o.split == SplitHeuristic::Gain) o.split_batch = std::max<std::int64_t>(o.split_batch, 2);
   auto sat = [&](Counterexample cex, const char* by) {
     result.verdict = Verdict::Sat;
     result.counterexample = std::move(cex);

@@ -28,8 +28,9 @@ void add_verify_command(CLI::App& app) {
     bool recheck_f64 = false, quiet = false;
   };
   auto args = std::make_shared<Args>();
-  CLI::App* cmd = app.add_subcommand("verify", "decide a VNN-LIB property: sat (with a counterexample), unsat, "
-                                                "timeout or unknown");
+  CLI::App* cmd = app.add_subcommand("verify",
+                                     "decide a VNN-LIB property: sat (with a counterexample), unsat, "
+                                     "timeout or unknown");
   cmd->add_option("MODEL", args->model, "ONNX model (.onnx or .onnx.gz)")->required();
   cmd->add_option("PROPERTY", args->property, "VNN-LIB property (.vnnlib or .vnnlib.gz)")->required();
   cmd->add_option("--timeout", args->timeout, "seconds for the whole verification (default 300)")
@@ -37,8 +38,9 @@ void add_verify_command(CLI::App& app) {
   cmd->add_option("--result", args->result_file, "write the verdict (and a counterexample) here, VNN-COMP style");
   cmd->add_option("--method", args->method, "bounds: auto (CROWN, then alpha-CROWN where it pays), crown, alpha-crown")
       ->check(one_of({"auto", "crown", "alpha-crown"}));
-  cmd->add_option("--max-memory", args->max_memory, "memory the verification may hold, e.g. 4G (default: 60% of "
-                                                     "the available memory)")
+  cmd->add_option("--max-memory", args->max_memory,
+                  "memory the verification may hold, e.g. 4G (default: 60% of "
+                  "the available memory)")
       ->check(byte_size());
   cmd->add_option("--jobs", args->jobs, "threads (0: the default)")->check(integer(0, kMaxThreads));
   cmd->add_option("--seed", args->seed, "random seed of the attacks")->check(integer(0));
@@ -54,8 +56,14 @@ void add_verify_command(CLI::App& app) {
   cmd->callback([args] {
     Stopwatch watch;
     VerifyResult r;
+    // Written to a temporary name and renamed: a harness that kills us
+    // mid-write finds the old file or none, never a truncated counterexample.
     auto write_result = [&](const VerifyResult& res) {
-      if (!args->result_file.empty()) write_file(args->result_file, format_result(res));
+      if (args->result_file.empty()) return;
+      const std::string tmp = args->result_file + ".tmp";
+      write_file(tmp, format_result(res));
+      BF_CHECK(std::rename(tmp.c_str(), args->result_file.c_str()) == 0, ErrorKind::Io, "{}: cannot write the result",
+               args->result_file);
     };
     try {
       set_threads(args->jobs);
@@ -73,13 +81,17 @@ void add_verify_command(CLI::App& app) {
       // VNN-COMP lists name x.onnx where the benchmark ships x.onnx.gz.
       auto graph = load_model(resolve_maybe_gz(args->model));
       const Graph& g = *graph;
-      const VnnlibProperty property = parse_vnnlib(resolve_maybe_gz(args->property),
-                                                   numel(g.type(g.inputs().at(0)).shape), g.type(g.outputs().at(0)).numel());
+      const VnnlibProperty property = parse_vnnlib(
+          resolve_maybe_gz(args->property), numel(g.type(g.inputs().at(0)).shape), g.type(g.outputs().at(0)).numel());
       r = verify(graph, property, o);
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
+      // Any failure (bad input, out of memory, ...) still leaves `error` in the result file.
       r.verdict = Verdict::Error;
       r.message = e.what();
-      write_result(r);
+      try {
+        write_result(r);
+      } catch (const std::exception&) {
+      }
       throw;
     }
     write_result(r);
@@ -97,8 +109,7 @@ void add_verify_command(CLI::App& app) {
     }
     std::fprintf(stderr, "boundflow verify: %s in %.3f s%s%s (attacks %.0f ms, %lld PGD steps; bounds %.0f ms%s)\n",
                  verdict_name(r.verdict), watch.elapsed_ms() / 1000.0, s.decided_by.empty() ? "" : ", by ",
-                 s.decided_by.c_str(), s.falsify_ms, static_cast<long long>(s.attack_steps), s.bound_ms,
-                 split.c_str());
+                 s.decided_by.c_str(), s.falsify_ms, static_cast<long long>(s.attack_steps), s.bound_ms, split.c_str());
   });
 }
 

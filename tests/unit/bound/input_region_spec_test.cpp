@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "bound/input_region.h"
 #include "bound/linear_spec.h"
 
@@ -30,6 +32,24 @@ Graph two_layer() {
   ValueId y = g.add_inferred_node(OpKind::Affine, "fc", {}, {x, w, b}, {"y"})[0];
   g.add_output(y);
   return g;
+}
+
+// A box converted to f32 contains the box as given (outward rounding), and
+// stays the same box where the values are floats already.
+TEST(InputRegion, Float32BoxesAreRoundedOutward) {
+  const std::vector<double> lo = {0.1, -0.3, 0.5, 1.0 / 3.0}, hi = {0.2, -0.1, 0.75, 0.7};
+  const InputRegion r = input_box(lo, hi, {1, 4}, DType::F32);
+  const auto rl = r.lower.to_double_vector(), ru = r.upper.to_double_vector();
+  for (std::size_t i = 0; i < lo.size(); ++i) {
+    EXPECT_LE(rl[i], lo[i]) << i;
+    EXPECT_GE(ru[i], hi[i]) << i;
+    EXPECT_EQ(rl[i], static_cast<double>(static_cast<float>(rl[i])));
+  }
+  EXPECT_EQ(rl[2], 0.5);  // exact values are kept
+  EXPECT_EQ(ru[2], 0.75);
+  EXPECT_LT(rl[0], 0.1);  // 0.1f is above 0.1: one float lower
+  EXPECT_EQ(ru[0], static_cast<double>(0.2f) >= 0.2 ? static_cast<double>(0.2f)
+                                                    : static_cast<double>(std::nextafter(0.2f, 1.0f)));
 }
 
 TEST(LinearSpec, AppendsOrFuses) {

@@ -209,6 +209,16 @@ TEST(Verifier, NonFiniteBoundsNeverRefute) {
   EXPECT_TRUE(case_refuted(p, &clear));
 }
 
+TEST(Verifier, SpecsThatFloat32CannotHoldAreFlagged) {
+  VnnlibCase vc;
+  vc.lower = {0.0};
+  vc.upper = {1.0};
+  vc.polytopes.push_back({{{1.0, -1.0}}, {0.0}});
+  EXPECT_TRUE(case_problem(vc, 2).spec_exact_in_f32());
+  vc.polytopes.push_back({{{0.1, 0.0}}, {0.0}});
+  EXPECT_FALSE(case_problem(vc, 2).spec_exact_in_f32());
+}
+
 TEST(Verifier, RecheckKeepsOnlyTrueViolationsInsideTheBox) {
   const SmallNet net = random_net(3, 8);
   const double y_centre = net.forward({0.0, 0.0})[0];
