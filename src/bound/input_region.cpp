@@ -41,9 +41,9 @@ InputRegion make_ball(const std::vector<double>& x0, double eps, const Shape& sh
   return r;
 }
 
-// The nearest T at or below (above) v: a box converted to f32 contains the
-// box as given, so bounds over it hold at every point of the given box
-// (round-to-nearest could shrink it by half an ulp at each side).
+// The nearest T at or below (above) v: a box converted to f32 this way
+// contains the box as given (round-to-nearest can shrink it by half an ulp at
+// each side).
 template <typename T>
 T round_down(double v) {
   T t = static_cast<T>(v);
@@ -58,7 +58,8 @@ T round_up(double v) {
 }
 
 template <typename T>
-InputRegion make_box(const std::vector<double>& lower, const std::vector<double>& upper, const Shape& shape) {
+InputRegion make_box(const std::vector<double>& lower, const std::vector<double>& upper, const Shape& shape,
+                     bool outward) {
   InputRegion r;
   r.dtype = dtype_of<T>();
   r.shape = shape;
@@ -66,8 +67,8 @@ InputRegion make_box(const std::vector<double>& lower, const std::vector<double>
   r.lower = Tensor(r.dtype, {static_cast<std::int64_t>(lower.size())});
   r.upper = Tensor(r.dtype, {static_cast<std::int64_t>(upper.size())});
   for (std::size_t i = 0; i < lower.size(); ++i) {
-    r.lower.mutable_data<T>()[i] = round_down<T>(lower[i]);
-    r.upper.mutable_data<T>()[i] = round_up<T>(upper[i]);
+    r.lower.mutable_data<T>()[i] = outward ? round_down<T>(lower[i]) : static_cast<T>(lower[i]);
+    r.upper.mutable_data<T>()[i] = outward ? round_up<T>(upper[i]) : static_cast<T>(upper[i]);
   }
   return r;
 }
@@ -89,11 +90,12 @@ InputRegion linf_ball(const std::vector<double>& x0, double eps, const Shape& sh
 }
 
 InputRegion input_box(const std::vector<double>& lower, const std::vector<double>& upper, const Shape& shape,
-                      DType dtype) {
+                      DType dtype, bool outward) {
   BF_CHECK(lower.size() == upper.size(), ErrorKind::Invalid, "box has {} lower but {} upper values", lower.size(),
            upper.size());
   BF_CHECK(is_floating(dtype), ErrorKind::Unsupported, "input region in {}", dtype_name(dtype));
-  InputRegion r = dtype == DType::F64 ? make_box<double>(lower, upper, shape) : make_box<float>(lower, upper, shape);
+  InputRegion r = dtype == DType::F64 ? make_box<double>(lower, upper, shape, outward)
+                                      : make_box<float>(lower, upper, shape, outward);
   check_region(r);
   return r;
 }

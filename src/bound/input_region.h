@@ -25,9 +25,12 @@ struct InputRegion {
 InputRegion linf_ball(const std::vector<double>& x0, double eps, const Shape& shape, DType dtype,
                       std::optional<std::pair<double, double>> clamp = std::nullopt);
 
-// Explicit box: per-element lower and upper values (batch inferred).
+// Explicit box: per-element lower and upper values (batch inferred), rounded
+// to `dtype` to nearest (as auto_LiRPA does: `bounds` compares with it), or
+// outward when `outward` (the verifier: the box in `dtype` then contains the
+// given box, so its proofs cover every point of it).
 InputRegion input_box(const std::vector<double>& lower, const std::vector<double>& upper, const Shape& shape,
-                      DType dtype);
+                      DType dtype, bool outward = false);
 
 // Every bound finite, lower <= upper, sizes a multiple of numel(shape); throws
 // bf::Error(Invalid) naming the first offending element.

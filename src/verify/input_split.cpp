@@ -54,7 +54,7 @@ class Bounder {
       lo.insert(lo.end(), d->lo.begin(), d->lo.end());
       hi.insert(hi.end(), d->hi.begin(), d->hi.end());
     }
-    const BoundResult r = prepared.run(input_box(lo, hi, shape_, dtype_));
+    const BoundResult r = prepared.run(input_box(lo, hi, shape_, dtype_, /*outward=*/true));
     lower = r.outputs[0].lower.to_double_vector();
     upper = r.outputs[0].upper.to_double_vector();
     coeff = r.coeff_lower.defined() ? r.coeff_lower.to_double_vector() : std::vector<double>{};
@@ -77,7 +77,7 @@ class Bounder {
       lo.insert(lo.end(), problem_.lower.begin(), problem_.lower.end());
       hi.insert(hi.end(), problem_.upper.begin(), problem_.upper.end());
     }
-    req.region = input_box(lo, hi, shape_, dtype_);
+    req.region = input_box(lo, hi, shape_, dtype_, /*outward=*/true);
     const std::string method = options_.method == "alpha-crown" ? "alpha-crown" : "crown";
     if (method == "alpha-crown") req.alpha = options_.alpha;
     return *(prepared_[size] = make_bound_method(method)->prepare(req));

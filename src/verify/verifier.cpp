@@ -35,7 +35,7 @@ std::vector<double> root_bounds(std::shared_ptr<const Graph> graph, const CasePr
   BoundRequest req;
   req.graph = std::move(graph);
   req.spec = p.spec(dtype);
-  req.region = input_box(p.lower, p.upper, req.graph->type(req.graph->inputs()[0]).shape, dtype);
+  req.region = input_box(p.lower, p.upper, req.graph->type(req.graph->inputs()[0]).shape, dtype, /*outward=*/true);
   if (dtype == DType::F64) req.executor = ExecutorKind::Reference;
   req.max_memory = o.max_memory;
   req.upper = false;

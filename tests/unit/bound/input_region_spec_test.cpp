@@ -34,11 +34,11 @@ Graph two_layer() {
   return g;
 }
 
-// A box converted to f32 contains the box as given (outward rounding), and
-// stays the same box where the values are floats already.
+// An outward box in f32 contains the box as given, and stays the same box
+// where the values are floats already.
 TEST(InputRegion, Float32BoxesAreRoundedOutward) {
   const std::vector<double> lo = {0.1, -0.3, 0.5, 1.0 / 3.0}, hi = {0.2, -0.1, 0.75, 0.7};
-  const InputRegion r = input_box(lo, hi, {1, 4}, DType::F32);
+  const InputRegion r = input_box(lo, hi, {1, 4}, DType::F32, /*outward=*/true);
   const auto rl = r.lower.to_double_vector(), ru = r.upper.to_double_vector();
   for (std::size_t i = 0; i < lo.size(); ++i) {
     EXPECT_LE(rl[i], lo[i]) << i;
