@@ -58,6 +58,8 @@ struct LinearWindow {
   bool full() const {
     return spatial && scale_h == 0 && scale_w == 0 && shift_h == 0 && shift_w == 0 && win_h == height && win_w == width;
   }
+  // Rows hold every element of the value in flat order (no window, or the whole image).
+  bool dense() const { return !spatial || full(); }
 };
 
 struct BufferSpec {

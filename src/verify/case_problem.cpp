@@ -45,6 +45,8 @@ double unsat_margin(double rhs, double bound) {
   return 1e-5 * std::max({1.0, std::fabs(rhs), std::fabs(bound)});
 }
 
+bool row_refuted(double lower, double rhs) { return std::isfinite(lower) && lower > rhs + unsat_margin(rhs, lower); }
+
 bool case_refuted(const CaseProblem& c, const double* row_lower, double* score) {
   bool all = true;
   double least = std::numeric_limits<double>::infinity();
@@ -56,7 +58,7 @@ bool case_refuted(const CaseProblem& c, const double* row_lower, double* score) 
       const double lo = row_lower[i], b = c.rhs[static_cast<std::size_t>(i)];
       if (!std::isfinite(lo)) continue;
       best = std::max(best, lo - b);
-      refuted |= lo > b + unsat_margin(b, lo);
+      refuted |= row_refuted(lo, b);
     }
     all &= refuted;
     least = std::min(least, best);

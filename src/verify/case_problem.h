@@ -33,6 +33,9 @@ CaseProblem case_problem(const VnnlibCase& c, std::int64_t num_outputs);
 // float32 rounding of the bound computation (docs/soundness.md).
 double unsat_margin(double rhs, double bound);
 
+// A row `M_i y <= b` cannot hold given its lower bound: finite, and above b by the margin.
+bool row_refuted(double lower, double rhs);
+
 // Given each row's lower bound over a region: true when every polytope has a
 // row whose lower bound exceeds its right-hand side by the margin (finite
 // bounds only). `score` gets the least slack over polytopes of their best row

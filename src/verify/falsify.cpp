@@ -27,6 +27,20 @@ std::optional<Counterexample> first_violation(const Graph& graph, const VnnlibPr
   return std::nullopt;
 }
 
+// Start s moves every coordinate by `fraction` of its box side along the sign
+// of dir (against it for a negative fraction; not where dir is 0), clamped
+// to the box.
+void sign_step(std::vector<double>& points, std::int64_t s, const std::vector<double>& dir, double fraction,
+               const std::vector<double>& lower, const std::vector<double>& upper) {
+  const auto n = static_cast<std::int64_t>(dir.size());
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    double& x = points[static_cast<std::size_t>(s * n + i)];
+    const double step = fraction * (upper[k] - lower[k]);
+    x = std::clamp(x + (dir[k] > 0 ? step : dir[k] < 0 ? -step : 0.0), lower[k], upper[k]);
+  }
+}
+
 }  // namespace
 
 std::optional<Counterexample> falsify_box(const Graph& graph, const VnnlibProperty& property, std::size_t case_index,
@@ -85,6 +99,7 @@ std::optional<Counterexample> falsify_box(const Graph& graph, const VnnlibProper
     eval.evaluate(points, values, &grads);
     ++stats.steps;
     if (auto cex = first_violation(graph, property, case_index, problem, points, values, n, stats)) return cex;
+    std::vector<double> dir(static_cast<std::size_t>(n));
     for (std::int64_t s = polys; s < starts; ++s) {
       for (std::int64_t i = 0; i < n; ++i) {
         double gi = 0.0;
@@ -92,11 +107,9 @@ std::optional<Counterexample> falsify_box(const Graph& graph, const VnnlibProper
           gi +=
               weight[static_cast<std::size_t>(s * rows + r)] * grads[static_cast<std::size_t>((s * rows + r) * n + i)];
         }
-        const auto k = static_cast<std::size_t>(i);
-        double& x = points[static_cast<std::size_t>(s * n + i)];
-        const double step = 0.5 * (upper[k] - lower[k]);
-        x = std::clamp(x + (gi > 0 ? step : gi < 0 ? -step : 0.0), lower[k], upper[k]);
+        dir[static_cast<std::size_t>(i)] = gi;
       }
+      sign_step(points, s, dir, 0.5, lower, upper);
     }
   }
   for (int t = 0; t < budget.steps && !out_of_time(); ++t) {
@@ -119,12 +132,7 @@ std::optional<Counterexample> falsify_box(const Graph& graph, const VnnlibProper
         for (std::int64_t d = 0; d < n; ++d) g[static_cast<std::size_t>(d)] += gi[d];
       }
       if (!active) continue;
-      for (std::int64_t i = 0; i < n; ++i) {
-        const auto k = static_cast<std::size_t>(i);
-        double& x = points[static_cast<std::size_t>(s * n + i)];
-        const double step = scale * (upper[k] - lower[k]);
-        x = std::clamp(x - (g[k] > 0 ? step : g[k] < 0 ? -step : 0.0), lower[k], upper[k]);
-      }
+      sign_step(points, s, g, -scale, lower, upper);
     }
   }
   if (!out_of_time()) {

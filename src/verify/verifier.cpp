@@ -21,8 +21,9 @@ std::vector<bool> open_polytopes(const CaseProblem& p, const std::vector<double>
   for (std::int64_t k = 0; k < p.num_polytopes(); ++k) {
     for (std::int64_t i = p.polytope_start[static_cast<std::size_t>(k)];
          i < p.polytope_start[static_cast<std::size_t>(k) + 1]; ++i) {
-      const double lo = lower[static_cast<std::size_t>(i)], b = p.rhs[static_cast<std::size_t>(i)];
-      if (std::isfinite(lo) && lo > b + unsat_margin(b, lo)) open[static_cast<std::size_t>(k)] = false;
+      if (row_refuted(lower[static_cast<std::size_t>(i)], p.rhs[static_cast<std::size_t>(i)])) {
+        open[static_cast<std::size_t>(k)] = false;
+      }
     }
   }
   return open;

@@ -81,40 +81,31 @@ void movement_typed(const BackwardArgs& a) {
     }
     if (!placed) acc += v * pad_value;
   };
-  // Dense rows everywhere (no window, or the whole image): a row's entry e is
-  // the value's flat element e, so the maps apply to the rows directly (the
-  // attacks' reverse pass through Pad spent 168 ms a call in the coordinate
-  // arithmetic of the general path).
-  const auto dense_rows = [](const LinearWindow& w) { return !w.spatial || w.full(); };
-  bool dense = dense_rows(a.out.window);
-  for (std::size_t i = 0; i < operands; ++i) dense = dense && (!targets[i] || dense_rows(a.in[i].view.window));
-  if (dense) {
-    std::vector<T*> dst(operands, nullptr);
-    for (int s : sides(a.chunk)) {
-      for (std::int64_t r = 0; r < a.chunk.rows; ++r) {
-        const T* row = row_of<T>(static_cast<const void*>(a.out.side(s)), a.out, r);
-        for (std::size_t i = 0; i < operands; ++i) {
-          dst[i] = targets[i] ? row_of<T>(a.in[i].view.side(s), a.in[i].view, r) : nullptr;
-        }
-        T& acc = bias_at<T>(a, s, r);
-        for (std::int64_t k = 0; k < a.out.elements; ++k) {
-          if (row[k] == T(0)) continue;
-          move(k, row[k], acc, [&](std::size_t i, std::int64_t src, T v) { dst[i][src] += v; });
-        }
-      }
-    }
-    return;
-  }
+  // Dense rows everywhere: a row's entry e is the value's flat element e, so
+  // the maps apply to the rows directly, without the coordinate arithmetic
+  // of windows (the attacks' reverse pass through Pad spent 168 ms a call in
+  // it).
+  bool dense = a.out.window.dense();
+  for (std::size_t i = 0; i < operands; ++i) dense = dense && (!targets[i] || a.in[i].view.window.dense());
+  std::vector<T*> dst(operands, nullptr);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
-    for (auto& t : targets) {
-      if (t) t->set(s, r);
+    for (std::size_t i = 0; i < operands; ++i) {
+      if (!targets[i]) continue;
+      targets[i]->set(s, r);
+      if (dense) dst[i] = row_of<T>(a.in[i].view.side(s), a.in[i].view, r);
     }
     T& acc = bias_at<T>(a, s, r);
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       if (row[e] == T(0)) continue;
-      const std::int64_t k = oc.value_index(e);
+      const std::int64_t k = dense ? e : oc.value_index(e);
       if (k < 0) continue;
-      move(k, row[e], acc, [&](std::size_t i, std::int64_t src, T v) { targets[i]->add(src, v); });
+      move(k, row[e], acc, [&](std::size_t i, std::int64_t src, T v) {
+        if (dense) {
+          dst[i][src] += v;
+        } else {
+          targets[i]->add(src, v);
+        }
+      });
     }
   });
 }

@@ -137,36 +137,25 @@ void average_pool_typed(const BackwardArgs& a) {
     divisor[static_cast<std::size_t>(o)] = static_cast<T>(include_pad ? padded_h * padded_w : inside);
     first[static_cast<std::size_t>(o) + 1] = static_cast<std::int64_t>(sources.size());
   }
-  // Whole-image rows on both sides: entries are flat elements, no coordinate arithmetic.
-  const auto dense_rows = [](const LinearWindow& w) { return !w.spatial || w.full(); };
-  if (dense_rows(a.out.window) && dense_rows(a.in[0].view.window)) {
-    for (int s : sides(a.chunk)) {
-      for (std::int64_t r = 0; r < a.chunk.rows; ++r) {
-        const T* row = row_of<T>(static_cast<const void*>(a.out.side(s)), a.out, r);
-        T* dst = row_of<T>(a.in[0].view.side(s), a.in[0].view, r);
-        for (std::int64_t o = 0; o < outputs; ++o) {
-          const T v = row[o];
-          if (v == T(0)) continue;
-          const T share = v / divisor[static_cast<std::size_t>(o)];
-          for (std::int64_t q = first[static_cast<std::size_t>(o)]; q < first[static_cast<std::size_t>(o) + 1]; ++q) {
-            dst[sources[static_cast<std::size_t>(q)]] += share;
-          }
-        }
-      }
-    }
-    return;
-  }
+  // Dense rows on both sides: entries are flat elements, no coordinate arithmetic.
+  const bool dense = a.out.window.dense() && a.in[0].view.window.dense();
   TargetRow<T> target(a.in[0], a.chunk);
   for_each_row<T>(a, [&](int s, std::int64_t b, std::int64_t r, const T* row, const RowCoords& oc) {
     target.set(s, r);
+    T* dst = dense ? row_of<T>(a.in[0].view.side(s), a.in[0].view, r) : nullptr;
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const T v = row[e];
       if (v == T(0)) continue;
-      const std::int64_t o = oc.value_index(e);
+      const std::int64_t o = dense ? e : oc.value_index(e);
       if (o < 0) continue;
       const T share = v / divisor[static_cast<std::size_t>(o)];
       for (std::int64_t q = first[static_cast<std::size_t>(o)]; q < first[static_cast<std::size_t>(o) + 1]; ++q) {
-        target.add(sources[static_cast<std::size_t>(q)], share);
+        const std::int64_t src = sources[static_cast<std::size_t>(q)];
+        if (dense) {
+          dst[src] += share;
+        } else {
+          target.add(src, share);
+        }
       }
     }
   });

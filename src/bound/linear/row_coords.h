@@ -4,6 +4,7 @@
 // alike; this is how the reference rules stay short.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "bound/linear/linear_view.h"
@@ -35,6 +36,23 @@ class RowCoords {
     const std::int64_t h = origin_.h + rem / w_.win_w, x = origin_.w + rem % w_.win_w;
     if (h < 0 || h >= w_.height || x < 0 || x >= w_.width) return -1;
     return c * image_ + h * w_.width + x;
+  }
+
+  // run(from, to) for each run of consecutive entries of the current row that
+  // lie inside the value: the whole row when rows are dense, else one run per
+  // channel and window line, clipped to the image.
+  template <typename Run>
+  void for_each_inside_run(Run&& run) const {
+    if (w_.dense()) {
+      run(std::int64_t{0}, elements_);
+      return;
+    }
+    const std::int64_t i0 = std::max<std::int64_t>(0, -origin_.h), i1 = std::min(w_.win_h, w_.height - origin_.h);
+    const std::int64_t j0 = std::max<std::int64_t>(0, -origin_.w), j1 = std::min(w_.win_w, w_.width - origin_.w);
+    if (j0 >= j1) return;
+    for (std::int64_t c = 0; c < elements_ / plane_; ++c) {
+      for (std::int64_t i = i0; i < i1; ++i) run(c * plane_ + i * w_.win_w + j0, c * plane_ + i * w_.win_w + j1);
+    }
   }
 
   // Entry of the current row holding flat element k; -1 when outside the window.

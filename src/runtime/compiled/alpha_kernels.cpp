@@ -45,7 +45,6 @@ std::vector<int> sides_of(const SweepChunk& c) {
 }
 
 const float* fptr(const void* p) { return static_cast<const float*>(p); }
-float* fptr(void* p) { return static_cast<float*>(p); }
 template <typename IO>
 const float* side(const IO& io, int s) {
   return static_cast<const float*>(s == 0 ? io.lower : io.upper);

@@ -30,7 +30,9 @@ TEST(LinearRules, EveryOpHasARuleOrAReason) {
     EXPECT_EQ(r.op, op);
     EXPECT_TRUE((r.backward != nullptr) != (r.unsupported != nullptr)) << op_name(op);
     EXPECT_EQ(r.backward != nullptr, r.dual != nullptr) << op_name(op) << ": a backward rule needs its dual";
-    if (r.unsupported) EXPECT_GT(std::string(r.unsupported).size(), 20u) << op_name(op);
+    if (r.unsupported) {
+      EXPECT_GT(std::string(r.unsupported).size(), 20u) << op_name(op);
+    }
   }
   // The ops the CROWN issue lists all have rules.
   for (OpKind op : {OpKind::Gemm,       OpKind::MatMul,        OpKind::Affine,
@@ -244,12 +246,16 @@ void check_rule(const OpCase& c, std::int64_t batch = 2, std::int64_t rows = 3, 
         } else {
           ASSERT_LE(lhs, rhs + tol) << "upper side, row " << r;
         }
-        if (c.exact) ASSERT_NEAR(lhs, rhs, tol) << "side " << side << " row " << r;
+        if (c.exact) {
+          ASSERT_NEAR(lhs, rhs, tol) << "side " << side << " row " << r;
+        }
         worst = std::max(worst, std::fabs(lhs - rhs));
       }
     }
   }
-  if (!c.exact) EXPECT_GT(worst, 0.0) << "a relaxation that is never slack: the test may not be testing anything";
+  if (!c.exact) {
+    EXPECT_GT(worst, 0.0) << "a relaxation that is never slack: the test may not be testing anything";
+  }
 }
 
 Attributes conv_attrs(std::int64_t k, std::int64_t s, std::int64_t p, std::int64_t group = 1, std::int64_t dil = 1) {
