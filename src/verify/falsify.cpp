@@ -88,6 +88,14 @@ std::optional<Counterexample> falsify_box(const Graph& graph, const VnnlibProper
                       : (unit(rng) < 0.5 ? lower[k] : upper[k]);
     }
   }
+  const std::int64_t given = std::min<std::int64_t>(starts, static_cast<std::int64_t>(budget.starts.size()) / n);
+  for (std::int64_t s = 0; s < given; ++s) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      points[static_cast<std::size_t>(s * n + i)] =
+          std::clamp(budget.starts[static_cast<std::size_t>(s * n + i)], lower[k], upper[k]);
+    }
+  }
   // Output-diversified starts (ODI): random starts first move for a few steps
   // along a random combination of the case's rows, so restarts reach
   // different basins rather than all sliding to the corner the gradient at
@@ -100,7 +108,7 @@ std::optional<Counterexample> falsify_box(const Graph& graph, const VnnlibProper
     ++stats.steps;
     if (auto cex = first_violation(graph, property, case_index, problem, points, values, n, stats)) return cex;
     std::vector<double> dir(static_cast<std::size_t>(n));
-    for (std::int64_t s = polys; s < starts; ++s) {
+    for (std::int64_t s = std::max(polys, given); s < starts; ++s) {
       for (std::int64_t i = 0; i < n; ++i) {
         double gi = 0.0;
         for (std::int64_t r = 0; r < rows; ++r) {

@@ -25,6 +25,10 @@ struct FalsifyBudget {
   double deadline_ms = 0.0;  // give up past this elapsed time (0: none)
   // Polytopes worth attacking (empty: all); bounds show the others cannot hold.
   std::vector<bool> targets;
+  // PGD starts the caller chooses (count x inputs, clamped to the box): they
+  // take the place of the first random starts (relu split passes the
+  // minimisers of its hardest subdomains' bounds).
+  std::vector<double> starts;
 };
 
 struct FalsifyStats {

@@ -20,6 +20,10 @@ const char* verdict_name(Verdict v) {
 
 const char* split_heuristic_name(SplitHeuristic h) { return h == SplitHeuristic::Smear ? "smear" : "gain"; }
 
+const char* bab_kind_name(BabKind k) { return k == BabKind::Auto ? "auto" : (k == BabKind::Input ? "input" : "relu"); }
+
+const char* relu_branching_name(ReluBranching b) { return b == ReluBranching::Babsr ? "babsr" : "fsb"; }
+
 std::string format_result(const VerifyResult& r) {
   std::string out = std::string(verdict_name(r.verdict)) + "\n";
   if (r.verdict == Verdict::Sat) out += format_counterexample(r.counterexample);

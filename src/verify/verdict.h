@@ -19,6 +19,15 @@ const char* verdict_name(Verdict v);
 enum class SplitHeuristic : std::uint8_t { Smear, Gain };
 const char* split_heuristic_name(SplitHeuristic h);
 
+// Which branch and bound takes what bounds leave open: auto (input split for
+// small inputs, ReLU split otherwise), input, relu.
+enum class BabKind : std::uint8_t { Auto, Input, Relu };
+const char* bab_kind_name(BabKind k);
+
+// ReLU split's choice of the neuron to split (verify/relu_split.h).
+enum class ReluBranching : std::uint8_t { Babsr, Fsb };
+const char* relu_branching_name(ReluBranching b);
+
 struct VerifyOptions {
   double timeout_s = 300.0;     // wall time for the whole verification
   std::string method = "auto";  // bounds: auto (CROWN, alpha-CROWN where it pays), crown, alpha-crown
@@ -31,7 +40,18 @@ struct VerifyOptions {
   SplitHeuristic split = SplitHeuristic::Smear;
   bool recheck_unsat_f64 = false;  // re-bound every proved domain in f64 before answering unsat
   bool progress = false;           // a live progress line on stderr
-  AlphaOptions alpha;              // for alpha-CROWN bounds
+  BabKind bab = BabKind::Auto;
+  // ReLU-split branch and bound (beta-CROWN).
+  ReluBranching relu_branching = ReluBranching::Fsb;
+  std::int64_t fsb_candidates = 4;  // candidates fsb bounds per domain
+  std::int64_t relu_batch = 1024;   // (domain, row) items per bound call, at most
+  int relu_iterations = 10;         // Adam steps per bound call (the root: three times as many)
+  double relu_lr_alpha = 0.1, relu_lr_beta = 0.05;
+  // Bound every domain's intermediate values again with its splits (off by
+  // default: measured slower on mnist_fc, docs/relu_split.md).
+  bool relu_tighten = false;
+  std::int64_t domain_store_bytes = 0;  // the domain store's cap (0: a quarter of the memory budget)
+  AlphaOptions alpha;                   // for alpha-CROWN bounds
 };
 
 struct VerifyStats {
@@ -41,6 +61,12 @@ struct VerifyStats {
   double open_slack = 0.0;     // input split: the hardest open domain's slack (best row lower bound - rhs)
   double open_width = 0.0;     // ... and its largest side
   std::string decided_by;      // what found the verdict: "sampling", "pgd", "bounds", "input split", ...
+  // ReLU split: the domain store's cap and peak, the items per bound call.
+  std::int64_t store_cap_bytes = 0, store_peak_bytes = 0, store_peak_domains = 0, open_domains = 0;
+  std::int64_t relu_batch_items = 0, relu_unstable = 0;  // items per call; unstable ReLUs over the whole box
+  std::int64_t trial_bounds = 0;                         // fsb: cheap bounds of candidate children
+  bool store_went_depth_first = false;                   // the store ran depth-first at some point (memory pressure)
+  std::string bab;                                       // the branch and bound that ran ("input", "relu"), or why none
 };
 
 struct VerifyResult {

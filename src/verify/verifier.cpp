@@ -10,6 +10,7 @@
 #include "verify/falsify.h"
 #include "verify/input_split.h"
 #include "verify/point_evaluator.h"
+#include "verify/relu_split.h"
 
 namespace bf {
 
@@ -32,7 +33,8 @@ std::vector<bool> open_polytopes(const CaseProblem& p, const std::vector<double>
 // Lower bounds of the case's rows over its whole box by `method`.
 // f64 runs on the reference executor (--recheck-unsat-f64).
 std::vector<double> root_bounds(std::shared_ptr<const Graph> graph, const CaseProblem& p, const std::string& method,
-                                const VerifyOptions& o, DType dtype = DType::F32) {
+                                const VerifyOptions& o, DType dtype = DType::F32,
+                                std::vector<OutputBounds>* intermediates = nullptr) {
   BoundRequest req;
   req.graph = std::move(graph);
   req.spec = p.spec(dtype);
@@ -45,7 +47,24 @@ std::vector<double> root_bounds(std::shared_ptr<const Graph> graph, const CasePr
   // margin (case_refuted still decides): a proved case needs no more steps.
   req.alpha.stop_at_lower.clear();
   for (double b : p.rhs) req.alpha.stop_at_lower.push_back(b + 2.0 * unsat_margin(b, b));
-  return make_bound_method(method)->compute(req).outputs[0].lower.to_double_vector();
+  req.export_intermediates = intermediates != nullptr;
+  BoundResult r = make_bound_method(method)->compute(req);
+  if (intermediates) *intermediates = std::move(r.intermediates);
+  return r.outputs[0].lower.to_double_vector();
+}
+
+// The bounds of every ReLU input of `net` among a bound computation's intermediates.
+ReluRootBounds relu_root(const ReluNetwork& net, const std::vector<OutputBounds>& intermediates) {
+  ReluRootBounds root;
+  for (const std::string& name : net.relu_input_names) {
+    auto it = std::find_if(intermediates.begin(), intermediates.end(),
+                           [&](const OutputBounds& ob) { return ob.name == name; });
+    BF_CHECK(it != intermediates.end(), ErrorKind::Internal, "relu split: no intermediate bounds of {}", name);
+    const auto lo = it->lower.to_double_vector(), hi = it->upper.to_double_vector();
+    root.lower.emplace_back(lo.begin(), lo.end());
+    root.upper.emplace_back(hi.begin(), hi.end());
+  }
+  return root;
 }
 
 }  // namespace
@@ -137,11 +156,12 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
   // 3. alpha-CROWN over the whole box where CROWN fell short (--method auto,
   // high-dimensional inputs; small ones go to input split).
   std::vector<std::vector<bool>> open(problems.size());
+  std::vector<std::vector<OutputBounds>> inter(problems.size());  // alpha-CROWN's intermediate bounds, per case
   {
     Stopwatch w;
     for (std::size_t k = 0; k < problems.size(); ++k) {
       if (!proved[k] && o.method == "auto" && n_in > o.max_split_inputs && elapsed() < deadline) {
-        lowers[k] = root_bounds(graph, problems[k], "alpha-crown", o);
+        lowers[k] = root_bounds(graph, problems[k], "alpha-crown", o, DType::F32, &inter[k]);
         proved[k] = refuted(k, "alpha-crown");
       }
       if (!lowers[k].empty()) open[k] = open_polytopes(problems[k], lowers[k]);
@@ -154,15 +174,46 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
     result.message = "every case proved by bounds over its whole box";
     return result;
   }
-  // 4. What is left: input split for small inputs, longer attacks otherwise.
+  // 4. What is left: input split for small inputs, ReLU split otherwise;
+  // longer attacks where the network is not ReLU split's kind (said in stats.bab).
   bool unknown = false;
+  bool relu_bab_possible = true;
   for (std::size_t k = 0; k < problems.size(); ++k) {
     if (proved[k]) continue;
     if (elapsed() > deadline) {
       result.verdict = Verdict::Timeout;
       return result;
     }
-    if (n_in <= o.max_split_inputs) {
+    const bool input_bab = o.bab == BabKind::Input || (o.bab == BabKind::Auto && n_in <= o.max_split_inputs);
+    if (!input_bab && relu_bab_possible) {
+      // ReLU split: the network in dense form (once per case: the spec is folded in).
+      std::optional<ReluNetwork> net;
+      try {
+        net = extract_relu_network(g, problems[k]);
+      } catch (const Error& e) {
+        if (o.bab == BabKind::Relu || e.kind() != ErrorKind::Unsupported) throw;
+        relu_bab_possible = false;
+        result.stats.bab = std::string("none (") + e.what() + ")";
+      }
+      if (net) {
+        result.stats.bab = "relu";
+        Stopwatch w;
+        if (inter[k].empty())
+          root_bounds(graph, problems[k], o.method == "crown" ? "crown" : "alpha-crown", o, DType::F32, &inter[k]);
+        SplitOutcome s = relu_split(g, property, k, problems[k], *net, relu_root(*net, inter[k]), o, *evals[k], rng,
+                                    elapsed, deadline, result.stats);
+        result.stats.split_ms += w.elapsed_ms();
+        if (s.verdict == Verdict::Sat) return sat(std::move(*s.counterexample), "relu split");
+        if (s.verdict == Verdict::Timeout) {
+          result.verdict = Verdict::Timeout;
+          return result;
+        }
+        if (s.verdict == Verdict::Unknown) unknown = true;
+        continue;
+      }
+    }
+    if (input_bab) {
+      result.stats.bab = "input";
       Stopwatch w;
       SplitOutcome s =
           input_split(g, graph, property, k, problems[k], o, *evals[k], rng, elapsed, deadline, result.stats);
@@ -207,7 +258,7 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
     return result;
   }
   result.verdict = Verdict::Unsat;
-  result.stats.decided_by = "input split";
+  result.stats.decided_by = result.stats.bab == "relu" ? "relu split" : "input split";
   result.message = "every case proved";
   return result;
 }

@@ -4,6 +4,7 @@
 // counterexample). The result file is written whatever happens, `error`
 // included, so a harness always finds one.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 
 #include "cli_checks.h"
@@ -20,7 +21,10 @@ namespace bf::cli {
 
 void add_verify_command(CLI::App& app) {
   struct Args {
-    std::string model, property, result_file, max_memory, split = "smear";
+    std::string model, property, result_file, max_memory, split = "smear", bab = "auto", branching = "fsb";
+    std::int64_t relu_batch = 1024, fsb_candidates = 4;
+    std::string relu_tighten = "off", store_cap;
+    int relu_iterations = 10;
     double timeout = 300.0;
     std::string method = "auto";
     int jobs = 0;
@@ -51,6 +55,25 @@ void add_verify_command(CLI::App& app) {
   cmd->add_option("--max-split-inputs", args->max_split_inputs,
                   "input-split branch and bound on inputs of at most this many elements (default 64)")
       ->check(integer(0));
+  cmd->add_option("--bab", args->bab,
+                  "branch and bound: auto (input split for small inputs, ReLU split otherwise), input, relu")
+      ->check(one_of({"auto", "input", "relu"}));
+  cmd->add_option("--branching", args->branching, "ReLU split's branching: fsb (default) or babsr")
+      ->check(one_of({"fsb", "babsr"}));
+  cmd->add_option("--fsb-candidates", args->fsb_candidates, "candidates fsb bounds per domain (default 4)")
+      ->check(integer(1, 1024));
+  cmd->add_option("--relu-batch", args->relu_batch,
+                  "ReLU split: (domain, row) items per bound call, at most (default 1024)")
+      ->check(integer(1, 1 << 20));
+  cmd->add_option("--relu-iterations", args->relu_iterations,
+                  "ReLU split: alpha/beta optimisation steps per bound call (default 10)")
+      ->check(integer(0, 10000));
+  cmd->add_option("--domain-store", args->store_cap,
+                  "ReLU split: the domain store's cap in bytes, e.g. 1G (default: a quarter of --max-memory)")
+      ->check(byte_size());
+  cmd->add_option("--relu-tighten", args->relu_tighten,
+                  "ReLU split: bound every domain's intermediate values again with its splits: on or off (default)")
+      ->check(one_of({"on", "off"}));
   cmd->add_flag("--recheck-unsat-f64", args->recheck_f64, "re-bound every proved domain in f64 before answering unsat");
   cmd->add_flag("--quiet", args->quiet, "no progress line on stderr");
   cmd->callback([args] {
@@ -78,6 +101,13 @@ void add_verify_command(CLI::App& app) {
       o.max_split_inputs = args->max_split_inputs;
       o.recheck_unsat_f64 = args->recheck_f64;
       o.progress = !args->quiet;
+      o.bab = args->bab == "input" ? BabKind::Input : (args->bab == "relu" ? BabKind::Relu : BabKind::Auto);
+      o.relu_branching = args->branching == "babsr" ? ReluBranching::Babsr : ReluBranching::Fsb;
+      o.fsb_candidates = args->fsb_candidates;
+      o.relu_batch = args->relu_batch;
+      o.relu_iterations = args->relu_iterations;
+      o.relu_tighten = args->relu_tighten == "on";
+      if (!args->store_cap.empty()) o.domain_store_bytes = parse_byte_size(args->store_cap, "--domain-store");
       // VNN-COMP lists name x.onnx where the benchmark ships x.onnx.gz.
       auto graph = load_model(resolve_maybe_gz(args->model));
       const Graph& g = *graph;
@@ -100,7 +130,19 @@ void add_verify_command(CLI::App& app) {
     std::fflush(stdout);
     const VerifyStats& s = r.stats;
     std::string split;
-    if (s.domains_bounded > 0) {
+    if (s.bab == "relu") {
+      split = fmt::format(
+          "; relu split {:.0f} ms, {} unstable ReLUs, {} domains ({:.0f}/s; {} fsb trial bounds), {} proved, store "
+          "peak {} of {} ({} domains{})",
+          s.split_ms, s.relu_unstable, s.domains_bounded, s.domains_bounded / std::max(1e-3, s.split_ms / 1000.0),
+          s.trial_bounds, s.domains_proved, format_bytes(s.store_peak_bytes), format_bytes(s.store_cap_bytes),
+          s.store_peak_domains, s.store_went_depth_first ? ", went depth-first" : "");
+      if (r.verdict != Verdict::Unsat && r.verdict != Verdict::Sat) {
+        split += fmt::format(", {} open, hardest slack {:.3g}", s.open_domains, s.open_slack);
+      }
+    } else if (!s.bab.empty() && s.bab != "input") {
+      split = "; branch and bound: " + s.bab;
+    } else if (s.domains_bounded > 0) {
       split = fmt::format("; input split {:.0f} ms, {} domains, {} proved", s.split_ms, s.domains_bounded,
                           s.domains_proved);
       if (r.verdict != Verdict::Unsat && r.verdict != Verdict::Sat) {

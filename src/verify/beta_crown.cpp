@@ -1,0 +1,477 @@
+#include "verify/beta_crown.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "kernels/rowwise_gemm.h"
+#include "support/error.h"
+
+namespace bf {
+
+namespace {
+
+// The chord of an unstable ReLU (l < 0 < u): y <= ud z + icpt, from the ratio
+// t = l / u (never u - l, which overflows for huge bounds).
+void chord(float l, float u, float& ud, float& icpt) {
+  const float t = l / u;
+  ud = 1.0f / (1.0f - t);
+  icpt = -l * ud;
+}
+
+// f32 values of f64 bounds, rounded outward.
+float round_down(double v) {
+  auto f = static_cast<float>(v);
+  if (static_cast<double>(f) > v) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+  return f;
+}
+float round_up(double v) {
+  auto f = static_cast<float>(v);
+  if (static_cast<double>(f) < v) f = std::nextafter(f, std::numeric_limits<float>::infinity());
+  return f;
+}
+
+std::size_t at(std::int64_t a, std::int64_t n, std::int64_t b) { return static_cast<std::size_t>(a * n + b); }
+
+}  // namespace
+
+// Per domain of a call and global neuron: how the ReLU is taken.
+struct BetaCrown::State {
+  std::int64_t domains = 0;
+  std::vector<std::int8_t> mode;   // +1 active (stable or split), -1 inactive, 0 relaxed
+  std::vector<std::int8_t> split;  // the split's sign, 0 for none
+  std::vector<float> ud, icpt;     // the chord of a relaxed neuron
+  std::vector<float> adaptive;     // CROWN's lower slope (intermediate sweeps)
+};
+
+BetaCrown::BetaCrown(const ReluNetwork& net, const std::vector<double>& lower, const std::vector<double>& upper,
+                     std::vector<std::vector<float>> root_lo, std::vector<std::vector<float>> root_hi)
+    : net_(net) {
+  BF_CHECK(static_cast<std::int64_t>(lower.size()) == net.inputs() && lower.size() == upper.size(), ErrorKind::Shape,
+           "beta-crown: the box has {} elements, the network {} inputs", lower.size(), net.inputs());
+  BF_CHECK(static_cast<std::int64_t>(root_lo.size()) == net.relu_layers() && root_lo.size() == root_hi.size(),
+           ErrorKind::Shape, "beta-crown: bounds for {} ReLU layers, the network has {}", root_lo.size(),
+           net.relu_layers());
+  for (std::size_t i = 0; i < lower.size(); ++i) {
+    centre_.push_back(0.5 * (lower[i] + upper[i]));
+    radius_.push_back(0.5 * (upper[i] - lower[i]));
+  }
+  for (std::int64_t k = 0; k < net.relu_layers(); ++k) {
+    const auto kk = static_cast<std::size_t>(k);
+    BF_CHECK(
+        static_cast<std::int64_t>(root_lo[kk].size()) == net.neurons(k) && root_lo[kk].size() == root_hi[kk].size(),
+        ErrorKind::Shape, "beta-crown: layer {} bounds have {} elements, the layer {}", k, root_lo[kk].size(),
+        net.neurons(k));
+    offset_.push_back(neurons_);
+    for (std::int64_t j = 0; j < net.neurons(k); ++j) {
+      const float l = root_lo[kk][static_cast<std::size_t>(j)], u = root_hi[kk][static_cast<std::size_t>(j)];
+      BF_CHECK(!std::isnan(l) && !std::isnan(u), ErrorKind::Internal, "beta-crown: NaN bound of layer {} neuron {}", k,
+               j);
+      root_lo_.push_back(l);
+      root_hi_.push_back(u);
+      layer_of_.push_back(k);
+      unstable_at_.push_back(l < 0.0f && u > 0.0f ? static_cast<std::int64_t>(unstable_.size()) : -1);
+      if (l < 0.0f && u > 0.0f) unstable_.emplace_back(static_cast<std::int32_t>(k), static_cast<std::int32_t>(j));
+    }
+    neurons_ += net.neurons(k);
+  }
+}
+
+std::int64_t BetaCrown::unstable_index(std::int32_t layer, std::int32_t neuron) const {
+  return unstable_at_[static_cast<std::size_t>(offset_[static_cast<std::size_t>(layer)] + neuron)];
+}
+
+void BetaCrown::root_bounds(std::vector<float>& lo, std::vector<float>& hi) const {
+  lo = root_lo_;
+  hi = root_hi_;
+}
+
+std::int64_t BetaCrown::bytes_per_item() const {
+  std::int64_t floats = 0, widest = 0;
+  for (const auto& l : net_.layers) {
+    floats += l.in;  // the sweep's coefficients, kept for the reverse pass
+    widest = std::max({widest, l.in, l.out});
+  }
+  floats += 3 * widest;                                       // scratch of the sweep and the reverse pass
+  floats += 4 * neurons_;                                     // alpha, beta, their gradients
+  floats += 2 * static_cast<std::int64_t>(unstable_.size());  // Adam's moments
+  floats += 3 * neurons_;                                     // a domain's chords and slopes (at most one per item)
+  return floats * 4 + 2 * neurons_ + 64;
+}
+
+void BetaCrown::refresh(const std::vector<Domain>& domains, std::int64_t d, std::int64_t layer, State& s) const {
+  const std::vector<float>& lo = *domains[static_cast<std::size_t>(d)].lo;
+  const std::vector<float>& hi = *domains[static_cast<std::size_t>(d)].hi;
+  const std::int64_t off = offset_[static_cast<std::size_t>(layer)];
+  for (std::int64_t j = 0; j < net_.neurons(layer); ++j) {
+    const std::int64_t g = off + j;
+    const std::size_t i = at(d, neurons_, g);
+    const float l = lo[static_cast<std::size_t>(g)], u = hi[static_cast<std::size_t>(g)];
+    s.mode[i] = s.split[i] != 0 ? s.split[i] : (l >= 0.0f ? 1 : (u <= 0.0f ? -1 : 0));
+    if (s.mode[i] == 0) {
+      chord(l, u, s.ud[i], s.icpt[i]);
+      s.adaptive[i] = s.ud[i] > 0.5f ? 1.0f : 0.0f;
+    }
+  }
+}
+
+void BetaCrown::prepare(const std::vector<Domain>& domains, State& s) const {
+  const auto D = static_cast<std::int64_t>(domains.size());
+  const std::int64_t N = neurons_;
+  s.domains = D;
+  s.mode.assign(static_cast<std::size_t>(D * N), 0);
+  s.split.assign(static_cast<std::size_t>(D * N), 0);
+  s.ud.assign(static_cast<std::size_t>(D * N), 0.0f);
+  s.icpt.assign(static_cast<std::size_t>(D * N), 0.0f);
+  s.adaptive.assign(static_cast<std::size_t>(D * N), 0.0f);
+  for (std::int64_t d = 0; d < D; ++d) {
+    const Domain& dom = domains[static_cast<std::size_t>(d)];
+    BF_CHECK(dom.lo && dom.hi && static_cast<std::int64_t>(dom.lo->size()) == N &&
+                 static_cast<std::int64_t>(dom.hi->size()) == N && dom.splits,
+             ErrorKind::Internal, "beta-crown: domain {} malformed", d);
+    // A split clips its neuron's interval to its side.
+    for (const ReluSplit& sp : *dom.splits) {
+      const std::int64_t g = offset_[static_cast<std::size_t>(sp.layer)] + sp.neuron;
+      s.split[at(d, N, g)] = sp.sign;
+      float& l = (*dom.lo)[static_cast<std::size_t>(g)];
+      float& u = (*dom.hi)[static_cast<std::size_t>(g)];
+      if (sp.sign > 0) l = std::max(l, 0.0f);
+      if (sp.sign < 0) u = std::min(u, 0.0f);
+    }
+    for (std::int64_t k = 0; k < net_.relu_layers(); ++k) refresh(domains, d, k, s);
+  }
+}
+
+namespace {
+
+// One backward sweep of M items, each starting at z_top's neuron `neuron[m]`
+// with sign `sign[m]` (the coefficient on h_top is that row of W_top), through
+// the items' domains' relaxations down to the input box.
+struct Sweep {
+  const ReluNetwork* net = nullptr;
+  const std::vector<std::int64_t>* offset = nullptr;
+  const std::vector<double>* centre = nullptr;
+  const std::vector<double>* radius = nullptr;
+  std::int64_t N = 0;
+  std::int64_t top = 0, M = 0;
+  const std::int64_t* domain = nullptr;
+  const std::int64_t* neuron = nullptr;
+  const float* sign = nullptr;
+  const float* alpha = nullptr;  // per item x N, or null: the domain's adaptive slopes
+  const float* beta = nullptr;   // per item x N, or null: none
+};
+
+}  // namespace
+
+namespace {
+
+template <typename StateT>
+void run_sweep(const Sweep& w, const StateT& s, std::vector<std::vector<float>>& ah, std::vector<float>& az,
+               std::vector<double>& value) {
+  const ReluNetwork& net = *w.net;
+  const std::int64_t M = w.M, N = w.N, n0 = net.inputs();
+  std::vector<double> bias(static_cast<std::size_t>(M));
+  {
+    const DenseLayer& l = net.layers[static_cast<std::size_t>(w.top)];
+    ah[static_cast<std::size_t>(w.top)].resize(static_cast<std::size_t>(M * l.in));
+    float* a = ah[static_cast<std::size_t>(w.top)].data();
+    for (std::int64_t m = 0; m < M; ++m) {
+      const float sg = w.sign[m];
+      const float* row = l.w.data() + w.neuron[m] * l.in;
+      for (std::int64_t i = 0; i < l.in; ++i) a[m * l.in + i] = sg * row[i];
+      bias[static_cast<std::size_t>(m)] = static_cast<double>(sg) * l.b[static_cast<std::size_t>(w.neuron[m])];
+    }
+  }
+  for (std::int64_t k = w.top; k >= 1; --k) {
+    const DenseLayer& below = net.layers[static_cast<std::size_t>(k - 1)];
+    const std::int64_t n = below.out, off = (*w.offset)[static_cast<std::size_t>(k - 1)];
+    const float* a = ah[static_cast<std::size_t>(k)].data();
+    az.resize(static_cast<std::size_t>(M * n));
+#pragma omp parallel for schedule(static) if (M * n > 65536)
+    for (std::int64_t m = 0; m < M; ++m) {
+      const std::int64_t d = w.domain[m];
+      double add = 0.0;
+      for (std::int64_t j = 0; j < n; ++j) {
+        const std::size_t i = at(d, N, off + j);
+        const float c = a[m * n + j];
+        float z;
+        if (s.mode[i] > 0) {
+          z = c;
+        } else if (s.mode[i] < 0) {
+          z = 0.0f;
+        } else if (c >= 0.0f) {
+          z = (w.alpha ? w.alpha[at(m, N, off + j)] : s.adaptive[i]) * c;
+        } else {
+          z = c * s.ud[i];
+          add += static_cast<double>(c) * s.icpt[i];
+        }
+        if (w.beta && s.split[i] != 0) z -= w.beta[at(m, N, off + j)] * static_cast<float>(s.split[i]);
+        az[static_cast<std::size_t>(m * n + j)] = z;
+        add += static_cast<double>(z) * below.b[static_cast<std::size_t>(j)];
+      }
+      bias[static_cast<std::size_t>(m)] += add;
+    }
+    ah[static_cast<std::size_t>(k - 1)].resize(static_cast<std::size_t>(M * below.in));
+    rowwise_gemm(M, n, below.in, az.data(), n, below.packed_w.data(), ah[static_cast<std::size_t>(k - 1)].data(),
+                 below.in, false);
+  }
+  const float* a0 = ah[0].data();
+  value.resize(static_cast<std::size_t>(M));
+#pragma omp parallel for schedule(static) if (M * n0 > 65536)
+  for (std::int64_t m = 0; m < M; ++m) {
+    double v = bias[static_cast<std::size_t>(m)];
+    for (std::int64_t i = 0; i < n0; ++i) {
+      const double c = a0[m * n0 + i];
+      v += c * (*w.centre)[static_cast<std::size_t>(i)] - std::fabs(c) * (*w.radius)[static_cast<std::size_t>(i)];
+    }
+    value[static_cast<std::size_t>(m)] = v;
+  }
+}
+
+}  // namespace
+
+void BetaCrown::tighten(const std::vector<Domain>& domains, State& s, Result& result, std::int64_t chunk_items) const {
+  const std::int64_t N = neurons_, D = s.domains;
+  std::int64_t per_item = 0;
+  for (const auto& l : net_.layers) per_item += l.in;
+  // Items come in (lower, upper) pairs: a chunk holds whole pairs.
+  const std::int64_t chunk =
+      2 * std::max<std::int64_t>(
+              1, (chunk_items > 0 ? chunk_items : (std::int64_t{1} << 25) / std::max<std::int64_t>(1, per_item)) / 2);
+  std::vector<std::vector<float>> ah(net_.layers.size());
+  std::vector<float> az;
+  std::vector<double> value;
+  for (std::int64_t k = 1; k < net_.relu_layers(); ++k) {
+    const std::int64_t off = offset_[static_cast<std::size_t>(k)];
+    std::vector<std::int64_t> dom, neuron;
+    std::vector<float> sign;
+    for (std::int64_t d = 0; d < D; ++d) {
+      if (result.infeasible[static_cast<std::size_t>(d)]) continue;
+      for (std::int64_t j = 0; j < net_.neurons(k); ++j) {
+        if (s.mode[at(d, N, off + j)] != 0) continue;
+        for (float sg : {1.0f, -1.0f}) {
+          dom.push_back(d);
+          neuron.push_back(j);
+          sign.push_back(sg);
+        }
+      }
+    }
+    std::vector<char> changed(static_cast<std::size_t>(D), 0);
+    for (std::int64_t first = 0; first < static_cast<std::int64_t>(dom.size()); first += chunk) {
+      Sweep w;
+      w.net = &net_;
+      w.offset = &offset_;
+      w.centre = &centre_;
+      w.radius = &radius_;
+      w.N = N;
+      w.top = k;
+      w.M = std::min<std::int64_t>(chunk, static_cast<std::int64_t>(dom.size()) - first);
+      w.domain = dom.data() + first;
+      w.neuron = neuron.data() + first;
+      w.sign = sign.data() + first;
+      run_sweep(w, s, ah, az, value);
+      for (std::int64_t m = 0; m + 1 < w.M; m += 2) {
+        const std::int64_t d = w.domain[m];
+        const std::size_t g = static_cast<std::size_t>(off + w.neuron[m]);
+        std::vector<float>& lo = *domains[static_cast<std::size_t>(d)].lo;
+        std::vector<float>& hi = *domains[static_cast<std::size_t>(d)].hi;
+        const double nl = value[static_cast<std::size_t>(m)], nh = -value[static_cast<std::size_t>(m + 1)];
+        const double l = std::isnan(nl) ? lo[g] : std::max<double>(lo[g], nl);
+        const double h = std::isnan(nh) ? hi[g] : std::min<double>(hi[g], nh);
+        if (l - h > 1e-5 * std::max({1.0, std::fabs(l), std::fabs(h)})) {
+          result.infeasible[static_cast<std::size_t>(d)] = 1;  // lower above upper beyond rounding
+          continue;
+        }
+        if (l > h) continue;  // crossing within rounding: keep the old bounds
+        lo[g] = round_down(l);
+        hi[g] = round_up(h);
+        changed[static_cast<std::size_t>(d)] = 1;
+      }
+    }
+    for (std::int64_t d = 0; d < D; ++d) {
+      if (changed[static_cast<std::size_t>(d)]) refresh(domains, d, k, s);
+    }
+  }
+}
+
+void BetaCrown::bound(const std::vector<Domain>& domains, const std::vector<Item>& items, const Options& opt,
+                      Result& result) const {
+  const auto M = static_cast<std::int64_t>(items.size());
+  const auto L = static_cast<std::int64_t>(net_.layers.size());
+  const std::int64_t N = neurons_, U = static_cast<std::int64_t>(unstable_.size());
+  const std::int64_t n0 = net_.inputs();
+  result.lower.assign(static_cast<std::size_t>(M), -std::numeric_limits<double>::infinity());
+  result.infeasible.assign(domains.size(), 0);
+  State s;
+  prepare(domains, s);
+  if (opt.tighten) tighten(domains, s, result, opt.tighten_chunk);
+  if (M == 0) return;
+  std::vector<float> alpha(static_cast<std::size_t>(M * N), 0.0f), beta(static_cast<std::size_t>(M * N), 0.0f);
+  std::vector<std::int64_t> dom(static_cast<std::size_t>(M)), row(static_cast<std::size_t>(M));
+  std::vector<float> sign(static_cast<std::size_t>(M), 1.0f);
+  for (std::int64_t m = 0; m < M; ++m) {
+    const Item& it = items[static_cast<std::size_t>(m)];
+    BF_CHECK(it.domain >= 0 && it.domain < s.domains && it.row >= 0 && it.row < net_.layers.back().out &&
+                 it.params != nullptr && static_cast<std::int64_t>(it.params->size()) == U,
+             ErrorKind::Internal, "beta-crown: item {} malformed", m);
+    dom[static_cast<std::size_t>(m)] = it.domain;
+    row[static_cast<std::size_t>(m)] = it.row;
+    // Defaults (CROWN's adaptive slope, beta 0) where the item gives none.
+    std::copy(s.adaptive.begin() + it.domain * N, s.adaptive.begin() + (it.domain + 1) * N, alpha.begin() + m * N);
+    for (std::int64_t u = 0; u < U; ++u) {
+      const auto [k, j] = unstable_[static_cast<std::size_t>(u)];
+      const std::int64_t g = offset_[static_cast<std::size_t>(k)] + j;
+      const float p = (*it.params)[static_cast<std::size_t>(u)];
+      if (std::isnan(p)) continue;
+      if (s.split[at(it.domain, N, g)] != 0) {
+        beta[at(m, N, g)] = std::max(p, 0.0f);
+      } else {
+        alpha[at(m, N, g)] = std::clamp(p, 0.0f, 1.0f);
+      }
+    }
+  }
+  Sweep w;
+  w.net = &net_;
+  w.offset = &offset_;
+  w.centre = &centre_;
+  w.radius = &radius_;
+  w.N = N;
+  w.top = L - 1;
+  w.M = M;
+  w.domain = dom.data();
+  w.neuron = row.data();
+  w.sign = sign.data();
+  w.alpha = alpha.data();
+  w.beta = beta.data();
+  std::vector<std::vector<float>> ah(static_cast<std::size_t>(L));
+  std::vector<float> az, gz, gh;
+  std::vector<double> value;
+
+  // The reverse pass: gradients of value[m] by alpha (ga) and beta (gb).
+  std::vector<float> ga(static_cast<std::size_t>(M * N)), gb(static_cast<std::size_t>(M * N));
+  auto reverse = [&] {
+    std::fill(ga.begin(), ga.end(), 0.0f);
+    std::fill(gb.begin(), gb.end(), 0.0f);
+    gh.resize(static_cast<std::size_t>(M * n0));
+    const float* a0 = ah[0].data();
+    for (std::int64_t m = 0; m < M; ++m) {
+      for (std::int64_t i = 0; i < n0; ++i) {
+        const float c = a0[m * n0 + i];
+        const auto r = static_cast<float>(radius_[static_cast<std::size_t>(i)]);
+        gh[static_cast<std::size_t>(m * n0 + i)] =
+            static_cast<float>(centre_[static_cast<std::size_t>(i)]) - (c > 0.0f ? r : (c < 0.0f ? -r : 0.0f));
+      }
+    }
+    for (std::int64_t k = 0; k + 1 < L; ++k) {
+      const DenseLayer& l = net_.layers[static_cast<std::size_t>(k)];
+      const std::int64_t n = l.out, off = offset_[static_cast<std::size_t>(k)];
+      gz.resize(static_cast<std::size_t>(M * n));
+      rowwise_gemm(M, l.in, l.out, gh.data(), l.in, l.packed_wt.data(), gz.data(), l.out, false);
+      const float* a = ah[static_cast<std::size_t>(k + 1)].data();
+      gh.resize(static_cast<std::size_t>(M * n));
+#pragma omp parallel for schedule(static) if (M * n > 65536)
+      for (std::int64_t m = 0; m < M; ++m) {
+        const std::int64_t d = dom[static_cast<std::size_t>(m)];
+        for (std::int64_t j = 0; j < n; ++j) {
+          const std::size_t i = at(d, N, off + j), p = at(m, N, off + j);
+          // d value / d (coefficient on z_k): the bias term's b plus what flows down.
+          const float g = gz[static_cast<std::size_t>(m * n + j)] + l.b[static_cast<std::size_t>(j)];
+          const float c = a[m * n + j];
+          float h;
+          if (s.split[i] != 0) gb[p] = -static_cast<float>(s.split[i]) * g;
+          if (s.mode[i] > 0) {
+            h = g;
+          } else if (s.mode[i] < 0) {
+            h = 0.0f;
+          } else if (c >= 0.0f) {
+            ga[p] = g * c;
+            h = g * alpha[p];
+          } else {
+            h = g * s.ud[i] + s.icpt[i];
+          }
+          gh[static_cast<std::size_t>(m * n + j)] = h;
+        }
+      }
+    }
+  };
+
+  std::vector<float> m1, v1;
+  if (opt.iterations > 0) {
+    m1.assign(static_cast<std::size_t>(M * U), 0.0f);
+    v1.assign(static_cast<std::size_t>(M * U), 0.0f);
+  }
+  for (int it = 0;; ++it) {
+    run_sweep(w, s, ah, az, value);
+    for (std::int64_t m = 0; m < M; ++m) {
+      const double v = value[static_cast<std::size_t>(m)];
+      if (!std::isnan(v))
+        result.lower[static_cast<std::size_t>(m)] = std::max(result.lower[static_cast<std::size_t>(m)], v);
+    }
+    if (it >= opt.iterations) break;
+    reverse();
+    // Adam, ascending; alpha kept in [0, 1], beta >= 0.
+    const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+    const float c1 = 1.0f - std::pow(b1, static_cast<float>(it + 1)),
+                c2 = 1.0f - std::pow(b2, static_cast<float>(it + 1));
+#pragma omp parallel for schedule(static) if (M * U > 65536)
+    for (std::int64_t m = 0; m < M; ++m) {
+      const std::int64_t d = dom[static_cast<std::size_t>(m)];
+      for (std::int64_t u = 0; u < U; ++u) {
+        const auto [k, j] = unstable_[static_cast<std::size_t>(u)];
+        const std::int64_t g = offset_[static_cast<std::size_t>(k)] + j;
+        const std::size_t i = at(d, N, g), p = at(m, N, g);
+        const bool is_beta = s.split[i] != 0;
+        if (!is_beta && s.mode[i] != 0) continue;
+        const float grad = is_beta ? gb[p] : ga[p];
+        float& mm = m1[at(m, U, u)];
+        float& vv = v1[at(m, U, u)];
+        mm = b1 * mm + (1.0f - b1) * grad;
+        vv = b2 * vv + (1.0f - b2) * grad * grad;
+        const float step = (mm / c1) / (std::sqrt(vv / c2) + eps);
+        if (is_beta) {
+          beta[p] = std::max(0.0f, beta[p] + static_cast<float>(opt.lr_beta) * step);
+        } else {
+          alpha[p] = std::clamp(alpha[p] + static_cast<float>(opt.lr_alpha) * step, 0.0f, 1.0f);
+        }
+      }
+    }
+  }
+  // An infeasible domain's rows cannot be violated: +inf (the usual test prunes it).
+  for (std::int64_t m = 0; m < M; ++m) {
+    if (result.infeasible[static_cast<std::size_t>(dom[static_cast<std::size_t>(m)])])
+      result.lower[static_cast<std::size_t>(m)] = std::numeric_limits<double>::infinity();
+  }
+  // Parameters back to the items; scores and minimisers from the last sweep.
+  if (opt.scores) result.scores.assign(static_cast<std::size_t>(M * U), 0.0f);
+  if (opt.points) result.points.resize(static_cast<std::size_t>(M * n0));
+  for (std::int64_t m = 0; m < M; ++m) {
+    const std::int64_t d = dom[static_cast<std::size_t>(m)];
+    std::vector<float>& p = *items[static_cast<std::size_t>(m)].params;
+    for (std::int64_t u = 0; u < U; ++u) {
+      const auto [k, j] = unstable_[static_cast<std::size_t>(u)];
+      const std::int64_t g = offset_[static_cast<std::size_t>(k)] + j;
+      const std::size_t i = at(d, N, g);
+      if (s.split[i] != 0) {
+        p[static_cast<std::size_t>(u)] = beta[at(m, N, g)];
+      } else if (s.mode[i] == 0) {
+        p[static_cast<std::size_t>(u)] = alpha[at(m, N, g)];
+      }
+      if (opt.scores && s.mode[i] == 0) {
+        // BaBSR's intercept term: how much the chord's intercept lowers the bound.
+        const std::int64_t n = net_.neurons(k);
+        const float c = ah[static_cast<std::size_t>(k + 1)][static_cast<std::size_t>(m * n + j)];
+        result.scores[at(m, U, u)] = c < 0.0f ? -c * s.icpt[i] : 1e-6f * c * s.icpt[i];
+      }
+    }
+    if (opt.points) {
+      for (std::int64_t i = 0; i < n0; ++i) {
+        const float c = ah[0][static_cast<std::size_t>(m * n0 + i)];
+        const double r = radius_[static_cast<std::size_t>(i)];
+        result.points[static_cast<std::size_t>(m * n0 + i)] =
+            centre_[static_cast<std::size_t>(i)] + (c > 0.0f ? -r : (c < 0.0f ? r : 0.0));
+      }
+    }
+  }
+}
+
+}  // namespace bf

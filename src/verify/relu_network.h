@@ -1,0 +1,46 @@
+// A network of affine layers and ReLUs in dense form, for ReLU-split branch
+// and bound (verify/relu_split.h): z_k = W_k h_k + b_k, h_{k+1} = relu(z_k),
+// h_0 = x, and the case's spec C folded into the last layer (its rows are the
+// spec's rows). Extracted from the normalised graph: the nodes between two
+// ReLUs (or the input and the first ReLU, the last ReLU and the output) must
+// be affine in the one activation they start from (every op whose linear
+// rule, bound/linear/linear_rules.h, needs no relaxation); each such segment
+// is evaluated in f64 on the zero input and on every unit vector, which gives
+// its bias and the columns of its matrix, whatever ops (Conv, Gemm, BatchNorm,
+// Flatten, Pad, AveragePool, ...) it is made of.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "verify/case_problem.h"
+
+namespace bf {
+
+struct DenseLayer {
+  std::int64_t in = 0, out = 0;
+  std::vector<float> w;          // out x in, row-major
+  std::vector<float> b;          // out
+  std::vector<float> packed_w;   // W as a [out, in] right operand (kernels/rowwise_gemm.h)
+  std::vector<float> packed_wt;  // W^T as an [in, out] right operand
+};
+
+struct ReluNetwork {
+  std::vector<DenseLayer> layers;             // a ReLU after every layer but the last
+  std::vector<std::string> relu_input_names;  // the graph's value of each z_k, k < layers - 1
+  std::int64_t inputs() const { return layers.front().in; }
+  std::int64_t relu_layers() const { return static_cast<std::int64_t>(layers.size()) - 1; }
+  std::int64_t neurons(std::int64_t k) const { return layers[static_cast<std::size_t>(k)].out; }
+};
+
+// Throws bf::Error(Unsupported) naming the first node that does not fit the
+// form (a non-ReLU activation, MaxPool, a skip connection across a ReLU, an
+// activation-by-activation product, more than one input or output).
+ReluNetwork extract_relu_network(const Graph& graph, const CaseProblem& problem);
+
+// The spec rows C y(x) at a point, in f64 through the dense layers.
+std::vector<double> dense_rows_at(const ReluNetwork& net, const double* x);
+
+}  // namespace bf

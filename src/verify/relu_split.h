@@ -1,0 +1,37 @@
+// Complete verification of one case for high-dimensional inputs: branch and
+// bound over ReLU splits, bounded by beta-CROWN (verify/beta_crown.h).
+//   - Root: the case's whole box; intermediate bounds from the caller (alpha-
+//     CROWN's, the best the pipeline has); alpha and beta optimised per open row.
+//   - A domain is a set of splits and, per row still open, its parameters;
+//     children start from their parent's parameters (the new split's beta at 0)
+//     and keep, per row, the better of their own and their parent's bound.
+//   - Branching: BaBSR's score (the chord intercepts' share of the bound), or
+//     filtered smart branching (fsb): the top candidates by that score, each
+//     bounded cheaply in both children, the best worst child kept.
+//   - The domain store is ordered hardest first (best-first); it is capped in
+//     bytes (a quarter of the memory budget): above 3/4 of the cap it takes the
+//     deepest domains first (depth-first) until it is back under half, and it
+//     never grows past the cap (the case ends `unknown`).
+//   - Attacks: the minimisers of the hardest domains' bounds are evaluated
+//     every round, and PGD restarts from them now and then.
+// Batches: as many (domain, row) items per call as the memory budget holds.
+#pragma once
+
+#include <functional>
+#include <random>
+
+#include "verify/input_split.h"
+#include "verify/relu_network.h"
+
+namespace bf {
+
+struct ReluRootBounds {
+  std::vector<std::vector<float>> lower, upper;  // every z_k over the case's box
+};
+
+SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std::size_t case_index,
+                        const CaseProblem& problem, const ReluNetwork& net, const ReluRootBounds& root,
+                        const VerifyOptions& options, PointEvaluator& eval, std::mt19937_64& rng,
+                        const std::function<double()>& elapsed_ms, double deadline_ms, VerifyStats& stats);
+
+}  // namespace bf
