@@ -283,8 +283,9 @@ void BetaCrown::tighten(const std::vector<Domain>& domains, State& s, Result& re
           continue;
         }
         if (l > h) continue;  // crossing within rounding: keep the old bounds
-        lo[g] = round_down(l);
-        hi[g] = round_up(h);
+        // Widened by the f32 margin: the sweeps ran in f32 (docs/relu_split.md).
+        lo[g] = round_down(l - 1e-5 * std::max(1.0, std::fabs(l)));
+        hi[g] = round_up(h + 1e-5 * std::max(1.0, std::fabs(h)));
         changed[static_cast<std::size_t>(d)] = 1;
       }
     }
@@ -292,6 +293,77 @@ void BetaCrown::tighten(const std::vector<Domain>& domains, State& s, Result& re
       if (changed[static_cast<std::size_t>(d)]) refresh(domains, d, k, s);
     }
   }
+}
+
+std::vector<double> BetaCrown::lower_f64(const std::vector<Domain>& domains, const std::vector<Item>& items) const {
+  State s;
+  prepare(domains, s);
+  const std::int64_t N = neurons_, U = static_cast<std::int64_t>(unstable_.size()), n0 = net_.inputs();
+  const auto L = static_cast<std::int64_t>(net_.layers.size());
+  const auto M = static_cast<std::int64_t>(items.size());
+  std::vector<double> out(static_cast<std::size_t>(M));
+#pragma omp parallel for schedule(dynamic)
+  for (std::int64_t m = 0; m < M; ++m) {
+    const Item& it = items[static_cast<std::size_t>(m)];
+    const Domain& dom = domains[static_cast<std::size_t>(it.domain)];
+    // This item's alpha and beta by global neuron.
+    std::vector<float> alpha(s.adaptive.begin() + it.domain * N, s.adaptive.begin() + (it.domain + 1) * N);
+    std::vector<float> beta(static_cast<std::size_t>(N), 0.0f);
+    for (std::int64_t u = 0; u < U; ++u) {
+      const auto [k, j] = unstable_[static_cast<std::size_t>(u)];
+      const std::int64_t g = offset_[static_cast<std::size_t>(k)] + j;
+      const float p = (*it.params)[static_cast<std::size_t>(u)];
+      if (std::isnan(p)) continue;
+      if (s.split[at(it.domain, N, g)] != 0) {
+        beta[static_cast<std::size_t>(g)] = std::max(p, 0.0f);
+      } else {
+        alpha[static_cast<std::size_t>(g)] = std::clamp(p, 0.0f, 1.0f);
+      }
+    }
+    const DenseLayer& top = net_.layers.back();
+    std::vector<double> a(top.w.begin() + it.row * top.in, top.w.begin() + (it.row + 1) * top.in), z;
+    double bias = top.b[static_cast<std::size_t>(it.row)];
+    for (std::int64_t k = L - 1; k >= 1; --k) {
+      const DenseLayer& below = net_.layers[static_cast<std::size_t>(k - 1)];
+      const std::int64_t n = below.out, off = offset_[static_cast<std::size_t>(k - 1)];
+      z.assign(static_cast<std::size_t>(n), 0.0);
+      for (std::int64_t j = 0; j < n; ++j) {
+        const std::size_t i = at(it.domain, N, off + j), g = static_cast<std::size_t>(off + j);
+        const double c = a[static_cast<std::size_t>(j)];
+        double v;
+        if (s.mode[i] > 0) {
+          v = c;
+        } else if (s.mode[i] < 0) {
+          v = 0.0;
+        } else if (c >= 0.0) {
+          v = static_cast<double>(alpha[g]) * c;
+        } else {
+          // The chord from the f32 bounds, in f64.
+          const double l = (*dom.lo)[g], u = (*dom.hi)[g];
+          const double ud = u / (u - l);
+          v = c * ud;
+          bias += c * (-l * ud);
+        }
+        if (s.split[i] != 0) v -= static_cast<double>(beta[g]) * s.split[i];
+        z[static_cast<std::size_t>(j)] = v;
+        bias += v * below.b[static_cast<std::size_t>(j)];
+      }
+      a.assign(static_cast<std::size_t>(below.in), 0.0);
+      for (std::int64_t o = 0; o < n; ++o) {
+        const double zo = z[static_cast<std::size_t>(o)];
+        if (zo == 0.0) continue;
+        const float* w = below.w.data() + o * below.in;
+        for (std::int64_t i = 0; i < below.in; ++i) a[static_cast<std::size_t>(i)] += zo * static_cast<double>(w[i]);
+      }
+    }
+    double v = bias;
+    for (std::int64_t i = 0; i < n0; ++i) {
+      const double c = a[static_cast<std::size_t>(i)];
+      v += c * centre_[static_cast<std::size_t>(i)] - std::fabs(c) * radius_[static_cast<std::size_t>(i)];
+    }
+    out[static_cast<std::size_t>(m)] = v;
+  }
+  return out;
 }
 
 void BetaCrown::bound(const std::vector<Domain>& domains, const std::vector<Item>& items, const Options& opt,
@@ -400,12 +472,28 @@ void BetaCrown::bound(const std::vector<Domain>& domains, const std::vector<Item
     m1.assign(static_cast<std::size_t>(M * U), 0.0f);
     v1.assign(static_cast<std::size_t>(M * U), 0.0f);
   }
+  // An item's parameters out are those of its best bound (what lower_f64 re-checks).
+  auto keep_params = [&](std::int64_t m) {
+    const std::int64_t d = dom[static_cast<std::size_t>(m)];
+    std::vector<float>& p = *items[static_cast<std::size_t>(m)].params;
+    for (std::int64_t u = 0; u < U; ++u) {
+      const auto [k, j] = unstable_[static_cast<std::size_t>(u)];
+      const std::int64_t g = offset_[static_cast<std::size_t>(k)] + j;
+      const std::size_t i = at(d, N, g);
+      if (s.split[i] != 0) {
+        p[static_cast<std::size_t>(u)] = beta[at(m, N, g)];
+      } else if (s.mode[i] == 0) {
+        p[static_cast<std::size_t>(u)] = alpha[at(m, N, g)];
+      }
+    }
+  };
   for (int it = 0;; ++it) {
     run_sweep(w, s, ah, az, value);
     for (std::int64_t m = 0; m < M; ++m) {
       const double v = value[static_cast<std::size_t>(m)];
-      if (!std::isnan(v))
-        result.lower[static_cast<std::size_t>(m)] = std::max(result.lower[static_cast<std::size_t>(m)], v);
+      if (std::isnan(v) || !(v > result.lower[static_cast<std::size_t>(m)])) continue;
+      result.lower[static_cast<std::size_t>(m)] = v;
+      keep_params(m);
     }
     if (it >= opt.iterations) break;
     reverse();
@@ -441,21 +529,15 @@ void BetaCrown::bound(const std::vector<Domain>& domains, const std::vector<Item
     if (result.infeasible[static_cast<std::size_t>(dom[static_cast<std::size_t>(m)])])
       result.lower[static_cast<std::size_t>(m)] = std::numeric_limits<double>::infinity();
   }
-  // Parameters back to the items; scores and minimisers from the last sweep.
+  // Scores and minimisers from the last sweep.
   if (opt.scores) result.scores.assign(static_cast<std::size_t>(M * U), 0.0f);
   if (opt.points) result.points.resize(static_cast<std::size_t>(M * n0));
   for (std::int64_t m = 0; m < M; ++m) {
     const std::int64_t d = dom[static_cast<std::size_t>(m)];
-    std::vector<float>& p = *items[static_cast<std::size_t>(m)].params;
     for (std::int64_t u = 0; u < U; ++u) {
       const auto [k, j] = unstable_[static_cast<std::size_t>(u)];
       const std::int64_t g = offset_[static_cast<std::size_t>(k)] + j;
       const std::size_t i = at(d, N, g);
-      if (s.split[i] != 0) {
-        p[static_cast<std::size_t>(u)] = beta[at(m, N, g)];
-      } else if (s.mode[i] == 0) {
-        p[static_cast<std::size_t>(u)] = alpha[at(m, N, g)];
-      }
       if (opt.scores && s.mode[i] == 0) {
         // BaBSR's intercept term: how much the chord's intercept lowers the bound.
         const std::int64_t n = net_.neurons(k);

@@ -71,6 +71,12 @@ class BetaCrown {
   void bound(const std::vector<Domain>& domains, const std::vector<Item>& items, const Options& options,
              Result& result) const;
 
+  // The lower bounds of `items` computed again in f64 (no steps, the items'
+  // parameters as they are, the chords from the domains' bounds in f64): what a
+  // proof rests on. The f32 sweep's rounding can exceed the unsat margin when
+  // many large terms cancel; this sweep's cannot.
+  std::vector<double> lower_f64(const std::vector<Domain>& domains, const std::vector<Item>& items) const;
+
   // Work memory of one item in a call, in bytes (the caller sizes batches by it).
   std::int64_t bytes_per_item() const;
 

@@ -161,7 +161,10 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
   stats.relu_unstable = U;
 
   std::vector<std::vector<float>> scratch;  // parameters of cheap trial bounds (fsb)
-  auto bound = [&](std::vector<Domain*>& ds, int iterations, bool tighten, bool extras, BetaCrown::Result& r) {
+  // `proofs`: the rows whose f32 bound clears their right-hand side get their
+  // bound from the f64 sweep (BetaCrown::lower_f64) before anything counts on it.
+  auto bound = [&](std::vector<Domain*>& ds, int iterations, bool tighten, bool extras, BetaCrown::Result& r,
+                   bool proofs = true) {
     std::vector<BetaCrown::Domain> doms;
     std::vector<BetaCrown::Item> items;
     for (Domain* d : ds) {
@@ -177,6 +180,24 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
     o.scores = extras;
     o.points = extras;
     bc.bound(doms, items, o, r);
+    if (proofs) {
+      std::vector<BetaCrown::Item> claimed;
+      std::vector<std::size_t> where;
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        if (r.infeasible[static_cast<std::size_t>(items[i].domain)]) continue;
+        if (!row_refuted(r.lower[i], problem.rhs[static_cast<std::size_t>(items[i].row)])) continue;
+        claimed.push_back(items[i]);
+        where.push_back(i);
+      }
+      if (!claimed.empty()) {
+        const std::vector<double> exact = bc.lower_f64(doms, claimed);
+        for (std::size_t c = 0; c < where.size(); ++c) {
+          if (!row_refuted(exact[c], problem.rhs[static_cast<std::size_t>(claimed[c].row)])) ++stats.f64_rejected;
+          r.lower[where[c]] = exact[c];
+        }
+        stats.f64_rechecked += static_cast<std::int64_t>(claimed.size());
+      }
+    }
     std::size_t at = 0;
     for (Domain* d : ds) {
       for (std::size_t k = 0; k < d->rows.size(); ++k, ++at) {
@@ -236,7 +257,7 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
         items += static_cast<std::int64_t>(tp[first]->rows.size());
         part.push_back(tp[first++]);
       }
-      bound(part, 0, false, false, r);
+      bound(part, 0, false, false, r, /*proofs=*/false);
     }
     std::vector<double> best(ds.size(), -std::numeric_limits<double>::infinity());
     for (std::size_t t = 0; t < owner.size(); ++t) {

@@ -42,7 +42,7 @@ struct VerifyOptions {
   bool progress = false;           // a live progress line on stderr
   BabKind bab = BabKind::Auto;
   // ReLU-split branch and bound (beta-CROWN).
-  ReluBranching relu_branching = ReluBranching::Fsb;
+  ReluBranching relu_branching = ReluBranching::Babsr;
   std::int64_t fsb_candidates = 4;  // candidates fsb bounds per domain
   std::int64_t relu_batch = 1024;   // (domain, row) items per bound call, at most
   int relu_iterations = 10;         // Adam steps per bound call (the root: three times as many)
@@ -65,6 +65,7 @@ struct VerifyStats {
   std::int64_t store_cap_bytes = 0, store_peak_bytes = 0, store_peak_domains = 0, open_domains = 0;
   std::int64_t relu_batch_items = 0, relu_unstable = 0;  // items per call; unstable ReLUs over the whole box
   std::int64_t trial_bounds = 0;                         // fsb: cheap bounds of candidate children
+  std::int64_t f64_rechecked = 0, f64_rejected = 0;      // relu split: proofs re-bounded in f64, and those that failed
   bool store_went_depth_first = false;                   // the store ran depth-first at some point (memory pressure)
   std::string bab;                                       // the branch and bound that ran ("input", "relu"), or why none
 };

@@ -21,7 +21,7 @@ namespace bf::cli {
 
 void add_verify_command(CLI::App& app) {
   struct Args {
-    std::string model, property, result_file, max_memory, split = "smear", bab = "auto", branching = "fsb";
+    std::string model, property, result_file, max_memory, split = "smear", bab = "auto", branching = "babsr";
     std::int64_t relu_batch = 1024, fsb_candidates = 4;
     std::string relu_tighten = "off", store_cap;
     int relu_iterations = 10;
@@ -58,7 +58,7 @@ void add_verify_command(CLI::App& app) {
   cmd->add_option("--bab", args->bab,
                   "branch and bound: auto (input split for small inputs, ReLU split otherwise), input, relu")
       ->check(one_of({"auto", "input", "relu"}));
-  cmd->add_option("--branching", args->branching, "ReLU split's branching: fsb (default) or babsr")
+  cmd->add_option("--branching", args->branching, "ReLU split's branching: babsr (default) or fsb")
       ->check(one_of({"fsb", "babsr"}));
   cmd->add_option("--fsb-candidates", args->fsb_candidates, "candidates fsb bounds per domain (default 4)")
       ->check(integer(1, 1024));
@@ -133,10 +133,10 @@ void add_verify_command(CLI::App& app) {
     if (s.bab == "relu") {
       split = fmt::format(
           "; relu split {:.0f} ms, {} unstable ReLUs, {} domains ({:.0f}/s; {} fsb trial bounds), {} proved, store "
-          "peak {} of {} ({} domains{})",
+          "peak {} of {} ({} domains{}), {} proofs re-checked in f64 ({} failed)",
           s.split_ms, s.relu_unstable, s.domains_bounded, s.domains_bounded / std::max(1e-3, s.split_ms / 1000.0),
           s.trial_bounds, s.domains_proved, format_bytes(s.store_peak_bytes), format_bytes(s.store_cap_bytes),
-          s.store_peak_domains, s.store_went_depth_first ? ", went depth-first" : "");
+          s.store_peak_domains, s.store_went_depth_first ? ", went depth-first" : "", s.f64_rechecked, s.f64_rejected);
       if (r.verdict != Verdict::Unsat && r.verdict != Verdict::Sat) {
         split += fmt::format(", {} open, hardest slack {:.3g}", s.open_domains, s.open_slack);
       }

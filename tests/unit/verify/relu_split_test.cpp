@@ -171,6 +171,14 @@ TEST(BetaCrown, BoundHoldsOnEveryGridPointOfTheSubdomain) {
       o.lr_beta = 0.3;
       BetaCrown::Result res;
       bc.bound({{&splits, &lo, &hi}}, items, o, res);
+      // The f64 sweep with the parameters as they came out: the same bound up to f32 rounding.
+      const std::vector<double> exact = bc.lower_f64({{&splits, &lo, &hi}}, items);
+      if (o.iterations == 0) {
+        for (std::size_t r = 0; r < 3; ++r) {
+          EXPECT_NEAR(exact[r], res.lower[r], 1e-4 * (1.0 + std::fabs(exact[r])))
+              << "seed " << seed << " trial " << trial;
+        }
+      }
       bool any_inside = false;
       for (std::size_t pt = 0; pt < ys.size(); ++pt) {
         bool inside = true;
@@ -194,6 +202,8 @@ TEST(BetaCrown, BoundHoldsOnEveryGridPointOfTheSubdomain) {
           const double y = ys[pt][static_cast<std::size_t>(r)];
           EXPECT_LE(res.lower[static_cast<std::size_t>(r)], y + 1e-4 * (1.0 + std::fabs(y)))
               << "seed " << seed << " trial " << trial << " row " << r << " with " << splits.size() << " splits";
+          EXPECT_LE(exact[static_cast<std::size_t>(r)], y + 1e-9 * (1.0 + std::fabs(y)))
+              << "f64: seed " << seed << " trial " << trial << " row " << r;
         }
       }
       if (any_inside) {
