@@ -160,7 +160,6 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
   stats.relu_batch_items = max_items;
   stats.relu_unstable = U;
 
-  std::vector<std::vector<float>> scratch;  // parameters of cheap trial bounds (fsb)
   // `proofs`: the rows whose f32 bound clears their right-hand side get their
   // bound from the f64 sweep (BetaCrown::lower_f64) before anything counts on it.
   auto bound = [&](std::vector<Domain*>& ds, int iterations, bool tighten, bool extras, BetaCrown::Result& r,
@@ -211,10 +210,8 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
     std::vector<char> split(static_cast<std::size_t>(U), 0);
     for (const auto& s : d.splits) split[static_cast<std::size_t>(bc.unstable_index(s.layer, s.neuron))] = 1;
     std::vector<std::pair<float, std::int64_t>> cand;
-    std::int64_t any = -1;
     for (std::int64_t u = 0; u < U; ++u) {
       if (split[static_cast<std::size_t>(u)]) continue;
-      if (any < 0) any = u;
       float s = 0.0f;
       for (std::size_t k = 0; k < d.rows.size(); ++k)
         s += r.scores[(first + k) * static_cast<std::size_t>(U) + static_cast<std::size_t>(u)];
@@ -349,12 +346,14 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
     stats.open_slack = store.empty() ? 0.0 : store.worst_score();
     stats.open_domains = static_cast<std::int64_t>(store.size());
   };
+  double round_ms = 0.0;  // the last round's time: a round that would end past the deadline is not started
   while (!store.empty()) {
-    if (elapsed_ms() > deadline_ms) {
+    if (elapsed_ms() + round_ms > deadline_ms) {
       note();
       out.verdict = Verdict::Timeout;
       return out;
     }
+    Stopwatch round_watch;
     // Parents whose children fit one call.
     std::vector<Domain> parents;
     std::int64_t items = 0;
@@ -438,6 +437,7 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
         return out;
       }
     }
+    round_ms = round_watch.elapsed_ms();
     if (tty && elapsed_ms() - last_progress > 200.0) {
       last_progress = elapsed_ms();
       std::fprintf(stderr, "\r  relu split: domains left %zu (%s%s)  bounded %lld  worst %.4g  %.1f s   ", store.size(),

@@ -344,6 +344,13 @@ TEST(Cli, VerifyTheExamples) {
   // Same input, same answer and counterexample (seeded attacks).
   auto again = boundflow({"verify", acas("sat"), acas_prop(), "--quiet"});
   EXPECT_EQ(again.out, sat.out);
+  // ReLU split forced on the small inputs: the same verdicts.
+  auto relu_unsat = boundflow({"verify", acas("unsat"), acas_prop(), "--quiet", "--bab", "relu"});
+  ASSERT_EQ(relu_unsat.exit_code, 0) << relu_unsat.err;
+  EXPECT_EQ(relu_unsat.out, "unsat\n");
+  auto relu_sat = boundflow({"verify", acas("sat"), acas_prop(), "--quiet", "--bab", "relu"});
+  ASSERT_EQ(relu_sat.exit_code, 0) << relu_sat.err;
+  EXPECT_EQ(relu_sat.out.rfind("sat\n((X_0 ", 0), 0u) << relu_sat.out;
 }
 
 // Bad input to verify: one line, non-zero exit, and `error` in the result file.
@@ -365,6 +372,12 @@ TEST(Cli, VerifyBadInputsAreOneLineAndStillWriteAResult) {
   expect_one_line_error(boundflow({"verify", acas("sat"), acas_prop(), "--method", "magic"}), "--method");
   expect_one_line_error(boundflow({"verify", acas("sat"), acas_prop(), "--max-memory", "lots"}), "--max-memory");
   expect_one_line_error(boundflow({"verify", example(), acas_prop()}), "declares 5 inputs but the network has 144");
+  expect_one_line_error(boundflow({"verify", acas("sat"), acas_prop(), "--bab", "magic"}), "--bab");
+  expect_one_line_error(boundflow({"verify", acas("sat"), acas_prop(), "--branching", "best"}), "--branching");
+  expect_one_line_error(boundflow({"verify", acas("sat"), acas_prop(), "--domain-store", "lots"}), "--domain-store");
+  expect_one_line_error(boundflow({"verify", acas("sat"), acas_prop(), "--relu-iterations", "-1"}),
+                        "--relu-iterations");
+  expect_one_line_error(boundflow({"verify", acas("sat"), acas_prop(), "--relu-batch", "0"}), "--relu-batch");
 }
 
 // run-suite on a csv of the two examples (paths relative to the csv): rows, summary.

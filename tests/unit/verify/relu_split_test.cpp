@@ -451,6 +451,48 @@ TEST(ReluSplit, DomainStoreStaysUnderItsCap) {
   EXPECT_GE(went_depth_first, 1) << "no run came near the cap: the test checks little";
 }
 
+// A Sigmoid network: --bab relu is an error naming the reason; --bab auto
+// falls back to attacks and says why in the stats (never silently).
+TEST(ReluSplit, OtherNetworksAreNamedNotSilentlySkipped) {
+  int reached = 0;
+  for (unsigned seed = 1; seed <= 4; ++seed) {
+    auto g = random_graph(seed + 500, 12, 2, OpKind::Sigmoid);
+    double m = -std::numeric_limits<double>::infinity();
+    for (int i = 0; i <= 100; ++i) {
+      for (int j = 0; j <= 100; ++j) {
+        const double x[2] = {-1.0 + i / 50.0, -1.0 + j / 50.0};
+        ForwardOptions fo;
+        fo.compute = DType::F64;
+        const auto y = run_forward(*g, {Tensor::from_vector<double>({1, 2}, {x[0], x[1]})}, fo)[0].to_double_vector();
+        m = std::max(m, y[0]);
+      }
+    }
+    // Holds nowhere on the grid, close to the maximum: CROWN over the box leaves it open.
+    const VnnlibProperty prop = property_y0_at_least(m + 1e-3, "sigmoid" + std::to_string(seed));
+    VerifyOptions o;
+    o.timeout_s = 2.0;
+    o.method = "crown";
+    o.jobs = 1;
+    o.bab = BabKind::Auto;
+    o.max_split_inputs = 0;  // not input split: the high-dimensional path
+    const VerifyResult r = verify(g, prop, o);
+    if (r.stats.bab.empty()) continue;  // decided before branch and bound
+    ++reached;
+    EXPECT_EQ(r.stats.bab.rfind("none (", 0), 0u) << r.stats.bab;
+    EXPECT_NE(r.stats.bab.find("Sigmoid"), std::string::npos) << r.stats.bab;
+    EXPECT_NE(r.verdict, Verdict::Unsat);
+    o.bab = BabKind::Relu;
+    try {
+      verify(g, prop, o);
+      ADD_FAILURE() << "--bab relu ran on a Sigmoid network";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+      EXPECT_NE(std::string(e.what()).find("Sigmoid"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_GE(reached, 1) << "every case was decided before branch and bound: the test checks nothing";
+}
+
 TEST(ReluNetwork, DenseFormComputesTheNetwork) {
   auto g = random_graph(5, 9, 3);
   const CaseProblem p = problem_of({{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, -2, 0.5}});
