@@ -524,11 +524,6 @@ void BetaCrown::bound(const std::vector<Domain>& domains, const std::vector<Item
       }
     }
   }
-  // An infeasible domain's rows cannot be violated: +inf (the usual test prunes it).
-  for (std::int64_t m = 0; m < M; ++m) {
-    if (result.infeasible[static_cast<std::size_t>(dom[static_cast<std::size_t>(m)])])
-      result.lower[static_cast<std::size_t>(m)] = std::numeric_limits<double>::infinity();
-  }
   // Scores and minimisers from the last sweep.
   if (opt.scores) result.scores.assign(static_cast<std::size_t>(M * U), 0.0f);
   if (opt.points) result.points.resize(static_cast<std::size_t>(M * n0));

@@ -19,7 +19,7 @@ namespace {
 
 struct Domain {
   std::vector<ReluSplit> splits;
-  std::vector<float> lo, hi;               // bounds of every ReLU input over the domain
+  std::vector<float> lo, hi;               // bounds of every ReLU input (--relu-tighten; else the root's, not stored)
   std::vector<std::int64_t> rows;          // rows of the polytopes still open
   std::vector<double> row_lower;           // per open row: the best lower bound so far
   std::vector<std::vector<float>> params;  // per open row: alpha and beta (BetaCrown::Item)
@@ -166,9 +166,19 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
                    bool proofs = true) {
     std::vector<BetaCrown::Domain> doms;
     std::vector<BetaCrown::Item> items;
+    // Domains that store no bounds of their own start from the root's (a copy: splits clip it).
+    std::vector<std::vector<float>> lo(ds.size()), hi(ds.size());
     for (Domain* d : ds) {
       const auto di = static_cast<std::int64_t>(doms.size());
-      doms.push_back({&d->splits, &d->lo, &d->hi});
+      auto& l = lo[static_cast<std::size_t>(di)];
+      auto& h = hi[static_cast<std::size_t>(di)];
+      if (d->lo.empty()) {
+        bc.root_bounds(l, h);
+      } else {
+        l = d->lo;
+        h = d->hi;
+      }
+      doms.push_back({&d->splits, &l, &h});
       for (std::size_t k = 0; k < d->rows.size(); ++k) items.push_back({di, d->rows[k], &d->params[k]});
     }
     BetaCrown::Options o;
@@ -179,6 +189,12 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
     o.scores = extras;
     o.points = extras;
     bc.bound(doms, items, o, r);
+    if (tighten) {
+      for (std::size_t i = 0; i < ds.size(); ++i) {
+        ds[i]->lo = lo[i];
+        ds[i]->hi = hi[i];
+      }
+    }
     if (proofs) {
       std::vector<BetaCrown::Item> claimed;
       std::vector<std::size_t> where;
@@ -305,7 +321,6 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
   // The root: every row, parameters from CROWN's choice, optimised longer.
   {
     Domain d;
-    bc.root_bounds(d.lo, d.hi);
     for (std::int64_t r = 0; r < problem.num_rows(); ++r) {
       d.rows.push_back(r);
       d.row_lower.push_back(std::numeric_limits<double>::quiet_NaN());
@@ -386,10 +401,17 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
     std::vector<Domain*> open;
     std::vector<std::vector<std::int64_t>> tops;
     std::size_t first = 0;
-    for (Domain* c : cs) {
+    for (std::size_t ci = 0; ci < cs.size(); ++ci) {
+      Domain* c = cs[ci];
       const std::vector<std::int64_t> rows_before = c->rows;
       const std::size_t at = first;
       first += rows_before.size();
+      if (r.infeasible[ci]) {
+        // Its splits cannot all hold (--relu-tighten): no point to violate anything.
+        ++stats.domains_proved;
+        ++stats.infeasible_pruned;
+        continue;
+      }
       if (settle(problem, *c)) {
         ++stats.domains_proved;
         continue;

@@ -66,6 +66,7 @@ struct VerifyStats {
   std::int64_t relu_batch_items = 0, relu_unstable = 0;  // items per call; unstable ReLUs over the whole box
   std::int64_t trial_bounds = 0;                         // fsb: cheap bounds of candidate children
   std::int64_t f64_rechecked = 0, f64_rejected = 0;      // relu split: proofs re-bounded in f64, and those that failed
+  std::int64_t infeasible_pruned = 0;                    // relu split: domains whose splits cannot all hold
   bool store_went_depth_first = false;                   // the store ran depth-first at some point (memory pressure)
   std::string bab;                                       // the branch and bound that ran ("input", "relu"), or why none
 };

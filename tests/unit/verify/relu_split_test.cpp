@@ -351,9 +351,9 @@ VnnlibProperty property_y0_at_least(double c, const std::string& name) {
   return parse_vnnlib(path, 2, 3);
 }
 
-// As Verifier.InputSplitAgreesWithADenseGrid, with ReLU split: the largest y0
-// on a 401 x 401 grid (m) and a Lipschitz slack give cases that must be sat,
-// never unsat, and unsat.
+// As Verifier.InputSplitAgreesWithADenseGrid, with ReLU split (with and
+// without tightened intermediate bounds): the largest y0 on a 401 x 401 grid
+// (m) and a Lipschitz slack give cases that must be sat, never unsat, and unsat.
 TEST(ReluSplit, AgreesWithADenseGrid) {
   int sat = 0, unsat = 0, by_split = 0;
   for (unsigned seed = 1; seed <= 6; ++seed) {
@@ -388,31 +388,34 @@ TEST(ReluSplit, AgreesWithADenseGrid) {
       const char* must;
     } cases[] = {{m - 0.02 * range, "sat"}, {m - 1e-4 * range, "not unsat"}, {m + slack + 0.02 * range, "unsat"}};
     for (const auto& k : cases) {
-      const std::string tag = "seed" + std::to_string(seed) + "_" + std::to_string(&k - cases);
-      VerifyOptions o;
-      o.timeout_s = 10.0;
-      o.method = "crown";
-      o.jobs = 1;
-      o.bab = BabKind::Relu;
-      o.relu_batch = 64;
-      const VerifyResult r = verify(g, property_y0_at_least(k.c, tag), o);
-      const std::string got = verdict_name(r.verdict);
-      if (std::string(k.must) == "not unsat") {
-        EXPECT_NE(got, "unsat") << tag << ": a grid point reaches y0 = " << m << " >= " << k.c;
-      } else {
-        EXPECT_EQ(got, k.must) << tag << ": " << r.message;
-      }
-      unsat += r.verdict == Verdict::Unsat ? 1 : 0;
-      by_split += r.stats.decided_by == "relu split" ? 1 : 0;
-      if (r.verdict == Verdict::Sat) {
-        const double y0 = dense_rows_at(net, r.counterexample.x.data())[0];
-        EXPECT_GE(y0, k.c - 1e-6) << tag;
-        ++sat;
+      for (bool tighten : {false, true}) {
+        const std::string tag = "seed" + std::to_string(seed) + "_" + std::to_string(&k - cases) + (tighten ? "t" : "");
+        VerifyOptions o;
+        o.timeout_s = 10.0;
+        o.method = "crown";
+        o.jobs = 1;
+        o.bab = BabKind::Relu;
+        o.relu_batch = 64;
+        o.relu_tighten = tighten;
+        const VerifyResult r = verify(g, property_y0_at_least(k.c, tag), o);
+        const std::string got = verdict_name(r.verdict);
+        if (std::string(k.must) == "not unsat") {
+          EXPECT_NE(got, "unsat") << tag << ": a grid point reaches y0 = " << m << " >= " << k.c;
+        } else {
+          EXPECT_EQ(got, k.must) << tag << ": " << r.message;
+        }
+        unsat += r.verdict == Verdict::Unsat ? 1 : 0;
+        by_split += r.stats.decided_by == "relu split" ? 1 : 0;
+        if (r.verdict == Verdict::Sat) {
+          const double y0 = dense_rows_at(net, r.counterexample.x.data())[0];
+          EXPECT_GE(y0, k.c - 1e-6) << tag;
+          ++sat;
+        }
       }
     }
   }
-  EXPECT_GE(sat, 6);
-  EXPECT_GE(unsat, 6);
+  EXPECT_GE(sat, 12);
+  EXPECT_GE(unsat, 12);
   EXPECT_GE(by_split, 1) << "every case was decided before branch and bound: the test checks nothing of it";
 }
 
