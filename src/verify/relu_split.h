@@ -8,10 +8,13 @@
 //   - Branching: BaBSR's score (the chord intercepts' share of the bound), or
 //     filtered smart branching (fsb): the top candidates by that score, each
 //     bounded cheaply in both children, the best worst child kept.
+//   - Every row a child's f32 bound refutes is bounded again in f64
+//     (BetaCrown::lower_f64); only that value proves anything.
 //   - The domain store is ordered hardest first (best-first); it is capped in
-//     bytes (a quarter of the memory budget): above 3/4 of the cap it takes the
-//     deepest domains first (depth-first) until it is back under half, and it
-//     never grows past the cap (the case ends `unknown`).
+//     bytes (--domain-store, default a quarter of the memory budget): above
+//     3/4 of the cap it takes the deepest domains first (depth-first) until it
+//     is back under half, and it never grows past the cap (the case ends
+//     `unknown`).
 //   - Attacks: the minimisers of the hardest domains' bounds are evaluated
 //     every round, and PGD restarts from them now and then.
 // Batches: as many (domain, row) items per call as the memory budget holds.
