@@ -275,17 +275,18 @@ void BetaCrown::tighten(const std::vector<Domain>& domains, State& s, Result& re
         const std::size_t g = static_cast<std::size_t>(off + w.neuron[m]);
         std::vector<float>& lo = *domains[static_cast<std::size_t>(d)].lo;
         std::vector<float>& hi = *domains[static_cast<std::size_t>(d)].hi;
+        // The new bounds widened by the f32 margin (the sweeps ran in f32,
+        // docs/relu_split.md), then intersected with the old ones.
         const double nl = value[static_cast<std::size_t>(m)], nh = -value[static_cast<std::size_t>(m + 1)];
-        const double l = std::isnan(nl) ? lo[g] : std::max<double>(lo[g], nl);
-        const double h = std::isnan(nh) ? hi[g] : std::min<double>(hi[g], nh);
-        if (l - h > 1e-5 * std::max({1.0, std::fabs(l), std::fabs(h)})) {
-          result.infeasible[static_cast<std::size_t>(d)] = 1;  // lower above upper beyond rounding
+        const double l = std::isnan(nl) ? lo[g] : std::max<double>(lo[g], nl - 1e-5 * std::max(1.0, std::fabs(nl)));
+        const double h = std::isnan(nh) ? hi[g] : std::min<double>(hi[g], nh + 1e-5 * std::max(1.0, std::fabs(nh)));
+        if (l > h) {
+          result.infeasible[static_cast<std::size_t>(d)] = 1;  // no value of z fits: the splits cannot all hold
           continue;
         }
-        if (l > h) continue;  // crossing within rounding: keep the old bounds
-        // Widened by the f32 margin: the sweeps ran in f32 (docs/relu_split.md).
-        lo[g] = round_down(l - 1e-5 * std::max(1.0, std::fabs(l)));
-        hi[g] = round_up(h + 1e-5 * std::max(1.0, std::fabs(h)));
+        if (l == lo[g] && h == hi[g]) continue;
+        lo[g] = round_down(l);
+        hi[g] = round_up(h);
         changed[static_cast<std::size_t>(d)] = 1;
       }
     }
