@@ -33,6 +33,27 @@ float round_up(double v) {
 
 std::size_t at(std::int64_t a, std::int64_t n, std::int64_t b) { return static_cast<std::size_t>(a * n + b); }
 
+// The lower-bound rule for one ReLU, in f32 (the sweeps) and f64 (lower_f64):
+// the coefficient on its input z given the coefficient c on its output. Active
+// or split active: c; inactive: 0; relaxed: alpha c for c >= 0, else the chord
+// (ud c, its intercept's share into `bias`); a split adds -beta s.
+template <typename T>
+T relu_coefficient(std::int8_t mode, std::int8_t split, T c, T alpha, T beta, T ud, T icpt, double& bias) {
+  T z;
+  if (mode > 0) {
+    z = c;
+  } else if (mode < 0) {
+    z = T(0);
+  } else if (c >= T(0)) {
+    z = alpha * c;
+  } else {
+    z = c * ud;
+    bias += static_cast<double>(c) * icpt;
+  }
+  if (split != 0) z -= beta * static_cast<T>(split);
+  return z;
+}
+
 }  // namespace
 
 // Per domain of a call and global neuron: how the ReLU is taken.
@@ -192,20 +213,10 @@ void run_sweep(const Sweep& w, const StateT& s, std::vector<std::vector<float>>&
       const std::int64_t d = w.domain[m];
       double add = 0.0;
       for (std::int64_t j = 0; j < n; ++j) {
-        const std::size_t i = at(d, N, off + j);
-        const float c = a[m * n + j];
-        float z;
-        if (s.mode[i] > 0) {
-          z = c;
-        } else if (s.mode[i] < 0) {
-          z = 0.0f;
-        } else if (c >= 0.0f) {
-          z = (w.alpha ? w.alpha[at(m, N, off + j)] : s.adaptive[i]) * c;
-        } else {
-          z = c * s.ud[i];
-          add += static_cast<double>(c) * s.icpt[i];
-        }
-        if (w.beta && s.split[i] != 0) z -= w.beta[at(m, N, off + j)] * static_cast<float>(s.split[i]);
+        const std::size_t i = at(d, N, off + j), p = at(m, N, off + j);
+        const float z =
+            relu_coefficient(s.mode[i], w.beta ? s.split[i] : std::int8_t{0}, a[m * n + j],
+                             w.alpha ? w.alpha[p] : s.adaptive[i], w.beta ? w.beta[p] : 0.0f, s.ud[i], s.icpt[i], add);
         az[static_cast<std::size_t>(m * n + j)] = z;
         add += static_cast<double>(z) * below.b[static_cast<std::size_t>(j)];
       }
@@ -296,10 +307,27 @@ void BetaCrown::tighten(const std::vector<Domain>& domains, State& s, Result& re
   }
 }
 
+void BetaCrown::item_parameters(const State& s, const Item& it, float* alpha, float* beta) const {
+  // Defaults (CROWN's adaptive slope, beta 0) where the item gives none (NaN).
+  const std::int64_t N = neurons_;
+  std::copy(s.adaptive.begin() + it.domain * N, s.adaptive.begin() + (it.domain + 1) * N, alpha);
+  for (std::size_t u = 0; u < unstable_.size(); ++u) {
+    const auto [k, j] = unstable_[u];
+    const std::int64_t g = offset_[static_cast<std::size_t>(k)] + j;
+    const float p = (*it.params)[u];
+    if (std::isnan(p)) continue;
+    if (s.split[at(it.domain, N, g)] != 0) {
+      beta[g] = std::max(p, 0.0f);
+    } else {
+      alpha[g] = std::clamp(p, 0.0f, 1.0f);
+    }
+  }
+}
+
 std::vector<double> BetaCrown::lower_f64(const std::vector<Domain>& domains, const std::vector<Item>& items) const {
   State s;
   prepare(domains, s);
-  const std::int64_t N = neurons_, U = static_cast<std::int64_t>(unstable_.size()), n0 = net_.inputs();
+  const std::int64_t N = neurons_, n0 = net_.inputs();
   const auto L = static_cast<std::int64_t>(net_.layers.size());
   const auto M = static_cast<std::int64_t>(items.size());
   std::vector<double> out(static_cast<std::size_t>(M));
@@ -307,20 +335,8 @@ std::vector<double> BetaCrown::lower_f64(const std::vector<Domain>& domains, con
   for (std::int64_t m = 0; m < M; ++m) {
     const Item& it = items[static_cast<std::size_t>(m)];
     const Domain& dom = domains[static_cast<std::size_t>(it.domain)];
-    // This item's alpha and beta by global neuron.
-    std::vector<float> alpha(s.adaptive.begin() + it.domain * N, s.adaptive.begin() + (it.domain + 1) * N);
-    std::vector<float> beta(static_cast<std::size_t>(N), 0.0f);
-    for (std::int64_t u = 0; u < U; ++u) {
-      const auto [k, j] = unstable_[static_cast<std::size_t>(u)];
-      const std::int64_t g = offset_[static_cast<std::size_t>(k)] + j;
-      const float p = (*it.params)[static_cast<std::size_t>(u)];
-      if (std::isnan(p)) continue;
-      if (s.split[at(it.domain, N, g)] != 0) {
-        beta[static_cast<std::size_t>(g)] = std::max(p, 0.0f);
-      } else {
-        alpha[static_cast<std::size_t>(g)] = std::clamp(p, 0.0f, 1.0f);
-      }
-    }
+    std::vector<float> alpha(static_cast<std::size_t>(N)), beta(static_cast<std::size_t>(N), 0.0f);
+    item_parameters(s, it, alpha.data(), beta.data());
     const DenseLayer& top = net_.layers.back();
     std::vector<double> a(top.w.begin() + it.row * top.in, top.w.begin() + (it.row + 1) * top.in), z;
     double bias = top.b[static_cast<std::size_t>(it.row)];
@@ -330,22 +346,15 @@ std::vector<double> BetaCrown::lower_f64(const std::vector<Domain>& domains, con
       z.assign(static_cast<std::size_t>(n), 0.0);
       for (std::int64_t j = 0; j < n; ++j) {
         const std::size_t i = at(it.domain, N, off + j), g = static_cast<std::size_t>(off + j);
-        const double c = a[static_cast<std::size_t>(j)];
-        double v;
-        if (s.mode[i] > 0) {
-          v = c;
-        } else if (s.mode[i] < 0) {
-          v = 0.0;
-        } else if (c >= 0.0) {
-          v = static_cast<double>(alpha[g]) * c;
-        } else {
-          // The chord from the f32 bounds, in f64.
+        // A relaxed neuron's chord from the f32 bounds, in f64.
+        double ud = 0.0, icpt = 0.0;
+        if (s.mode[i] == 0) {
           const double l = (*dom.lo)[g], u = (*dom.hi)[g];
-          const double ud = u / (u - l);
-          v = c * ud;
-          bias += c * (-l * ud);
+          ud = u / (u - l);
+          icpt = -l * ud;
         }
-        if (s.split[i] != 0) v -= static_cast<double>(beta[g]) * s.split[i];
+        const double v = relu_coefficient(s.mode[i], s.split[i], a[static_cast<std::size_t>(j)],
+                                          static_cast<double>(alpha[g]), static_cast<double>(beta[g]), ud, icpt, bias);
         z[static_cast<std::size_t>(j)] = v;
         bias += v * below.b[static_cast<std::size_t>(j)];
       }
@@ -389,19 +398,7 @@ void BetaCrown::bound(const std::vector<Domain>& domains, const std::vector<Item
              ErrorKind::Internal, "beta-crown: item {} malformed", m);
     dom[static_cast<std::size_t>(m)] = it.domain;
     row[static_cast<std::size_t>(m)] = it.row;
-    // Defaults (CROWN's adaptive slope, beta 0) where the item gives none.
-    std::copy(s.adaptive.begin() + it.domain * N, s.adaptive.begin() + (it.domain + 1) * N, alpha.begin() + m * N);
-    for (std::int64_t u = 0; u < U; ++u) {
-      const auto [k, j] = unstable_[static_cast<std::size_t>(u)];
-      const std::int64_t g = offset_[static_cast<std::size_t>(k)] + j;
-      const float p = (*it.params)[static_cast<std::size_t>(u)];
-      if (std::isnan(p)) continue;
-      if (s.split[at(it.domain, N, g)] != 0) {
-        beta[at(m, N, g)] = std::max(p, 0.0f);
-      } else {
-        alpha[at(m, N, g)] = std::clamp(p, 0.0f, 1.0f);
-      }
-    }
+    item_parameters(s, it, alpha.data() + m * N, beta.data() + m * N);
   }
   Sweep w;
   w.net = &net_;

@@ -84,6 +84,8 @@ class BetaCrown {
   struct State;
   void prepare(const std::vector<Domain>& domains, State& s) const;
   void refresh(const std::vector<Domain>& domains, std::int64_t d, std::int64_t layer, State& s) const;
+  // An item's alpha and beta by global neuron (beta zeroed by the caller).
+  void item_parameters(const State& s, const Item& it, float* alpha, float* beta) const;
   void tighten(const std::vector<Domain>& domains, State& s, Result& result, std::int64_t chunk_items) const;
 
   const ReluNetwork& net_;

@@ -221,16 +221,23 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
     }
   };
 
-  // The branching decision of a bounded, open domain, from its items' scores at `first`.
-  auto choose = [&](Domain& d, const BetaCrown::Result& r, std::size_t first, std::vector<std::int64_t>* top) {
+  // The branching decision of a bounded, open domain: `scores` holds one row of
+  // unstable() scores per row in `bound_rows` (the rows it was bounded with);
+  // those of the rows still open (d.rows, a subsequence) are summed.
+  auto choose = [&](Domain& d, const std::vector<std::int64_t>& bound_rows, const float* scores,
+                    std::vector<std::int64_t>* top) {
     std::vector<char> split(static_cast<std::size_t>(U), 0);
     for (const auto& s : d.splits) split[static_cast<std::size_t>(bc.unstable_index(s.layer, s.neuron))] = 1;
+    std::vector<const float*> kept;
+    for (std::size_t k = 0; k < bound_rows.size(); ++k) {
+      if (std::find(d.rows.begin(), d.rows.end(), bound_rows[k]) != d.rows.end())
+        kept.push_back(scores + k * static_cast<std::size_t>(U));
+    }
     std::vector<std::pair<float, std::int64_t>> cand;
     for (std::int64_t u = 0; u < U; ++u) {
       if (split[static_cast<std::size_t>(u)]) continue;
       float s = 0.0f;
-      for (std::size_t k = 0; k < d.rows.size(); ++k)
-        s += r.scores[(first + k) * static_cast<std::size_t>(U) + static_cast<std::size_t>(u)];
+      for (const float* row : kept) s += row[u];
       cand.emplace_back(s, u);
     }
     std::sort(cand.begin(), cand.end(), [](const auto& a, const auto& b) {
@@ -340,12 +347,12 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
       out.verdict = Verdict::Unsat;
       return out;
     }
-    // settle() dropped closed rows: re-bound is not needed for the scores of
-    // the rows kept, which come first in the same order within r.
+    // The scores again, at the parameters the children inherit (those of each
+    // row's best bound; the bound above ended at Adam's last step).
     std::vector<std::int64_t> top;
     BetaCrown::Result rr;
     bound(ds, 0, false, true, rr);
-    choose(d, rr, 0, &top);
+    choose(d, d.rows, rr.scores.data(), &top);
     if (options.relu_branching == ReluBranching::Fsb) fsb(ds, {top});
     store.push(std::move(d));
   }
@@ -416,17 +423,8 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
         ++stats.domains_proved;
         continue;
       }
-      // Scores of the kept rows only: rebuild the sum over them.
-      BetaCrown::Result view;
-      view.scores.reserve(c->rows.size() * static_cast<std::size_t>(U));
-      for (std::int64_t row : c->rows) {
-        const auto k =
-            static_cast<std::size_t>(std::find(rows_before.begin(), rows_before.end(), row) - rows_before.begin());
-        const float* s = r.scores.data() + (at + k) * static_cast<std::size_t>(U);
-        view.scores.insert(view.scores.end(), s, s + U);
-      }
       tops.emplace_back();
-      choose(*c, view, 0, &tops.back());
+      choose(*c, rows_before, r.scores.data() + at * static_cast<std::size_t>(U), &tops.back());
       open.push_back(c);
     }
     if (options.relu_branching == ReluBranching::Fsb) fsb(open, tops);

@@ -185,6 +185,8 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
       return result;
     }
     const bool input_bab = o.bab == BabKind::Input || (o.bab == BabKind::Auto && n_in <= o.max_split_inputs);
+    std::optional<SplitOutcome> outcome;
+    double split_start = elapsed();
     if (!input_bab && relu_bab_possible) {
       // ReLU split: the network in dense form (once per case: the spec is folded in).
       std::optional<ReluNetwork> net;
@@ -197,33 +199,25 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
       }
       if (net) {
         result.stats.bab = "relu";
-        Stopwatch w;
+        split_start = elapsed();
         if (inter[k].empty())
           root_bounds(graph, problems[k], o.method == "crown" ? "crown" : "alpha-crown", o, DType::F32, &inter[k]);
-        SplitOutcome s = relu_split(g, property, k, problems[k], *net, relu_root(*net, inter[k]), o, *evals[k], rng,
-                                    elapsed, deadline, result.stats);
-        result.stats.split_ms += w.elapsed_ms();
-        if (s.verdict == Verdict::Sat) return sat(std::move(*s.counterexample), "relu split");
-        if (s.verdict == Verdict::Timeout) {
-          result.verdict = Verdict::Timeout;
-          return result;
-        }
-        if (s.verdict == Verdict::Unknown) unknown = true;
-        continue;
+        outcome = relu_split(g, property, k, problems[k], *net, relu_root(*net, inter[k]), o, *evals[k], rng, elapsed,
+                             deadline, result.stats);
       }
-    }
-    if (input_bab) {
+    } else if (input_bab) {
       result.stats.bab = "input";
-      Stopwatch w;
-      SplitOutcome s =
-          input_split(g, graph, property, k, problems[k], o, *evals[k], rng, elapsed, deadline, result.stats);
-      result.stats.split_ms += w.elapsed_ms();
-      if (s.verdict == Verdict::Sat) return sat(std::move(*s.counterexample), "input split");
-      if (s.verdict == Verdict::Timeout) {
+      outcome = input_split(g, graph, property, k, problems[k], o, *evals[k], rng, elapsed, deadline, result.stats);
+    }
+    if (outcome) {
+      result.stats.split_ms += elapsed() - split_start;
+      if (outcome->verdict == Verdict::Sat)
+        return sat(std::move(*outcome->counterexample), input_bab ? "input split" : "relu split");
+      if (outcome->verdict == Verdict::Timeout) {
         result.verdict = Verdict::Timeout;
         return result;
       }
-      if (s.verdict == Verdict::Unknown) unknown = true;
+      if (outcome->verdict == Verdict::Unknown) unknown = true;
       continue;
     }
     // High-dimensional: attack the polytopes bounds left open, with many

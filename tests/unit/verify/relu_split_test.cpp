@@ -23,6 +23,7 @@
 #include "verify/case_problem.h"
 #include "verify/relu_network.h"
 #include "verify/verifier.h"
+#include "y0_property.h"
 
 namespace bf {
 namespace {
@@ -338,17 +339,27 @@ TEST(BetaCrown, InfeasibleSplitsArePruned) {
   EXPECT_TRUE(row_refuted(rb.lower[0], row_max));
 }
 
-// Violated where y0 >= c over [-1, 1]^2.
+// The largest and smallest of y0(x) on an n x n grid over [-1, 1]^2.
+struct GridRange {
+  double max = -std::numeric_limits<double>::infinity(), min = std::numeric_limits<double>::infinity();
+};
+template <typename Y0>
+GridRange grid_range(int n, Y0 y0) {
+  GridRange r;
+  const double h = 2.0 / (n - 1);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) {
+      const double x[2] = {-1.0 + i * h, -1.0 + j * h};
+      const double v = y0(x);
+      r.max = std::max(r.max, v);
+      r.min = std::min(r.min, v);
+    }
+  }
+  return r;
+}
+
 VnnlibProperty property_y0_at_least(double c, const std::string& name) {
-  const std::string path = test::scratch_dir("relu_split_" + name) + "/p.vnnlib";
-  std::ofstream f(path);
-  f.precision(17);
-  f << "(declare-const X_0 Real)\n(declare-const X_1 Real)\n";
-  for (int j = 0; j < 3; ++j) f << "(declare-const Y_" << j << " Real)\n";
-  f << "(assert (>= X_0 -1))\n(assert (<= X_0 1))\n(assert (>= X_1 -1))\n(assert (<= X_1 1))\n";
-  f << "(assert (>= Y_0 " << c << "))\n";
-  f.close();
-  return parse_vnnlib(path, 2, 3);
+  return test::property_y0_at_least(c, "relu_split_" + name);
 }
 
 // As Verifier.InputSplitAgreesWithADenseGrid, with ReLU split (with and
@@ -362,15 +373,8 @@ TEST(ReluSplit, AgreesWithADenseGrid) {
     const ReluNetwork net = extract_relu_network(*g, p0);
     const int n = 401;
     const double h = 2.0 / (n - 1);
-    double m = -std::numeric_limits<double>::infinity(), lo = std::numeric_limits<double>::infinity();
-    for (int i = 0; i < n; ++i) {
-      for (int j = 0; j < n; ++j) {
-        const double x[2] = {-1.0 + i * h, -1.0 + j * h};
-        const double y0 = dense_rows_at(net, x)[0];
-        m = std::max(m, y0);
-        lo = std::min(lo, y0);
-      }
-    }
+    const GridRange grid = grid_range(n, [&](const double* x) { return dense_rows_at(net, x)[0]; });
+    const double m = grid.max, lo = grid.min;
     // Lipschitz bound of y0 in L-inf.
     double lip = 1.0;
     for (const auto& l : net.layers) {
@@ -427,13 +431,7 @@ TEST(ReluSplit, DomainStoreStaysUnderItsCap) {
   for (unsigned seed = 1; seed <= 6; ++seed) {
     auto g = random_graph(seed + 300, 24, 3);
     const ReluNetwork net = extract_relu_network(*g, problem_of({{1, 0, 0}}));
-    double m = -std::numeric_limits<double>::infinity();
-    for (int i = 0; i <= 200; ++i) {
-      for (int j = 0; j <= 200; ++j) {
-        const double x[2] = {-1.0 + i / 100.0, -1.0 + j / 100.0};
-        m = std::max(m, dense_rows_at(net, x)[0]);
-      }
-    }
+    const double m = grid_range(201, [&](const double* x) { return dense_rows_at(net, x)[0]; }).max;
     // Barely violated: the search must go deep, and may never say unsat.
     VerifyOptions o;
     o.timeout_s = 4.0;
@@ -460,16 +458,12 @@ TEST(ReluSplit, OtherNetworksAreNamedNotSilentlySkipped) {
   int reached = 0;
   for (unsigned seed = 1; seed <= 4; ++seed) {
     auto g = random_graph(seed + 500, 12, 2, OpKind::Sigmoid);
-    double m = -std::numeric_limits<double>::infinity();
-    for (int i = 0; i <= 100; ++i) {
-      for (int j = 0; j <= 100; ++j) {
-        const double x[2] = {-1.0 + i / 50.0, -1.0 + j / 50.0};
-        ForwardOptions fo;
-        fo.compute = DType::F64;
-        const auto y = run_forward(*g, {Tensor::from_vector<double>({1, 2}, {x[0], x[1]})}, fo)[0].to_double_vector();
-        m = std::max(m, y[0]);
-      }
-    }
+    ForwardOptions fo;
+    fo.compute = DType::F64;
+    const double m =
+        grid_range(101, [&](const double* x) {
+          return run_forward(*g, {Tensor::from_vector<double>({1, 2}, {x[0], x[1]})}, fo)[0].to_double_vector()[0];
+        }).max;
     // Holds nowhere on the grid, close to the maximum: CROWN over the box leaves it open.
     const VnnlibProperty prop = property_y0_at_least(m + 1e-3, "sigmoid" + std::to_string(seed));
     VerifyOptions o;

@@ -17,6 +17,7 @@
 #include "support/test_paths.h"
 #include "verify/case_problem.h"
 #include "verify/recheck.h"
+#include "y0_property.h"
 
 namespace bf {
 namespace {
@@ -89,17 +90,8 @@ SmallNet random_net(unsigned seed, std::int64_t hidden) {
   return net;
 }
 
-// Violated where y0 >= c over [-1, 1]^2: written as VNN-LIB and parsed.
 VnnlibProperty property_y0_at_least(double c, const std::string& name) {
-  const std::string path = test::scratch_dir("verifier_" + name) + "/p.vnnlib";
-  std::ofstream f(path);
-  f.precision(17);
-  f << "(declare-const X_0 Real)\n(declare-const X_1 Real)\n";
-  for (int j = 0; j < 3; ++j) f << "(declare-const Y_" << j << " Real)\n";
-  f << "(assert (>= X_0 -1))\n(assert (<= X_0 1))\n(assert (>= X_1 -1))\n(assert (<= X_1 1))\n";
-  f << "(assert (>= Y_0 " << c << "))\n";
-  f.close();
-  return parse_vnnlib(path, 2, 3);
+  return test::property_y0_at_least(c, "verifier_" + name);
 }
 
 VerifyOptions quick_options() {
