@@ -170,12 +170,12 @@ __attribute__((target("avx512f"))) void block512(std::int64_t rows, std::int64_t
   }
 }
 
+}  // namespace
+
 bool has_avx512() {
   static const bool yes = __builtin_cpu_supports("avx512f") != 0;
   return yes;
 }
-
-}  // namespace
 
 std::int64_t packed_b_floats(std::int64_t k, std::int64_t n) { return (n + kPanel - 1) / kPanel * k * kPanel; }
 

@@ -26,6 +26,9 @@ void pack_b(const float* b, std::int64_t ldb, std::int64_t k, std::int64_t n, co
 void rowwise_gemm(std::int64_t m, std::int64_t k, std::int64_t n, const float* a, std::int64_t lda,
                   const float* packed_b, float* c, std::int64_t ldc, bool accumulate);
 
+// Whether this CPU runs AVX-512F (kernels with a wider path ask).
+bool has_avx512();
+
 namespace detail {
 // The AVX2 path, which machines without AVX-512 take; for tests that check both
 // paths give the same bits.
