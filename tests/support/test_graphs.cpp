@@ -136,6 +136,36 @@ std::shared_ptr<Graph> residual_graph() {
   return g;
 }
 
+std::shared_ptr<Graph> wide_conv() {
+  auto g = std::make_shared<Graph>();
+  g->name = "wide_conv";
+  std::mt19937 rng(29);
+  ValueId x = g->add_input("x", {DType::F32, {1, 3, 8, 8}});
+  auto conv = [&](ValueId in, std::int64_t cin, std::int64_t k, std::int64_t s, const std::string& name) {
+    ValueId w = g->add_constant(name + ".w", seeded(rng, {16, cin, k, k}, 0.25f));
+    ValueId b = g->add_constant(name + ".b", seeded(rng, {16}, 0.1f));
+    return g->add_inferred_node(OpKind::Conv, name, conv2d_attrs(k, s, 1), {in, w, b}, {name + ".y"})[0];
+  };
+  auto relu = [&](ValueId in, const std::string& name) {
+    return g->add_inferred_node(OpKind::Relu, name, {}, {in}, {name + ".y"})[0];
+  };
+  ValueId r0 = relu(conv(x, 3, 3, 1, "c0"), "r0");
+  ValueId r1 = relu(conv(r0, 16, 4, 2, "c1"), "r1");
+  ValueId c2 = conv(r1, 16, 3, 1, "c2");
+  ValueId sum = g->add_inferred_node(OpKind::Add, "add", {}, {r1, c2}, {"sum"})[0];
+  ValueId r2 = relu(sum, "r2");
+  Attributes flat;
+  flat.set("axis", std::int64_t{1});
+  ValueId f = g->add_inferred_node(OpKind::Flatten, "flatten", flat, {r2}, {"f"})[0];
+  ValueId w1 = g->add_constant("fc1.w", seeded(rng, {8, 256}, 0.1f));
+  ValueId b1 = g->add_constant("fc1.b", seeded(rng, {8}, 0.1f));
+  ValueId h = relu(g->add_inferred_node(OpKind::Affine, "fc1", {}, {f, w1, b1}, {"h"})[0], "r3");
+  ValueId w2 = g->add_constant("fc2.w", seeded(rng, {3, 8}, 0.5f));
+  ValueId y = g->add_inferred_node(OpKind::Affine, "fc2", {}, {h, w2}, {"y"})[0];
+  g->add_output(y);
+  return g;
+}
+
 std::shared_ptr<Graph> residual_conv() {
   auto g = std::make_shared<Graph>();
   g->name = "residual_conv";

@@ -26,6 +26,13 @@ std::shared_ptr<Graph> conv_chain();
 // -> Relu -> Pad -> AveragePool 2x2 -> Flatten -> Affine -> Relu -> Affine(3). Windows that meet at the Add.
 std::shared_ptr<Graph> residual_conv();
 
+// Convolutions wide enough (16 output channels) for compiled CROWN's column
+// products: x[1,3,8,8] -> Conv(16, 3x3, pad 1) -> Relu -> Conv(16, 4x4, stride 2,
+// pad 1) -> Relu -> Conv(16, 3x3, pad 1) -> Add(skip) -> Relu -> Flatten ->
+// Affine(8) -> Relu -> Affine(3): stride 1 and 2, padding at the borders, few
+// input channels, and a convolution whose input A also gets the skip's.
+std::shared_ptr<Graph> wide_conv();
+
 // x[1,6] -> Affine -> Tanh -> Affine -> Sigmoid -> Affine -> LeakyRelu(0.1) -> Affine(3).
 std::shared_ptr<Graph> s_shaped_mlp();
 

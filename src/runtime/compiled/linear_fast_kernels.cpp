@@ -135,6 +135,19 @@ inline Run run_of(const LinearWindow& w, RowOrigin o, std::int64_t i) {
   return {std::max<std::int64_t>(0, -o.w), std::min<std::int64_t>(w.win_w, w.width - o.w)};
 }
 
+// dst[0, n) += src[0, n) for short runs (a kernel's line, 3 or 4 wide on the
+// shared networks): whole vectors where they fit.
+inline void add_short(float* dst, const float* src, std::int64_t n) {
+  if (n == 4) {
+    _mm_storeu_ps(dst, _mm_add_ps(_mm_loadu_ps(dst), _mm_loadu_ps(src)));
+    return;
+  }
+  for (; n >= 8; n -= 8, dst += 8, src += 8)
+    _mm256_storeu_ps(dst, _mm256_add_ps(_mm256_loadu_ps(dst), _mm256_loadu_ps(src)));
+  // (AVX's masked stores cost more than a few scalar adds on the machines measured.)
+  for (std::int64_t i = 0; i < n; ++i) dst[i] += src[i];
+}
+
 // Whether a window row at origin o lies wholly inside the image (nothing to mask).
 inline bool inside(const LinearWindow& w, RowOrigin o) {
   return o.h >= 0 && o.w >= 0 && o.h + w.win_h <= w.height && o.w + w.win_w <= w.width;
@@ -352,6 +365,53 @@ class BackwardConvKernel final : public CompiledKernel {
     // (one-hot at the start) just picks a row of T.
     const std::int64_t p_out = dst_hw_[0] * dst_hw_[1], p_in = src_hw_[0] * src_hw_[1];
     seeded_ = !whole_ && p_out == 1 && spec_of(plan, op.reads.at(0)).value == sweep.value;
+    // Through columns (im2col's transpose): A_out's positions times W as one
+    // matrix product, each product then added into its kernel's place. Exact
+    // multiply-adds (T multiplies the zeros of its sparse rows too) and one
+    // large product where oneDNN runs many tiny convolutions: windows, and
+    // whole images with few input channels (2.6-17 GFLOP/s on cnn_cifar).
+    // By measurement on cnn_cifar (ms per run, oneDNN or T -> columns): 3x3 ->
+    // 8x8 windows of 32 channels 200 -> 129, 4x4 -> 6x6 of 64 88 -> 58; but
+    // 6x6 -> 14x14 windows of 32 channels 92 -> 126: the columns' adds
+    // (positions x cin kh kw per row) outgrow the saving there.
+    // Few output channels (resnet_small's 8) make every product too small to
+    // pay: those keep oneDNN and T (7.7 against 10.5 ms per run there).
+    im2col_ = !seeded_ && cout_ >= 16 && dil[0] == 1 && dil[1] == 1 &&
+              (cin_ <= 4 || (!whole_ && p_out * cin_ * kh_ * kw_ <= 8192));
+    // Few input channels at stride 1: the product the other way round, one row
+    // at a time (C[ci kh kw, positions] = W^T A_out), so that each kernel
+    // offset's contributions land as whole lines of the natural row (cnn_cifar's
+    // 3-channel windows 134 + 100 -> 140 ms per run, whole images 78 -> 26).
+    by_offset_ = im2col_ && st[0] == 1 && st[1] == 1;
+    if (by_offset_) {
+      const std::int64_t n = cin_ * kh_ * kw_;
+      wt_ = store.get(wt, "transposed f32", [&] {
+        std::vector<float> t(static_cast<std::size_t>(n * cout_));
+        for (std::int64_t co = 0; co < cout_; ++co) {
+          for (std::int64_t k = 0; k < n; ++k)
+            t[static_cast<std::size_t>(k * cout_ + co)] = (*w_)[static_cast<std::size_t>(co * n + k)];
+        }
+        return t;
+      });
+      const std::int64_t staging = direct_ ? 0 : rows_cap_ * natural_elements_ * 4;
+      scratch_bytes_ = align(staging) + align(packed_b_floats(cout_, p_out) * 4) + align(n * p_out * 4);
+      return;
+    }
+    if (im2col_) {
+      const std::int64_t n = cin_ * kh_ * kw_;
+      // W [cout, cin kh kw] row-major is already the product's right operand.
+      packed_w_ = store.get(wt, "im2col panels", [&] {
+        std::vector<float> packed(static_cast<std::size_t>(packed_b_floats(cout_, n)));
+        pack_b(w_->data(), n, cout_, n, nullptr, packed.data());
+        return packed;
+      });
+      // Rows go through in groups whose columns fit in about 4 MiB.
+      group_rows_ = std::clamp<std::int64_t>((std::int64_t{1} << 20) / std::max<std::int64_t>(1, p_out * n), 1,
+                                             std::max<std::int64_t>(1, rows_cap_));
+      const std::int64_t staging = direct_ ? 0 : rows_cap_ * natural_elements_ * 4;
+      scratch_bytes_ = align(staging) + align(group_rows_ * p_out * cout_ * 4) + align(group_rows_ * p_out * n * 4);
+      return;
+    }
     dense_t_ = !whole_ && p_in <= 8 * kh_ * kw_ && cout_ * p_out * cin_ * p_in <= (std::int64_t{4} << 20);
     if (seeded_ || dense_t_) {
       // T depends on the window and the layer's strides: shared per (W, geometry).
@@ -386,6 +446,8 @@ class BackwardConvKernel final : public CompiledKernel {
 
   std::string name() const override {
     if (seeded_) return "backward_conv[window:gather]";
+    if (by_offset_) return fmt::format("backward_conv[{}:by_offset]", whole_ ? "whole" : "window");
+    if (im2col_) return fmt::format("backward_conv[{}:columns]", whole_ ? "whole" : "window");
     if (dense_t_) return "backward_conv[window:dense_gemm]";
     return fmt::format("backward_conv[{}{}]", whole_ ? "whole" : "window", impl_.empty() ? "" : ":" + impl_);
   }
@@ -398,7 +460,7 @@ class BackwardConvKernel final : public CompiledKernel {
     }
     return bytes;
   }
-  std::vector<PreparedFloats> shared_prepared() const override { return {w_, b_, t_, packed_t_}; }
+  std::vector<PreparedFloats> shared_prepared() const override { return {w_, b_, t_, packed_t_, packed_w_, wt_}; }
 
   void run(const KernelIO& io) override {
     const SweepChunk& c = *io.chunk;
@@ -407,7 +469,11 @@ class BackwardConvKernel final : public CompiledKernel {
       const float* ao = side_ptr(io.inputs[0].lower, io.inputs[0].upper, s);
       float* ai = side_ptr(io.outputs[0].lower, io.outputs[0].upper, s);
       float* bias = side_ptr(io.outputs[1].lower, io.outputs[1].upper, s);
-      if (seeded_ || dense_t_) {
+      if (by_offset_) {
+        through_offsets(ao, ai, io.scratch, c);
+      } else if (im2col_) {
+        through_columns(ao, ai, io.scratch, c);
+      } else if (seeded_ || dense_t_) {
         through_t(ao, ai, io.scratch, c);
       } else {
         convolve(level_for(c.rows), ao, ai, io.scratch, c);
@@ -567,6 +633,111 @@ class BackwardConvKernel final : public CompiledKernel {
     }
   }
 
+  // Rows through columns, a group at a time: X[r p, co] = A_out[r, co, p]
+  // (positions major), C = X W ([r p, ci kh kw]), and every C[r p, ci, a, :]
+  // added into the natural row at its input position (kw runs, one per
+  // (ci, a)). Each element of C is one fused multiply-add chain over co in
+  // ascending order and the adds run in a fixed order: a row's bits do not
+  // depend on the rows beside it (a memory cap's chunks change nothing).
+  void through_columns(const float* ao, float* ai, void* scratch, const SweepChunk& c) {
+    const std::int64_t p_out = dst_hw_[0] * dst_hw_[1], n = cin_ * kh_ * kw_;
+    const std::int64_t src_h = src_hw_[0], src_w = src_hw_[1];
+    const std::int64_t sh = stride_[0], sw = stride_[1];
+    const std::int64_t ph = pad_l_[0], pw = pad_l_[1];
+    char* base = static_cast<char*>(scratch);
+    const std::int64_t staging = direct_ ? 0 : align(rows_cap_ * natural_elements_ * 4);
+    auto* x = reinterpret_cast<float*>(base + staging);
+    auto* col = reinterpret_cast<float*>(base + staging + align(group_rows_ * p_out * cout_ * 4));
+    float* dst_all = direct_ ? ai : reinterpret_cast<float*>(base);
+    const std::int64_t dst_stride = direct_ ? in_.elements : natural_elements_;
+    for (std::int64_t r0 = 0; r0 < c.rows; r0 += group_rows_) {
+      const std::int64_t g = std::min(group_rows_, c.rows - r0);
+      for (std::int64_t r = 0; r < g; ++r) {
+        const float* src = ao + (r0 + r) * out_.elements;
+        float* xr = x + r * p_out * cout_;
+        for (std::int64_t co = 0; co < cout_; ++co) {
+          for (std::int64_t p = 0; p < p_out; ++p) xr[p * cout_ + co] = src[co * p_out + p];
+        }
+      }
+      rowwise_gemm(g * p_out, cout_, n, x, cout_, packed_w_->data(), col, n, false);
+      for (std::int64_t r = 0; r < g; ++r) {
+        float* nat = dst_all + (r0 + r) * dst_stride;
+        std::memset(nat, 0, static_cast<std::size_t>(natural_elements_) * sizeof(float));
+        for (std::int64_t i = 0; i < dst_hw_[0]; ++i) {
+          for (std::int64_t j = 0; j < dst_hw_[1]; ++j) {
+            const float* cp = col + ((r * dst_hw_[0] + i) * dst_hw_[1] + j) * n;
+            const std::int64_t w0 = j * sw - pw;
+            // Kernel columns inside the row: b in [b0, b1).
+            const std::int64_t b0 = std::max<std::int64_t>(0, -w0), b1 = std::min(kw_, src_w - w0);
+            if (b0 >= b1) continue;
+            for (std::int64_t ci = 0; ci < cin_; ++ci) {
+              for (std::int64_t a = 0; a < kh_; ++a) {
+                const std::int64_t h = i * sh + a - ph;
+                if (h < 0 || h >= src_h) continue;
+                add_short(nat + (ci * src_h + h) * src_w + w0 + b0, cp + (ci * kh_ + a) * kw_ + b0, b1 - b0);
+              }
+            }
+          }
+        }
+      }
+    }
+    for (std::int64_t r = 0; r < c.rows; ++r) {
+      float* nat = dst_all + r * dst_stride;
+      if (direct_) {
+        if (!whole_) mask_outside(nat, row_origin(natural_, c.start, c.neurons[r]));
+      } else {
+        scatter_add(nat, ai + r * in_.elements, c, r);
+      }
+    }
+  }
+
+  // Rows one at a time (stride 1, no dilation): C = W^T A_out, [ci kh kw,
+  // positions], then for every kernel offset (ci, a, b) and output line i
+  // the line C[(ci, a, b), i, :] added into the natural row at (ci, i + a -
+  // pad, b - pad): contiguous runs. Each element of C is one fused
+  // multiply-add chain over co in ascending order; rows are independent.
+  void through_offsets(const float* ao, float* ai, void* scratch, const SweepChunk& c) {
+    const std::int64_t p_out = dst_hw_[0] * dst_hw_[1], n = cin_ * kh_ * kw_;
+    const std::int64_t src_h = src_hw_[0], src_w = src_hw_[1], dst_h = dst_hw_[0], dst_w = dst_hw_[1];
+    const std::int64_t ph = pad_l_[0], pw = pad_l_[1];
+    char* base = static_cast<char*>(scratch);
+    const std::int64_t staging = direct_ ? 0 : align(rows_cap_ * natural_elements_ * 4);
+    auto* packed = reinterpret_cast<float*>(base + staging);
+    auto* col = reinterpret_cast<float*>(base + staging + align(packed_b_floats(cout_, p_out) * 4));
+    float* dst_all = direct_ ? ai : reinterpret_cast<float*>(base);
+    const std::int64_t dst_stride = direct_ ? in_.elements : natural_elements_;
+    for (std::int64_t r = 0; r < c.rows; ++r) {
+      pack_b(ao + r * out_.elements, p_out, cout_, p_out, nullptr, packed);
+      rowwise_gemm(n, cout_, p_out, wt_->data(), cout_, packed, col, p_out, false);
+      float* nat = dst_all + r * dst_stride;
+      std::memset(nat, 0, static_cast<std::size_t>(natural_elements_) * sizeof(float));
+      for (std::int64_t ci = 0; ci < cin_; ++ci) {
+        for (std::int64_t a = 0; a < kh_; ++a) {
+          for (std::int64_t b = 0; b < kw_; ++b) {
+            const float* cl = col + ((ci * kh_ + a) * kw_ + b) * p_out;
+            // Output columns j whose input column j + b - pw lies inside.
+            const std::int64_t j0 = std::max<std::int64_t>(0, pw - b);
+            const std::int64_t j1 = std::min<std::int64_t>(dst_w, src_w + pw - b);
+            if (j0 >= j1) continue;
+            for (std::int64_t i = 0; i < dst_h; ++i) {
+              const std::int64_t h = i + a - ph;
+              if (h < 0 || h >= src_h) continue;
+              add_short(nat + (ci * src_h + h) * src_w + j0 + b - pw, cl + i * dst_w + j0, j1 - j0);
+            }
+          }
+        }
+      }
+    }
+    for (std::int64_t r = 0; r < c.rows; ++r) {
+      float* nat = dst_all + r * dst_stride;
+      if (direct_) {
+        if (!whole_) mask_outside(nat, row_origin(natural_, c.start, c.neurons[r]));
+      } else {
+        scatter_add(nat, ai + r * in_.elements, c, r);
+      }
+    }
+  }
+
   // Zeroes the entries of a natural-window row outside the input image.
   void mask_outside(float* row, RowOrigin o) const {
     if (inside(natural_, o)) return;
@@ -625,9 +796,13 @@ class BackwardConvKernel final : public CompiledKernel {
   Geo out_, in_;
   LinearWindow natural_;
   std::int64_t natural_elements_ = 0;
-  bool accumulate_ = false, whole_ = false, direct_ = false, seeded_ = false, dense_t_ = false;
-  PreparedFloats t_;         // T row-major, for gathering seed rows
-  PreparedFloats packed_t_;  // T in rowwise_gemm panels, for multiplying
+  bool accumulate_ = false, whole_ = false, direct_ = false, seeded_ = false, dense_t_ = false, im2col_ = false;
+  PreparedFloats packed_w_;  // W [cout, cin kh kw] in rowwise_gemm panels (through columns)
+  PreparedFloats wt_;        // W^T [cin kh kw, cout] (through offsets)
+  bool by_offset_ = false;
+  std::int64_t group_rows_ = 1;  // rows per column product
+  PreparedFloats t_;             // T row-major, for gathering seed rows
+  PreparedFloats packed_t_;      // T in rowwise_gemm panels, for multiplying
   std::vector<std::int64_t> levels_;
   std::map<std::int64_t, Prim> prims_;
   std::int64_t scratch_bytes_ = 0;
@@ -654,66 +829,110 @@ class BackwardRelaxedKernel final : public CompiledKernel {
     const SweepChunk& c = *io.chunk;
     const auto* relax = static_cast<const char*>(io.inputs[1].lower);
     const std::int64_t plane = static_cast<const char*>(io.inputs[1].upper) - relax;
-    const auto* ls = reinterpret_cast<const float*>(relax);
-    const auto* li = reinterpret_cast<const float*>(relax + plane);
-    const auto* us = reinterpret_cast<const float*>(relax + 2 * plane);
-    const auto* ui = reinterpret_cast<const float*>(relax + 3 * plane);
+    // The four planes: lower slope, lower intercept, upper slope, upper intercept.
+    const float* planes[4];
+    for (int q = 0; q < 4; ++q) planes[q] = reinterpret_cast<const float*>(relax + q * plane);
+    const LinearWindow& w = out_.w;
+    std::vector<std::int64_t> rest;  // rows taken line by line
+    if (w.spatial && !w.full()) {
+      interior_rows(io, planes, rest);
+    } else {
+      for (std::int64_t r = 0; r < c.rows; ++r) rest.push_back(r);
+    }
     for (int s : sides_of(c)) {
       const float* ao = side_ptr(io.inputs[0].lower, io.inputs[0].upper, s);
       float* ai = side_ptr(io.outputs[0].lower, io.outputs[0].upper, s);
       float* bias = side_ptr(io.outputs[1].lower, io.outputs[1].upper, s);
       // For this side: the line taken where A > 0 (pos) and where A < 0 (neg).
-      const float* pos_s = s == 0 ? ls : us;
-      const float* pos_i = s == 0 ? li : ui;
-      const float* neg_s = s == 0 ? us : ls;
-      const float* neg_i = s == 0 ? ui : li;
-      {
-        for (std::int64_t r = 0; r < c.rows; ++r) {
-          const std::int64_t off = c.samples[r] * numel_;
-          const float* a = ao + r * out_.elements;
-          float* t = ai + r * in_.elements;
-          float acc = 0.0f;
-          if (!out_.w.spatial || out_.w.full()) {
-            acc = apply(a, t, pos_s + off, pos_i + off, neg_s + off, neg_i + off, out_.elements);
-          } else {
-            const LinearWindow& w = out_.w;
-            const RowOrigin o = row_origin(w, c.start, c.neurons[r]);
-            if (inside(w, o)) {
-              // Every line whole: no runs to cut, nothing to zero.
-              for (std::int64_t ch = 0; ch < w.channels; ++ch) {
-                for (std::int64_t i = 0; i < w.win_h; ++i) {
-                  const std::int64_t e0 = (ch * w.win_h + i) * w.win_w;
-                  const std::int64_t k0 = off + (ch * w.height + o.h + i) * w.width + o.w;
-                  acc += apply(a + e0, t + e0, pos_s + k0, pos_i + k0, neg_s + k0, neg_i + k0, w.win_w);
+      const float* pos_s = planes[s == 0 ? 0 : 2];
+      const float* pos_i = planes[s == 0 ? 1 : 3];
+      const float* neg_s = planes[s == 0 ? 2 : 0];
+      const float* neg_i = planes[s == 0 ? 3 : 1];
+      for (std::int64_t r : rest) {
+        const std::int64_t off = c.samples[r] * numel_;
+        const float* a = ao + r * out_.elements;
+        float* t = ai + r * in_.elements;
+        float acc = 0.0f;
+        if (!w.spatial || w.full()) {
+          acc = apply(a, t, pos_s + off, pos_i + off, neg_s + off, neg_i + off, out_.elements);
+        } else {
+          const RowOrigin o = row_origin(w, c.start, c.neurons[r]);
+          for (std::int64_t ch = 0; ch < w.channels; ++ch) {
+            for (std::int64_t i = 0; i < w.win_h; ++i) {
+              const std::int64_t e0 = (ch * w.win_h + i) * w.win_w;
+              const Run run = run_of(w, o, i);
+              if (!accumulate_) {
+                // Outside the image: zero (the window invariant).
+                for (std::int64_t j = 0; j < w.win_w; ++j) {
+                  if (j < run.j0 || j >= run.j1) t[e0 + j] = 0.0f;
                 }
               }
-              bias[r] += acc;
-              continue;
-            }
-            for (std::int64_t ch = 0; ch < w.channels; ++ch) {
-              for (std::int64_t i = 0; i < w.win_h; ++i) {
-                const std::int64_t e0 = (ch * w.win_h + i) * w.win_w;
-                const Run run = run_of(w, o, i);
-                if (!accumulate_) {
-                  // Outside the image: zero (the window invariant).
-                  for (std::int64_t j = 0; j < w.win_w; ++j) {
-                    if (j < run.j0 || j >= run.j1) t[e0 + j] = 0.0f;
-                  }
-                }
-                if (run.j1 <= run.j0) continue;
-                const std::int64_t k0 = off + (ch * w.height + o.h + i) * w.width + o.w + run.j0;
-                acc += apply(a + e0 + run.j0, t + e0 + run.j0, pos_s + k0, pos_i + k0, neg_s + k0, neg_i + k0,
-                             run.j1 - run.j0);
-              }
+              if (run.j1 <= run.j0) continue;
+              const std::int64_t k0 = off + (ch * w.height + o.h + i) * w.width + o.w + run.j0;
+              acc += apply(a + e0 + run.j0, t + e0 + run.j0, pos_s + k0, pos_i + k0, neg_s + k0, neg_i + k0,
+                           run.j1 - run.j0);
             }
           }
-          bias[r] += acc;
         }
+        bias[r] += acc;
       }
     }
   }
 
  private:
+  // Rows whose window lies inside the image, grouped by (sample, origin): the
+  // rows of a group (the start's channels at one position) share the
+  // window's slopes and intercepts, which are gathered once into contiguous
+  // planes; then each row is one pass over its whole window (lines of 3 to 14
+  // elements otherwise go one by one). Other rows are left in `rest`.
+  void interior_rows(const KernelIO& io, const float* const* planes, std::vector<std::int64_t>& rest) const {
+    const SweepChunk& c = *io.chunk;
+    const LinearWindow& w = out_.w;
+    const std::int64_t n = out_.elements;
+    std::vector<std::pair<std::int64_t, std::int64_t>> order;  // (sample and origin, row)
+    for (std::int64_t r = 0; r < c.rows; ++r) {
+      const RowOrigin o = row_origin(w, c.start, c.neurons[r]);
+      if (!inside(w, o)) {
+        rest.push_back(r);
+        continue;
+      }
+      order.emplace_back((c.samples[r] * w.height + o.h) * w.width + o.w, r);
+    }
+    std::sort(order.begin(), order.end());
+    std::vector<float> gathered(static_cast<std::size_t>(4 * n));
+    for (std::size_t g0 = 0; g0 < order.size();) {
+      std::size_t g1 = g0;
+      while (g1 < order.size() && order[g1].first == order[g0].first) ++g1;
+      const std::int64_t r0 = order[g0].second;
+      const RowOrigin o = row_origin(w, c.start, c.neurons[r0]);
+      const std::int64_t off = c.samples[r0] * numel_;
+      for (int q = 0; q < 4; ++q) {
+        float* dst = gathered.data() + q * n;
+        for (std::int64_t ch = 0; ch < w.channels; ++ch) {
+          for (std::int64_t i = 0; i < w.win_h; ++i) {
+            std::memcpy(dst + (ch * w.win_h + i) * w.win_w, planes[q] + off + (ch * w.height + o.h + i) * w.width + o.w,
+                        static_cast<std::size_t>(w.win_w) * sizeof(float));
+          }
+        }
+      }
+      const float* gp[4] = {gathered.data(), gathered.data() + n, gathered.data() + 2 * n, gathered.data() + 3 * n};
+      for (int s : sides_of(c)) {
+        const float* ao = side_ptr(io.inputs[0].lower, io.inputs[0].upper, s);
+        float* ai = side_ptr(io.outputs[0].lower, io.outputs[0].upper, s);
+        float* bias = side_ptr(io.outputs[1].lower, io.outputs[1].upper, s);
+        const float* pos_s = gp[s == 0 ? 0 : 2];
+        const float* pos_i = gp[s == 0 ? 1 : 3];
+        const float* neg_s = gp[s == 0 ? 2 : 0];
+        const float* neg_i = gp[s == 0 ? 3 : 1];
+        for (std::size_t k = g0; k < g1; ++k) {
+          const std::int64_t r = order[k].second;
+          bias[r] += apply(ao + r * out_.elements, ai + r * in_.elements, pos_s, pos_i, neg_s, neg_i, n);
+        }
+      }
+      g0 = g1;
+    }
+  }
+
   float apply(const float* a, float* t, const float* ps, const float* pi, const float* ns, const float* ni,
               std::int64_t n) const {
     return relaxed_apply(a, t, ps, pi, ns, ni, n, accumulate_);

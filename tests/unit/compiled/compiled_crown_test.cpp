@@ -1,7 +1,8 @@
 // CROWN on the compiled executor against the reference executor (which defines
 // the semantics) on hand-built graphs covering every fast kernel and window
 // case: MLPs (gathers, skipped zero columns), convolutions (windows, dense
-// products, oneDNN on whole images), a residual join, pooling and padding,
+// products, oneDNN on whole images, column products by position and by kernel
+// offset), a residual join, pooling and padding,
 // S-shaped activations. Every memory plan mode and reuse policy, batches 1 and
 // 3, f32 and f64, all must agree (rtol/atol 1e-5); a chunked run (a small
 // memory budget) must be bit-identical to an unchunked one; a budget too small
@@ -163,6 +164,7 @@ TEST_P(CompiledCrown, TheSmallestBudgetIsKeptAndGivesBitIdenticalBounds) {
 INSTANTIATE_TEST_SUITE_P(Graphs, CompiledCrown,
                          ::testing::Values(Case{"mlp", &mlp, 0.2}, Case{"conv_chain", &test::conv_chain, 0.1},
                                            Case{"residual_conv", &test::residual_conv, 0.1},
+                                           Case{"wide_conv", &test::wide_conv, 0.05},
                                            Case{"s_shaped_mlp", &test::s_shaped_mlp, 0.3}),
                          [](const auto& info) { return std::string(info.param.name); });
 
