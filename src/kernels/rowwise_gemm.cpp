@@ -187,8 +187,13 @@ void pack_b(const float* b, std::int64_t ldb, std::int64_t k, std::int64_t n, co
     for (std::int64_t kk = 0; kk < k; ++kk) {
       const std::int64_t row = rows != nullptr ? rows[kk] : kk;
       float* out = panel + kk * kPanel;
+      if (cols == kPanel) {
+        // A constant size: an inline copy, not a library call per 64 bytes.
+        std::memcpy(out, b + row * ldb + p * kPanel, kPanel * sizeof(float));
+        continue;
+      }
       std::memcpy(out, b + row * ldb + p * kPanel, static_cast<std::size_t>(cols) * sizeof(float));
-      if (cols < kPanel) std::memset(out + cols, 0, static_cast<std::size_t>(kPanel - cols) * sizeof(float));
+      std::memset(out + cols, 0, static_cast<std::size_t>(kPanel - cols) * sizeof(float));
     }
   }
 }

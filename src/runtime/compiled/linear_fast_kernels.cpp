@@ -833,11 +833,9 @@ class BackwardRelaxedKernel final : public CompiledKernel {
     const float* planes[4];
     for (int q = 0; q < 4; ++q) planes[q] = reinterpret_cast<const float*>(relax + q * plane);
     const LinearWindow& w = out_.w;
-    std::vector<std::int64_t> rest;  // rows taken line by line
     if (w.spatial && !w.full()) {
-      interior_rows(io, planes, rest);
-    } else {
-      for (std::int64_t r = 0; r < c.rows; ++r) rest.push_back(r);
+      window_rows(io, planes);
+      return;
     }
     for (int s : sides_of(c)) {
       const float* ao = side_ptr(io.inputs[0].lower, io.inputs[0].upper, s);
@@ -848,55 +846,31 @@ class BackwardRelaxedKernel final : public CompiledKernel {
       const float* pos_i = planes[s == 0 ? 1 : 3];
       const float* neg_s = planes[s == 0 ? 2 : 0];
       const float* neg_i = planes[s == 0 ? 3 : 1];
-      for (std::int64_t r : rest) {
+      for (std::int64_t r = 0; r < c.rows; ++r) {
         const std::int64_t off = c.samples[r] * numel_;
-        const float* a = ao + r * out_.elements;
-        float* t = ai + r * in_.elements;
-        float acc = 0.0f;
-        if (!w.spatial || w.full()) {
-          acc = apply(a, t, pos_s + off, pos_i + off, neg_s + off, neg_i + off, out_.elements);
-        } else {
-          const RowOrigin o = row_origin(w, c.start, c.neurons[r]);
-          for (std::int64_t ch = 0; ch < w.channels; ++ch) {
-            for (std::int64_t i = 0; i < w.win_h; ++i) {
-              const std::int64_t e0 = (ch * w.win_h + i) * w.win_w;
-              const Run run = run_of(w, o, i);
-              if (!accumulate_) {
-                // Outside the image: zero (the window invariant).
-                for (std::int64_t j = 0; j < w.win_w; ++j) {
-                  if (j < run.j0 || j >= run.j1) t[e0 + j] = 0.0f;
-                }
-              }
-              if (run.j1 <= run.j0) continue;
-              const std::int64_t k0 = off + (ch * w.height + o.h + i) * w.width + o.w + run.j0;
-              acc += apply(a + e0 + run.j0, t + e0 + run.j0, pos_s + k0, pos_i + k0, neg_s + k0, neg_i + k0,
-                           run.j1 - run.j0);
-            }
-          }
-        }
-        bias[r] += acc;
+        bias[r] += apply(ao + r * out_.elements, ai + r * in_.elements, pos_s + off, pos_i + off, neg_s + off,
+                         neg_i + off, out_.elements);
       }
     }
   }
 
  private:
-  // Rows whose window lies inside the image, grouped by (sample, origin): the
-  // rows of a group (the start's channels at one position) share the
-  // window's slopes and intercepts, which are gathered once into contiguous
-  // planes; then each row is one pass over its whole window (lines of 3 to 14
-  // elements otherwise go one by one). Other rows are left in `rest`.
-  void interior_rows(const KernelIO& io, const float* const* planes, std::vector<std::int64_t>& rest) const {
+  // Window rows grouped by (sample, origin): the rows of a group (the
+  // start's channels at one position) share the window's slopes and
+  // intercepts, which are gathered once into contiguous planes, zero outside
+  // the image; then each row is one pass over its whole window (lines of 3 to
+  // 14 elements otherwise go one by one). Outside the image a row holds zeros
+  // (the window invariant): a zero slope keeps them zero, or leaves an
+  // accumulated row as it is, and a zero coefficient takes no intercept.
+  void window_rows(const KernelIO& io, const float* const* planes) const {
     const SweepChunk& c = *io.chunk;
     const LinearWindow& w = out_.w;
     const std::int64_t n = out_.elements;
     std::vector<std::pair<std::int64_t, std::int64_t>> order;  // (sample and origin, row)
+    const std::int64_t span_h = w.height + 2 * w.win_h, span_w = w.width + 2 * w.win_w;
     for (std::int64_t r = 0; r < c.rows; ++r) {
       const RowOrigin o = row_origin(w, c.start, c.neurons[r]);
-      if (!inside(w, o)) {
-        rest.push_back(r);
-        continue;
-      }
-      order.emplace_back((c.samples[r] * w.height + o.h) * w.width + o.w, r);
+      order.emplace_back((c.samples[r] * span_h + o.h + w.win_h) * span_w + o.w + w.win_w, r);
     }
     std::sort(order.begin(), order.end());
     std::vector<float> gathered(static_cast<std::size_t>(4 * n));
@@ -906,12 +880,20 @@ class BackwardRelaxedKernel final : public CompiledKernel {
       const std::int64_t r0 = order[g0].second;
       const RowOrigin o = row_origin(w, c.start, c.neurons[r0]);
       const std::int64_t off = c.samples[r0] * numel_;
-      for (int q = 0; q < 4; ++q) {
-        float* dst = gathered.data() + q * n;
+      for (std::int64_t i = 0; i < w.win_h; ++i) {
+        const Run run = run_of(w, o, i);
+        const bool whole_line = run.j0 == 0 && run.j1 == w.win_w;
         for (std::int64_t ch = 0; ch < w.channels; ++ch) {
-          for (std::int64_t i = 0; i < w.win_h; ++i) {
-            std::memcpy(dst + (ch * w.win_h + i) * w.win_w, planes[q] + off + (ch * w.height + o.h + i) * w.width + o.w,
-                        static_cast<std::size_t>(w.win_w) * sizeof(float));
+          const std::int64_t at = (ch * w.win_h + i) * w.win_w, from = off + (ch * w.height + o.h + i) * w.width + o.w;
+          for (int q = 0; q < 4; ++q) {
+            float* line = gathered.data() + q * n + at;
+            const float* src = planes[q] + from;
+            if (whole_line) {
+              for (std::int64_t j = 0; j < w.win_w; ++j) line[j] = src[j];
+              continue;
+            }
+            std::fill(line, line + w.win_w, 0.0f);
+            for (std::int64_t j = run.j0; j < run.j1; ++j) line[j] = src[j];
           }
         }
       }
