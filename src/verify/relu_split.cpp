@@ -10,12 +10,16 @@
 #include "methods/memory_budget.h"
 #include "support/timer.h"
 #include "verify/beta_crown.h"
+#include "verify/domain_attack.h"
 #include "verify/falsify.h"
 #include "verify/recheck.h"
 
 namespace bf {
 
 namespace {
+
+// Open subdomains attacked by PGD each attack round (the hardest of the round).
+constexpr std::size_t kDomainAttacks = 4;
 
 struct Domain {
   std::vector<ReluSplit> splits;
@@ -295,8 +299,30 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
     stats.trial_bounds += static_cast<std::int64_t>(trial.size());
   };
 
+  // Points evaluated on the network; any that violates is re-checked in f64.
+  auto check_points = [&](const std::vector<double>& pts) -> std::optional<Counterexample> {
+    std::vector<double> values;
+    eval.evaluate(pts, values, nullptr);
+    const std::size_t count = pts.size() / static_cast<std::size_t>(n);
+    stats.samples += static_cast<std::int64_t>(count);
+    for (std::size_t c = 0; c < count; ++c) {
+      if (violation_margin(problem, values.data() + c * static_cast<std::size_t>(problem.num_rows())) > 0.0) continue;
+      std::vector<double> x(pts.begin() + static_cast<std::ptrdiff_t>(c * n),
+                            pts.begin() + static_cast<std::ptrdiff_t>((c + 1) * n));
+      if (auto cex = recheck_counterexample(graph, property, case_index, std::move(x))) return cex;
+    }
+    return std::nullopt;
+  };
+
   // Minimisers of the hardest items' bounds: real points to test (and PGD starts).
   std::vector<double> starts;
+  // The hardest open subdomains of the last round, for PGD inside them.
+  struct AttackTarget {
+    std::vector<ReluSplit> splits;
+    std::vector<double> start;
+    double score = 0.0;
+  };
+  std::vector<AttackTarget> targets;
   auto test_points = [&](const std::vector<Domain*>& ds, const BetaCrown::Result& r) -> std::optional<Counterexample> {
     std::vector<std::pair<double, std::size_t>> hard;
     std::size_t at = 0;
@@ -307,22 +333,14 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
     }
     std::sort(hard.begin(), hard.end());
     const std::size_t take = std::min<std::size_t>(hard.size(), static_cast<std::size_t>(eval.batch()));
-    std::vector<double> pts, values;
+    std::vector<double> pts;
     for (std::size_t h = 0; h < take; ++h) {
       const double* x = r.points.data() + hard[h].second * static_cast<std::size_t>(n);
       pts.insert(pts.end(), x, x + n);
     }
     if (pts.empty()) return std::nullopt;
     starts = pts;
-    eval.evaluate(pts, values, nullptr);
-    stats.samples += static_cast<std::int64_t>(take);
-    for (std::size_t c = 0; c < take; ++c) {
-      if (violation_margin(problem, values.data() + c * static_cast<std::size_t>(problem.num_rows())) > 0.0) continue;
-      std::vector<double> x(pts.begin() + static_cast<std::ptrdiff_t>(c * n),
-                            pts.begin() + static_cast<std::ptrdiff_t>((c + 1) * n));
-      if (auto cex = recheck_counterexample(graph, property, case_index, std::move(x))) return cex;
-    }
-    return std::nullopt;
+    return check_points(pts);
   };
 
   // The root: every row, parameters from CROWN's choice, optimised longer.
@@ -407,6 +425,7 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
     // Branching decisions for the children left open (scores of the rows they keep).
     std::vector<Domain*> open;
     std::vector<std::vector<std::int64_t>> tops;
+    targets.clear();
     std::size_t first = 0;
     for (std::size_t ci = 0; ci < cs.size(); ++ci) {
       Domain* c = cs[ci];
@@ -426,7 +445,19 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
       tops.emplace_back();
       choose(*c, rows_before, r.scores.data() + at * static_cast<std::size_t>(U), &tops.back());
       open.push_back(c);
+      // Its weakest item's minimiser starts a PGD inside it.
+      std::size_t weakest = at;
+      for (std::size_t k = at; k < at + rows_before.size(); ++k) {
+        if (r.lower[k] - problem.rhs[static_cast<std::size_t>(rows_before[k - at])] <
+            r.lower[weakest] - problem.rhs[static_cast<std::size_t>(rows_before[weakest - at])])
+          weakest = k;
+      }
+      const double* x = r.points.data() + weakest * static_cast<std::size_t>(n);
+      targets.push_back({c->splits, std::vector<double>(x, x + n), c->score});
     }
+    std::sort(targets.begin(), targets.end(),
+              [](const AttackTarget& a, const AttackTarget& b) { return a.score < b.score; });
+    if (targets.size() > kDomainAttacks) targets.resize(kDomainAttacks);
     if (options.relu_branching == ReluBranching::Fsb) fsb(open, tops);
     for (Domain* c : open) {
       if (!store.fits(c->bytes())) {
@@ -449,6 +480,18 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
       auto cex = falsify_box(graph, property, case_index, problem, problem.lower, problem.upper, eval, fb, rng,
                              elapsed_ms, fs);
       stats.attack_steps += fs.steps;
+      if (!cex && !targets.empty()) {
+        // PGD inside the hardest subdomains, their splits as a penalty (verify/domain_attack.h).
+        std::vector<double> pts;
+        for (const AttackTarget& t : targets) {
+          const DomainAttackResult a = attack_domain(net, problem, t.splits, t.start, DomainAttackOptions{});
+          pts.insert(pts.end(), a.x.begin(), a.x.end());
+          stats.attack_steps += DomainAttackOptions{}.steps;
+          ++stats.domain_attacks;
+          stats.domain_attacks_inside += a.splits_missed == 0;
+        }
+        cex = check_points(pts);
+      }
       attack_ms += aw.elapsed_ms();
       if (cex) {
         note();

@@ -16,7 +16,9 @@
 //     is back under half, and it never grows past the cap (the case ends
 //     `unknown`).
 //   - Attacks: the minimisers of the hardest domains' bounds are evaluated
-//     every round, and PGD restarts from them now and then.
+//     every round; now and then PGD restarts from them over the whole box, and
+//     inside the hardest open domains with their splits as a penalty
+//     (verify/domain_attack.h).
 // Batches: as many (domain, row) items per call as the memory budget holds.
 #pragma once
 

@@ -67,8 +67,10 @@ struct VerifyStats {
   std::int64_t trial_bounds = 0;                         // fsb: cheap bounds of candidate children
   std::int64_t f64_rechecked = 0, f64_rejected = 0;      // relu split: proofs re-bounded in f64, and those that failed
   std::int64_t infeasible_pruned = 0;                    // relu split: domains whose splits cannot all hold
-  bool store_went_depth_first = false;                   // the store ran depth-first at some point (memory pressure)
-  std::string bab;                                       // the branch and bound that ran ("input", "relu"), or why none
+  std::int64_t domain_attacks = 0, domain_attacks_inside = 0;  // relu split: PGD runs inside subdomains, and those
+                                                               // whose best point met every split
+  bool store_went_depth_first = false;  // the store ran depth-first at some point (memory pressure)
+  std::string bab;                      // the branch and bound that ran ("input", "relu"), or why none
 };
 
 struct VerifyResult {

@@ -134,11 +134,12 @@ void add_verify_command(CLI::App& app) {
       split = fmt::format(
           "; relu split {:.0f} ms, {} unstable ReLUs, {} domains ({:.0f}/s; {} fsb trial bounds), {} proved ({} "
           "infeasible), store "
-          "peak {} of {} ({} domains{}), {} proofs re-checked in f64 ({} failed)",
+          "peak {} of {} ({} domains{}), {} proofs re-checked in f64 ({} failed), {} PGD runs inside subdomains "
+          "({} ended inside)",
           s.split_ms, s.relu_unstable, s.domains_bounded, s.domains_bounded / std::max(1e-3, s.split_ms / 1000.0),
           s.trial_bounds, s.domains_proved, s.infeasible_pruned, format_bytes(s.store_peak_bytes),
           format_bytes(s.store_cap_bytes), s.store_peak_domains, s.store_went_depth_first ? ", went depth-first" : "",
-          s.f64_rechecked, s.f64_rejected);
+          s.f64_rechecked, s.f64_rejected, s.domain_attacks, s.domain_attacks_inside);
       if (r.verdict != Verdict::Unsat && r.verdict != Verdict::Sat) {
         split += fmt::format(", {} open, hardest slack {:.3g}", s.open_domains, s.open_slack);
       }

@@ -6,6 +6,8 @@
 //   - an infeasible split set is pruned (its bound exceeds every value);
 //   - the verifier's verdicts with --bab relu agree with the grid, and never
 //     say unsat where a grid point violates the property;
+//   - PGD inside a subdomain reaches points that meet its splits from a start
+//     that misses them, and reports the margin the network has there;
 //   - the dense form of a network computes what the network computes, and a
 //     network that is not affine layers and ReLUs is refused with its reason.
 #include <gtest/gtest.h>
@@ -21,6 +23,7 @@
 #include "support/test_paths.h"
 #include "verify/beta_crown.h"
 #include "verify/case_problem.h"
+#include "verify/domain_attack.h"
 #include "verify/relu_network.h"
 #include "verify/verifier.h"
 #include "y0_property.h"
@@ -488,6 +491,52 @@ TEST(ReluSplit, OtherNetworksAreNamedNotSilentlySkipped) {
     }
   }
   EXPECT_GE(reached, 1) << "every case was decided before branch and bound: the test checks nothing";
+}
+
+// Splits taken from a point x* (each neuron on x*'s side), PGD started from
+// the box corner opposite x*: the point it returns meets every split in most
+// networks (a penalty method, so not always), and its margin is the margin
+// the dense network has there.
+TEST(DomainAttack, ReachesTheSubdomainFromOutside) {
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<double> unit(-1.0, 1.0);
+  const CaseProblem p = problem_of({{1.0, -1.0, 0.0}, {0.0, 1.0, -1.0}});
+  int cases = 0, started_outside = 0, reached = 0;
+  for (unsigned seed = 1; seed <= 20; ++seed) {
+    auto g = random_graph(seed, 8, 2);
+    const ReluNetwork net = extract_relu_network(*g, p);
+    const std::vector<double> target{unit(rng), unit(rng)};
+    std::vector<std::vector<double>> z;
+    std::vector<double> rows;
+    trace(net, target.data(), z, rows);
+    std::vector<ReluSplit> splits;
+    for (std::int32_t k = 0; k < 2; ++k) {
+      for (std::int32_t j = 0; j < 3; ++j) {
+        const double v = z[static_cast<std::size_t>(k)][static_cast<std::size_t>(j)];
+        if (std::fabs(v) > 1e-3) splits.push_back({k, j, static_cast<std::int8_t>(v > 0 ? 1 : -1)});
+      }
+    }
+    const std::vector<double> start{target[0] > 0 ? -1.0 : 1.0, target[1] > 0 ? -1.0 : 1.0};
+    trace(net, start.data(), z, rows);
+    bool outside = false;
+    for (const ReluSplit& s : splits)
+      outside = outside || s.sign * z[static_cast<std::size_t>(s.layer)][static_cast<std::size_t>(s.neuron)] < 0;
+    DomainAttackOptions o;
+    o.steps = 40;
+    const DomainAttackResult a = attack_domain(net, p, splits, start, o);
+    // The margin it reports is the network's at its point.
+    trace(net, a.x.data(), z, rows);
+    EXPECT_NEAR(a.margin, violation_margin(p, rows.data()), 1e-9) << seed;
+    std::int64_t missed = 0;
+    for (const ReluSplit& s : splits)
+      missed += s.sign * z[static_cast<std::size_t>(s.layer)][static_cast<std::size_t>(s.neuron)] < 0;
+    EXPECT_EQ(missed, a.splits_missed) << seed;
+    ++cases;
+    started_outside += outside;
+    reached += outside && a.splits_missed == 0;
+  }
+  EXPECT_GE(started_outside, 10) << "the test needs starts outside the subdomains";
+  EXPECT_GE(reached, started_outside * 3 / 4) << reached << " of " << started_outside << " reached, " << cases;
 }
 
 TEST(ReluNetwork, DenseFormComputesTheNetwork) {
