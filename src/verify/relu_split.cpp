@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <tuple>
 
 #include "methods/memory_budget.h"
 #include "support/timer.h"
@@ -320,7 +321,6 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
   struct AttackTarget {
     std::vector<ReluSplit> splits;
     std::vector<double> start;
-    double score = 0.0;
   };
   std::vector<AttackTarget> targets;
   auto test_points = [&](const std::vector<Domain*>& ds, const BetaCrown::Result& r) -> std::optional<Counterexample> {
@@ -426,6 +426,7 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
     std::vector<Domain*> open;
     std::vector<std::vector<std::int64_t>> tops;
     targets.clear();
+    std::vector<std::tuple<double, std::size_t, std::size_t>> hardest;  // (score, index in open, weakest item)
     std::size_t first = 0;
     for (std::size_t ci = 0; ci < cs.size(); ++ci) {
       Domain* c = cs[ci];
@@ -445,19 +446,23 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
       tops.emplace_back();
       choose(*c, rows_before, r.scores.data() + at * static_cast<std::size_t>(U), &tops.back());
       open.push_back(c);
-      // Its weakest item's minimiser starts a PGD inside it.
+      // Its weakest item's minimiser would start a PGD inside it.
       std::size_t weakest = at;
       for (std::size_t k = at; k < at + rows_before.size(); ++k) {
         if (r.lower[k] - problem.rhs[static_cast<std::size_t>(rows_before[k - at])] <
             r.lower[weakest] - problem.rhs[static_cast<std::size_t>(rows_before[weakest - at])])
           weakest = k;
       }
-      const double* x = r.points.data() + weakest * static_cast<std::size_t>(n);
-      targets.push_back({c->splits, std::vector<double>(x, x + n), c->score});
+      hardest.push_back({c->score, open.size() - 1, weakest});
     }
-    std::sort(targets.begin(), targets.end(),
-              [](const AttackTarget& a, const AttackTarget& b) { return a.score < b.score; });
-    if (targets.size() > kDomainAttacks) targets.resize(kDomainAttacks);
+    // The hardest few open children (copied before they move into the store).
+    const std::size_t keep = std::min(kDomainAttacks, hardest.size());
+    std::partial_sort(hardest.begin(), hardest.begin() + static_cast<std::ptrdiff_t>(keep), hardest.end());
+    for (std::size_t h = 0; h < keep; ++h) {
+      const auto [score, which, item] = hardest[h];
+      const double* x = r.points.data() + item * static_cast<std::size_t>(n);
+      targets.push_back({open[which]->splits, std::vector<double>(x, x + n)});
+    }
     if (options.relu_branching == ReluBranching::Fsb) fsb(open, tops);
     for (Domain* c : open) {
       if (!store.fits(c->bytes())) {
