@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <tuple>
 
 #include "bound/linear/linear_geometry.h"
 #include "kernels/interval/centre_radius.h"
@@ -221,11 +222,11 @@ class BackwardRelaxedKernel final : public CompiledKernel {
     const SweepChunk& c = *io.chunk;
     const LinearWindow& w = out_.w;
     const std::int64_t n = out_.elements;
-    std::vector<std::pair<std::int64_t, std::int64_t>> order;  // (sample and origin, row)
-    const std::int64_t span_h = w.height + 2 * w.win_h, span_w = w.width + 2 * w.win_w;
+    using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t>;  // sample, origin h, origin w
+    std::vector<std::pair<Key, std::int64_t>> order;                   // (key, row)
     for (std::int64_t r = 0; r < c.rows; ++r) {
       const RowOrigin o = row_origin(w, c.start, c.neurons[r]);
-      order.emplace_back((c.samples[r] * span_h + o.h + w.win_h) * span_w + o.w + w.win_w, r);
+      order.emplace_back(Key{c.samples[r], o.h, o.w}, r);
     }
     std::sort(order.begin(), order.end());
     std::vector<float> gathered(static_cast<std::size_t>(4 * n));
