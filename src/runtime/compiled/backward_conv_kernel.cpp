@@ -122,8 +122,7 @@ class BackwardConvKernel final : public CompiledKernel {
         }
         return t;
       });
-      const std::int64_t staging = direct_ ? 0 : rows_cap_ * natural_elements_ * 4;
-      scratch_bytes_ = align(staging) + align(packed_b_floats(cout_, p_out) * 4) + align(n * p_out * 4);
+      scratch_bytes_ = staging_bytes() + align(packed_b_floats(cout_, p_out) * 4) + align(n * p_out * 4);
       return;
     }
     if (im2col_) {
@@ -137,8 +136,7 @@ class BackwardConvKernel final : public CompiledKernel {
       // Rows go through in groups whose columns fit in about 4 MiB.
       group_rows_ = std::clamp<std::int64_t>((std::int64_t{1} << 20) / std::max<std::int64_t>(1, p_out * n), 1,
                                              std::max<std::int64_t>(1, rows_cap_));
-      const std::int64_t staging = direct_ ? 0 : rows_cap_ * natural_elements_ * 4;
-      scratch_bytes_ = align(staging) + align(group_rows_ * p_out * cout_ * 4) + align(group_rows_ * p_out * n * 4);
+      scratch_bytes_ = staging_bytes() + align(group_rows_ * p_out * cout_ * 4) + align(group_rows_ * p_out * n * 4);
       return;
     }
     dense_t_ = !whole_ && p_in <= 8 * kh_ * kw_ && cout_ * p_out * cin_ * p_in <= (std::int64_t{4} << 20);
@@ -159,8 +157,7 @@ class BackwardConvKernel final : public CompiledKernel {
           return packed;
         });
       }
-      const std::int64_t staging = direct_ ? 0 : rows_cap_ * natural_elements_ * 4;
-      scratch_bytes_ = align(staging);
+      scratch_bytes_ = staging_bytes();
       return;
     }
     // Primitives for a ladder of image counts (a chunk runs with the smallest that holds its rows).
@@ -301,14 +298,7 @@ class BackwardConvKernel final : public CompiledKernel {
                           {DNNL_ARG_SCRATCHPAD, pad}});
     if (p.diff_src != p.plain_src) reorder(diff_src, plain_src).execute(strm, diff_src, plain_src);
     strm.wait();
-    for (std::int64_t r = 0; r < c.rows; ++r) {
-      float* nat = dst + r * natural_elements_;
-      if (direct_) {
-        if (!whole_) mask_outside(nat, row_origin(natural_, c.start, c.neurons[r]));
-      } else {
-        scatter_add(nat, ai + r * in_.elements, c, r);
-      }
-    }
+    finish_rows(dst, natural_elements_, ai, c);
   }
 
   // T[(co, po), (ci, pi)] = W[co, ci, kh, kw] where input position pi is output
@@ -352,14 +342,7 @@ class BackwardConvKernel final : public CompiledKernel {
     } else {
       rowwise_gemm(c.rows, k, natural_elements_, ao, k, packed_t_->data(), dst, dst_stride, false);
     }
-    for (std::int64_t r = 0; r < c.rows; ++r) {
-      float* nat = dst + r * dst_stride;
-      if (direct_) {
-        mask_outside(nat, row_origin(natural_, c.start, c.neurons[r]));
-      } else {
-        scatter_add(nat, ai + r * in_.elements, c, r);
-      }
-    }
+    finish_rows(dst, dst_stride, ai, c);
   }
 
   // Rows through columns, a group at a time: X[r p, co] = A_out[r, co, p]
@@ -374,7 +357,7 @@ class BackwardConvKernel final : public CompiledKernel {
     const std::int64_t sh = stride_[0], sw = stride_[1];
     const std::int64_t ph = pad_l_[0], pw = pad_l_[1];
     char* base = static_cast<char*>(scratch);
-    const std::int64_t staging = direct_ ? 0 : align(rows_cap_ * natural_elements_ * 4);
+    const std::int64_t staging = staging_bytes();
     auto* x = reinterpret_cast<float*>(base + staging);
     auto* col = reinterpret_cast<float*>(base + staging + align(group_rows_ * p_out * cout_ * 4));
     float* dst_all = direct_ ? ai : reinterpret_cast<float*>(base);
@@ -410,14 +393,7 @@ class BackwardConvKernel final : public CompiledKernel {
         }
       }
     }
-    for (std::int64_t r = 0; r < c.rows; ++r) {
-      float* nat = dst_all + r * dst_stride;
-      if (direct_) {
-        if (!whole_) mask_outside(nat, row_origin(natural_, c.start, c.neurons[r]));
-      } else {
-        scatter_add(nat, ai + r * in_.elements, c, r);
-      }
-    }
+    finish_rows(dst_all, dst_stride, ai, c);
   }
 
   // Rows one at a time (stride 1, no dilation): C = W^T A_out, [ci kh kw,
@@ -430,7 +406,7 @@ class BackwardConvKernel final : public CompiledKernel {
     const std::int64_t src_h = src_hw_[0], src_w = src_hw_[1], dst_h = dst_hw_[0], dst_w = dst_hw_[1];
     const std::int64_t ph = pad_l_[0], pw = pad_l_[1];
     char* base = static_cast<char*>(scratch);
-    const std::int64_t staging = direct_ ? 0 : align(rows_cap_ * natural_elements_ * 4);
+    const std::int64_t staging = staging_bytes();
     auto* packed = reinterpret_cast<float*>(base + staging);
     auto* col = reinterpret_cast<float*>(base + staging + align(packed_b_floats(cout_, p_out) * 4));
     float* dst_all = direct_ ? ai : reinterpret_cast<float*>(base);
@@ -457,8 +433,14 @@ class BackwardConvKernel final : public CompiledKernel {
         }
       }
     }
+    finish_rows(dst_all, dst_stride, ai, c);
+  }
+
+  // The natural rows (`stride` apart from `rows`) made final: masked to the
+  // image in place (direct windows), or added into their target rows in `ai`.
+  void finish_rows(float* rows, std::int64_t stride, float* ai, const SweepChunk& c) const {
     for (std::int64_t r = 0; r < c.rows; ++r) {
-      float* nat = dst_all + r * dst_stride;
+      float* nat = rows + r * stride;
       if (direct_) {
         if (!whole_) mask_outside(nat, row_origin(natural_, c.start, c.neurons[r]));
       } else {
@@ -466,6 +448,10 @@ class BackwardConvKernel final : public CompiledKernel {
       }
     }
   }
+
+  // Bytes at the start of the scratch where rows are made when they cannot be
+  // made in place (an accumulating or differently windowed target).
+  std::int64_t staging_bytes() const { return direct_ ? 0 : align(rows_cap_ * natural_elements_ * 4); }
 
   // Zeroes the entries of a natural-window row outside the input image.
   void mask_outside(float* row, RowOrigin o) const {

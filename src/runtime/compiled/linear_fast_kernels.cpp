@@ -197,20 +197,26 @@ class BackwardRelaxedKernel final : public CompiledKernel {
       const float* ao = side_ptr(io.inputs[0].lower, io.inputs[0].upper, s);
       float* ai = side_ptr(io.outputs[0].lower, io.outputs[0].upper, s);
       float* bias = side_ptr(io.outputs[1].lower, io.outputs[1].upper, s);
-      // For this side: the line taken where A > 0 (pos) and where A < 0 (neg).
-      const float* pos_s = planes[s == 0 ? 0 : 2];
-      const float* pos_i = planes[s == 0 ? 1 : 3];
-      const float* neg_s = planes[s == 0 ? 2 : 0];
-      const float* neg_i = planes[s == 0 ? 3 : 1];
+      const Lines l = lines_of(planes, s);
       for (std::int64_t r = 0; r < c.rows; ++r) {
         const std::int64_t off = c.samples[r] * numel_;
-        bias[r] += apply(ao + r * out_.elements, ai + r * in_.elements, pos_s + off, pos_i + off, neg_s + off,
-                         neg_i + off, out_.elements);
+        bias[r] += apply(ao + r * out_.elements, ai + r * in_.elements, l.pos_s + off, l.pos_i + off, l.neg_s + off,
+                         l.neg_i + off, out_.elements);
       }
     }
   }
 
  private:
+  // For side s (0 lower, 1 upper) of planes [lower slope, lower intercept,
+  // upper slope, upper intercept]: the line taken where A > 0 (pos) and where A < 0 (neg).
+  struct Lines {
+    const float *pos_s, *pos_i, *neg_s, *neg_i;
+  };
+  static Lines lines_of(const float* const* planes, int s) {
+    return s == 0 ? Lines{planes[0], planes[1], planes[2], planes[3]}
+                  : Lines{planes[2], planes[3], planes[0], planes[1]};
+  }
+
   // Window rows grouped by (sample, origin): the rows of a group (the
   // start's channels at one position) share the window's slopes and
   // intercepts, which are gathered once into contiguous planes, zero outside
@@ -258,13 +264,10 @@ class BackwardRelaxedKernel final : public CompiledKernel {
         const float* ao = side_ptr(io.inputs[0].lower, io.inputs[0].upper, s);
         float* ai = side_ptr(io.outputs[0].lower, io.outputs[0].upper, s);
         float* bias = side_ptr(io.outputs[1].lower, io.outputs[1].upper, s);
-        const float* pos_s = gp[s == 0 ? 0 : 2];
-        const float* pos_i = gp[s == 0 ? 1 : 3];
-        const float* neg_s = gp[s == 0 ? 2 : 0];
-        const float* neg_i = gp[s == 0 ? 3 : 1];
+        const Lines l = lines_of(gp, s);
         for (std::size_t k = g0; k < g1; ++k) {
           const std::int64_t r = order[k].second;
-          bias[r] += apply(ao + r * out_.elements, ai + r * in_.elements, pos_s, pos_i, neg_s, neg_i, n);
+          bias[r] += apply(ao + r * out_.elements, ai + r * in_.elements, l.pos_s, l.pos_i, l.neg_s, l.neg_i, n);
         }
       }
       g0 = g1;
