@@ -122,13 +122,15 @@ class BudgetedBounds final : public PreparedBounds {
   BudgetedBounds(const BoundRequest& r, PlanFn plan_for) : request_(r), plan_for_(std::move(plan_for)) {
     BF_CHECK(r.max_rows_per_chunk >= 1, ErrorKind::Usage, "max rows per chunk must be at least 1 (got {})",
              r.max_rows_per_chunk);
+    BF_CHECK(r.chunk_cache_bytes >= 0, ErrorKind::Usage, "chunk cache bytes must not be negative (got {})",
+             r.chunk_cache_bytes);
     const bool given = r.max_memory > 0;
     budget_ = given ? r.max_memory : default_memory_budget();
     budget_name_ = given ? "--max-memory" : "the default memory budget (60% of available memory)";
     batch_ = r.region.batch;
     costs_ = sweep_costs(plan_for_(r, batch_, Chunking{batch_, {}}));
     try {
-      chunking_ = choose_chunking(budget_, budget_name_, batch_, request_.max_rows_per_chunk, costs_,
+      chunking_ = choose_chunking(budget_, budget_name_, batch_, row_caps(), costs_,
                                   [&](const Chunking& c) { return plan_estimate(plan_for_(request_, c.batch, c)); });
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::Usage) throw;
@@ -226,8 +228,7 @@ class BudgetedBounds final : public PreparedBounds {
           if (chunking_.batch == 1) too_small();
           chunking_.batch = (chunking_.batch + 1) / 2;
           for (const auto& cost : costs_) {
-            chunking_.rows_per_chunk[cost.start] =
-                std::min(cost.rows_per_sample * chunking_.batch, request_.max_rows_per_chunk);
+            chunking_.rows_per_chunk[cost.start] = capped_rows(cost, chunking_.batch, row_caps());
           }
           return false;
         }
@@ -236,6 +237,8 @@ class BudgetedBounds final : public PreparedBounds {
     }
     return true;
   }
+
+  RowCaps row_caps() const { return RowCaps{request_.max_rows_per_chunk, request_.chunk_cache_bytes}; }
 
   // The budget cannot hold even one sample and one row at a time: name what
   // that smallest computation needs (its compiled program, weights included).

@@ -55,6 +55,9 @@ struct BoundRequest {
   // Rows of a sweep computed at once, at most (fewer when the budget says so).
   // The bounds do not depend on it, bit for bit.
   std::int64_t max_rows_per_chunk = kMaxRowsPerChunk;
+  // Nor more rows than keep a chunk's buffers within this many bytes (0: no
+  // such cap): a speed setting (memory_budget.h), the bounds do not change.
+  std::int64_t chunk_cache_bytes = kChunkCacheBytes;
   // alpha-crown: the optimiser, and parameters to start from (a previous
   // result's: rows they do not cover start from CROWN's choice).
   AlphaOptions alpha;

@@ -85,16 +85,22 @@ bool shrink_largest_sweep(Chunking& c, const std::vector<SweepCost>& sweeps) {
   return true;
 }
 
-Chunking choose_chunking(std::int64_t budget, const std::string& budget_name, std::int64_t batch,
-                         std::int64_t max_rows_per_chunk, const std::vector<SweepCost>& sweeps,
+std::int64_t capped_rows(const SweepCost& sweep, std::int64_t batch, const RowCaps& caps) {
+  std::int64_t rows = std::min(sweep.rows_per_sample * batch, caps.max_rows);
+  if (caps.cache_bytes > 0 && sweep.bytes_per_row > 0) {
+    rows = std::min(rows, std::max<std::int64_t>(1, caps.cache_bytes / sweep.bytes_per_row));
+  }
+  return rows;
+}
+
+Chunking choose_chunking(std::int64_t budget, const std::string& budget_name, std::int64_t batch, const RowCaps& caps,
+                         const std::vector<SweepCost>& sweeps,
                          const std::function<std::int64_t(const Chunking&)>& memory_of) {
   Chunking c;
   c.batch = batch;
   auto reset_rows = [&] {
     c.rows_per_chunk.clear();
-    for (const auto& s : sweeps) {
-      c.rows_per_chunk[s.start] = std::min(s.rows_per_sample * c.batch, max_rows_per_chunk);
-    }
+    for (const auto& s : sweeps) c.rows_per_chunk[s.start] = capped_rows(s, c.batch, caps);
   };
   reset_rows();
   for (;;) {

@@ -26,8 +26,10 @@ struct OpPosition {
 // producer_op / last_use_op are where the buffer is written and last read
 // (graph inputs are written "before op 0": -1). [live_begin, live_end] is the
 // span it occupies memory: equal to [producer_op, last_use_op] for
-// intermediates; pinned buffers (graph inputs and outputs) live for the whole
-// run, [-1, num_ops], since the caller writes or reads them outside it.
+// intermediates, widened to a whole Sweep task for what that task (run once
+// per chunk of rows) shares with the rest of the program; pinned buffers
+// (graph inputs and outputs) live for the whole run, [-1, num_ops], since the
+// caller writes or reads them outside it.
 struct BufferLifetime {
   BufferId buffer = -1;
   std::int64_t producer_op = -1;

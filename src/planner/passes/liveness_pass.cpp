@@ -62,6 +62,26 @@ LivenessInfo compute_liveness(const PlanBundle& bundle) {
       life.live_end = life.last_use_op;
     }
   }
+  // A Sweep task runs its ops once per chunk of rows: a buffer it shares with
+  // the rest of the program (made before it and read in it, or made in it and
+  // read after it) must hold for every chunk, so it is alive over the whole
+  // task. Buffers made and last used inside the task are remade by every chunk.
+  pos = 0;
+  for (const auto& task : bundle.task_graph.tasks) {
+    const std::int64_t first = pos, last = pos + static_cast<std::int64_t>(task.ops.size()) - 1;
+    pos = last + 1;
+    if (task.kind != TaskKind::Sweep) continue;
+    for (const auto& op : task.ops) {
+      for (const auto* list : {&op.reads, &op.writes}) {
+        for (BufferId b : *list) {
+          auto& life = info.lifetimes[static_cast<std::size_t>(b)];
+          if (life.pinned || (life.live_begin >= first && life.live_end <= last)) continue;
+          life.live_begin = std::min(life.live_begin, first);
+          life.live_end = std::max(life.live_end, last);
+        }
+      }
+    }
+  }
 
   // Bytes alive at each op position (a sweep over lifetime start/end events).
   std::vector<std::int64_t> delta(static_cast<std::size_t>(num_ops + 2), 0);

@@ -3,7 +3,9 @@
 //
 // Lifetimes are exact at op granularity (a buffer dies at the op that reads it
 // last, not at the end of that op's task) and also reported per task. Graph
-// inputs and outputs are pinned: alive for the whole run.
+// inputs and outputs are pinned: alive for the whole run. A sweep task repeats
+// its ops for every chunk of rows, so what it shares with the rest of the
+// program is alive over the whole task.
 #pragma once
 
 #include "planner/passes/planner_pass.h"

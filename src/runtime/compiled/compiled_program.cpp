@@ -128,8 +128,8 @@ CompiledProgram::~CompiledProgram() {
     std::vector<std::pair<double, std::string>> rows;
     double total = 0.0;
     for (const auto& [name, t] : profile_totals_) {
-      rows.emplace_back(t.first, fmt::format("{:>10.3f} ms {:>8} calls  {}", t.first, t.second, name));
-      total += t.first;
+      rows.emplace_back(t.ms, fmt::format("{:>10.3f} ms {:>8} calls {:>9} rows  {}", t.ms, t.calls, t.rows, name));
+      total += t.ms;
     }
     std::sort(rows.rbegin(), rows.rend());
     std::fprintf(stderr, "BF_PROFILE: %.3f ms in kernels\n", total);
@@ -209,9 +209,10 @@ void CompiledProgram::run_steps(std::size_t t, const SweepChunk* chunk) {
     if (profile_) {
       Stopwatch w;
       s.kernel->run(io);
-      auto& [ms, calls] = profile_totals_[s.kernel->name()];
-      ms += w.elapsed_ms();
-      ++calls;
+      ProfileTotal& pt = profile_totals_[s.kernel->name()];
+      pt.ms += w.elapsed_ms();
+      ++pt.calls;
+      if (chunk != nullptr) pt.rows += chunk->rows;
     } else {
       s.kernel->run(io);
     }

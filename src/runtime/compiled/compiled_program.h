@@ -86,8 +86,12 @@ class CompiledProgram final : public BoundExecutor {
   TrackingAllocator allocator_;
   std::vector<char*> dynamic_;  // DISABLE mode: live units of the running task
   CompileStats stats_;
-  bool profile_ = false;                                                   // BF_PROFILE=1
-  std::map<std::string, std::pair<double, std::int64_t>> profile_totals_;  // by kernel: ms, calls
+  struct ProfileTotal {
+    double ms = 0.0;
+    std::int64_t calls = 0, rows = 0;  // rows: a backward sweep's chunk rows
+  };
+  bool profile_ = false;                                // BF_PROFILE=1
+  std::map<std::string, ProfileTotal> profile_totals_;  // by kernel
 };
 
 nlohmann::json memory_stats_json(const MemoryStats& m);

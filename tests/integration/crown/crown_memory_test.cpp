@@ -80,6 +80,8 @@ TEST_P(CrownMemoryCap, CappedRunIsBitIdenticalAndUnderTheCap) {
   req.graph = test::load_normalized(dir + net + ".onnx");
   const Shape& shape = req.graph->type(req.graph->inputs()[0]).shape;
   req.region = linf_ball(input["x0"].get<std::vector<double>>(), input["eps"].get<double>(), shape, DType::F32);
+  // Uncut sweeps (no cache-sized chunks) as the baseline the cap must cut.
+  req.chunk_cache_bytes = 0;
   const auto method = make_bound_method("crown");
   const BoundResult whole = method->compute(req);
   ASSERT_EQ(whole.chunking.batch, 64);

@@ -107,10 +107,15 @@ TEST_P(CompiledCrown, RowChunksGiveBitIdenticalBounds) {
   req.graph = g;
   req.region = region_for(*g, 5, c.eps, DType::F32);
   req.export_intermediates = true;
+  req.chunk_cache_bytes = 0;  // whole sweeps (up to the row cap)
   const BoundResult whole = m->compute(req);
   for (std::int64_t rows : {1, 2, 7}) {
     BoundRequest chunked_req = req;
     chunked_req.max_rows_per_chunk = rows;
+    // With storage reuse: what a sweep reads from before it (relaxations,
+    // intervals) must outlive every chunk, not just the first.
+    chunked_req.planner.enable_storage_reuse = rows != 2;
+    chunked_req.planner.reuse_policy = ReusePolicy::Size;
     const BoundResult chunked = m->compute(chunked_req);
     ASSERT_EQ(chunked.chunking.batch, 5);
     bool smaller = false;
@@ -123,6 +128,17 @@ TEST_P(CompiledCrown, RowChunksGiveBitIdenticalBounds) {
     expect_bitwise(whole.outputs, chunked.outputs, what);
     expect_bitwise(whole.intermediates, chunked.intermediates, what + " intermediates");
   }
+  // The cache-bytes cap (a chunk's buffers within a few rows' bytes) cuts the
+  // same way: no row cap, the bytes decide.
+  BoundRequest bytes_req = req;
+  bytes_req.max_rows_per_chunk = std::int64_t{1} << 30;
+  bytes_req.chunk_cache_bytes = 1;
+  bytes_req.planner.enable_storage_reuse = true;
+  bytes_req.planner.reuse_policy = ReusePolicy::Size;
+  const BoundResult one_row = m->compute(bytes_req);
+  for (const auto& [v, r] : one_row.chunking.rows_per_chunk) EXPECT_EQ(r, 1) << c.name << " sweep at value " << v;
+  expect_bitwise(whole.outputs, one_row.outputs, std::string(c.name) + " cache-capped");
+  expect_bitwise(whole.intermediates, one_row.intermediates, std::string(c.name) + " cache-capped intermediates");
 }
 
 // The smallest budget that works (bisected) cuts rows and the batch; the
