@@ -15,6 +15,8 @@ packages=(
   # (it carries the compile flags its headers expect) and install what it needs.
   libdnnl-dev ocl-icd-opencl-dev
   zlib1g-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  # COIN-OR CBC: mixed-integer programs refining ReLU split's root bounds (verify/mip_refine).
+  coinor-libcbc-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libonnx-testdata
 )

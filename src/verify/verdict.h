@@ -50,6 +50,16 @@ struct VerifyOptions {
   // Bound every domain's intermediate values again with its splits (off by
   // default: measured slower on mnist_fc, docs/relu_split.md).
   bool relu_tighten = false;
+  // Where branch and bound alone has not decided a case in `mip_after_s`
+  // seconds (and the case had at least 3 x that), refine the root's
+  // intermediate bounds by mixed-integer programs (verify/mip_refine.h) in at
+  // most `mip_share` of the time then left, each program at most
+  // `mip_neuron_s` seconds, and split again from them.
+  bool mip_refine = true;
+  double mip_after_s = 30.0;
+  double mip_share = 0.75;
+  double mip_neuron_s = 0.2;
+  std::int64_t mip_nodes = -1;          // nodes per program (-1: CBC's default)
   std::int64_t domain_store_bytes = 0;  // the domain store's cap (0: a quarter of the memory budget)
   AlphaOptions alpha;                   // for alpha-CROWN bounds
 };
@@ -69,6 +79,10 @@ struct VerifyStats {
   std::int64_t infeasible_pruned = 0;                    // relu split: domains whose splits cannot all hold
   std::int64_t domain_attacks = 0, domain_attacks_inside = 0;  // relu split: PGD runs inside subdomains, and those
                                                                // whose best point met every split
+  // relu split, --mip-refine: programs solved, bounds tightened, neurons made stable, seconds.
+  std::int64_t mip_programs = 0, mip_tightened = 0, mip_stabilised = 0, mip_failed_checks = 0;
+  int mip_processes = 0;  // processes that solved them
+  double mip_s = 0.0;
   bool store_went_depth_first = false;  // the store ran depth-first at some point (memory pressure)
   std::string bab;                      // the branch and bound that ran ("input", "relu"), or why none
 };

@@ -1,5 +1,7 @@
 #include "verify/verifier.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -9,6 +11,7 @@
 #include "support/timer.h"
 #include "verify/falsify.h"
 #include "verify/input_split.h"
+#include "verify/mip_refine.h"
 #include "verify/point_evaluator.h"
 #include "verify/relu_split.h"
 
@@ -202,8 +205,32 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
         split_start = elapsed();
         if (inter[k].empty())
           root_bounds(graph, problems[k], o.method == "crown" ? "crown" : "alpha-crown", o, DType::F32, &inter[k]);
-        outcome = relu_split(g, property, k, problems[k], *net, relu_root(*net, inter[k]), o, *evals[k], rng, elapsed,
-                             deadline, result.stats);
+        ReluRootBounds root = relu_root(*net, inter[k]);
+        // With --mip-refine, branch and bound alone first for `mip_after_s`
+        // (easy cases end there, without programs); then, where at least twice
+        // that is left (the programs take minutes to pay), the root's bounds
+        // refined by MIPs and branch and bound again from them.
+        const bool mip = o.mip_refine && deadline - elapsed() >= 3000.0 * o.mip_after_s;
+        const double first_deadline = mip ? elapsed() + 1000.0 * o.mip_after_s : deadline;
+        outcome = relu_split(g, property, k, problems[k], *net, root, o, *evals[k], rng, elapsed, first_deadline,
+                             result.stats);
+        if (mip && outcome->verdict == Verdict::Timeout && elapsed() < deadline) {
+          MipRefineOptions mo;
+          mo.neuron_seconds = o.mip_neuron_s;
+          mo.max_nodes = o.mip_nodes;
+          mo.processes = std::max(1, o.jobs > 0 ? o.jobs : omp_get_max_threads());
+          const double until = elapsed() + o.mip_share * std::max(0.0, deadline - elapsed());
+          mo.stop = [&] { return elapsed() > until; };
+          const MipRefineStats ms = mip_refine(*net, problems[k].lower, problems[k].upper, root.lower, root.upper, mo);
+          result.stats.mip_programs += ms.programs;
+          result.stats.mip_tightened += ms.tightened;
+          result.stats.mip_stabilised += ms.stabilised + ms.crown_stabilised;
+          result.stats.mip_failed_checks += ms.failed_checks;
+          result.stats.mip_s += ms.seconds;
+          result.stats.mip_processes = std::max(result.stats.mip_processes, ms.processes);
+          outcome =
+              relu_split(g, property, k, problems[k], *net, root, o, *evals[k], rng, elapsed, deadline, result.stats);
+        }
       }
     } else if (input_bab) {
       result.stats.bab = "input";

@@ -23,7 +23,9 @@ void add_verify_command(CLI::App& app) {
   struct Args {
     std::string model, property, result_file, max_memory, split = "smear", bab = "auto", branching = "babsr";
     std::int64_t relu_batch = 1024, fsb_candidates = 4;
-    std::string relu_tighten = "off", store_cap;
+    std::string relu_tighten = "off", store_cap, mip_refine = "on";
+    double mip_after_s = 30.0, mip_share = 0.75, mip_neuron_s = 0.2;
+    std::int64_t mip_nodes = -1;
     int relu_iterations = 10;
     double timeout = 300.0;
     std::string method = "auto";
@@ -74,6 +76,23 @@ void add_verify_command(CLI::App& app) {
   cmd->add_option("--relu-tighten", args->relu_tighten,
                   "ReLU split: bound every domain's intermediate values again with its splits: on or off (default)")
       ->check(one_of({"on", "off"}));
+  cmd->add_option("--mip-refine", args->mip_refine,
+                  "ReLU split: where branch and bound alone has not decided in --mip-after seconds (of at least 3 "
+                  "x that), tighten the root's intermediate bounds by mixed-integer programs (CBC) and split again: "
+                  "on (default) or off")
+      ->check(one_of({"on", "off"}));
+  cmd->add_option("--mip-after", args->mip_after_s,
+                  "--mip-refine: seconds branch and bound runs alone first (default 30)")
+      ->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--mip-share", args->mip_share,
+                  "--mip-refine: at most this share of the time then left goes to the programs (default 0.75)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--mip-neuron-seconds", args->mip_neuron_s,
+                  "--mip-refine: time limit of one neuron's program in seconds (default 0.2)")
+      ->check(CLI::Range(0.001, 3600.0));
+  cmd->add_option("--mip-nodes", args->mip_nodes,
+                  "--mip-refine: branch-and-bound nodes of one program (-1: CBC's default, 0: the root node only)")
+      ->check(integer(-1, 1 << 30));
   cmd->add_flag("--recheck-unsat-f64", args->recheck_f64, "re-bound every proved domain in f64 before answering unsat");
   cmd->add_flag("--quiet", args->quiet, "no progress line on stderr");
   cmd->callback([args] {
@@ -107,6 +126,11 @@ void add_verify_command(CLI::App& app) {
       o.relu_batch = args->relu_batch;
       o.relu_iterations = args->relu_iterations;
       o.relu_tighten = args->relu_tighten == "on";
+      o.mip_refine = args->mip_refine == "on";
+      o.mip_after_s = args->mip_after_s;
+      o.mip_share = args->mip_share;
+      o.mip_neuron_s = args->mip_neuron_s;
+      o.mip_nodes = args->mip_nodes;
       if (!args->store_cap.empty()) o.domain_store_bytes = parse_byte_size(args->store_cap, "--domain-store");
       // VNN-COMP lists name x.onnx where the benchmark ships x.onnx.gz.
       auto graph = load_model(resolve_maybe_gz(args->model));
@@ -140,6 +164,11 @@ void add_verify_command(CLI::App& app) {
           s.trial_bounds, s.domains_proved, s.infeasible_pruned, format_bytes(s.store_peak_bytes),
           format_bytes(s.store_cap_bytes), s.store_peak_domains, s.store_went_depth_first ? ", went depth-first" : "",
           s.f64_rechecked, s.f64_rejected, s.domain_attacks, s.domain_attacks_inside);
+      if (s.mip_programs > 0) {
+        split += fmt::format(
+            ", root bounds by {} MIPs in {:.1f} s ({} processes): {} tightened, {} made stable ({} failed checks)",
+            s.mip_programs, s.mip_s, s.mip_processes, s.mip_tightened, s.mip_stabilised, s.mip_failed_checks);
+      }
       if (r.verdict != Verdict::Unsat && r.verdict != Verdict::Sat) {
         split += fmt::format(", {} open, hardest slack {:.3g}", s.open_domains, s.open_slack);
       }

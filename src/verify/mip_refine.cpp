@@ -1,0 +1,339 @@
+#include "verify/mip_refine.h"
+
+#include <Cbc_C_Interface.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <new>
+#include <string>
+
+#include "support/error.h"
+#include "support/timer.h"
+#include "verify/beta_crown.h"
+
+namespace bf {
+namespace {
+
+// Outward margin on a solver's bound: its primal and dual tolerances (1e-7 per
+// constraint and reduced cost, over a thousand columns) and its integer
+// tolerance (a binary at 1e-6 lets a big-M row leak) move an optimum by well
+// under this on the networks measured.
+double solver_margin(double v) { return 5e-4 + 1e-4 * std::fabs(v); }
+
+struct CbcDeleter {
+  void operator()(Cbc_Model* m) const { Cbc_deleteModel(m); }
+};
+using CbcPtr = std::unique_ptr<Cbc_Model, CbcDeleter>;
+
+// The exact encoding of layers 0 .. k-1 (their ReLUs included) over the box:
+// the columns of h_{k} (the inputs of layer k) and a model to clone per objective.
+struct Encoding {
+  CbcPtr model;
+  std::vector<int> h_col;  // per neuron of layer k-1's output (or input when k = 0): its column, -1 when h = 0
+};
+
+Encoding encode(const ReluNetwork& net, const std::vector<double>& lower, const std::vector<double>& upper,
+                const std::vector<std::vector<float>>& lo, const std::vector<std::vector<float>>& hi, std::int64_t k) {
+  Encoding e;
+  e.model.reset(Cbc_newModel());
+  Cbc_Model* m = e.model.get();
+  Cbc_setLogLevel(m, 0);
+  int cols = 0;
+  std::vector<int> prev(lower.size());
+  for (std::size_t i = 0; i < lower.size(); ++i) {
+    Cbc_addCol(m, "", lower[i], upper[i], 0.0, 0, 0, nullptr, nullptr);
+    prev[i] = cols++;
+  }
+  std::vector<int> idx;
+  std::vector<double> val;
+  for (std::int64_t layer = 0; layer < k; ++layer) {
+    const DenseLayer& L = net.layers[static_cast<std::size_t>(layer)];
+    const auto& l = lo[static_cast<std::size_t>(layer)];
+    const auto& u = hi[static_cast<std::size_t>(layer)];
+    std::vector<int> next(static_cast<std::size_t>(L.out), -1);
+    for (std::int64_t j = 0; j < L.out; ++j) {
+      const double lj = l[static_cast<std::size_t>(j)], uj = u[static_cast<std::size_t>(j)];
+      if (uj <= 0.0) continue;  // inactive: h = 0
+      // W_j h_prev over the columns that exist.
+      idx.clear();
+      val.clear();
+      const float* w = L.w.data() + j * L.in;
+      for (std::int64_t i = 0; i < L.in; ++i) {
+        if (prev[static_cast<std::size_t>(i)] >= 0 && w[i] != 0.0f) {
+          idx.push_back(prev[static_cast<std::size_t>(i)]);
+          val.push_back(-static_cast<double>(w[i]));
+        }
+      }
+      const double b = L.b[static_cast<std::size_t>(j)];
+      const int h = cols++;
+      next[static_cast<std::size_t>(j)] = h;
+      idx.push_back(h);
+      val.push_back(1.0);
+      const int nz = static_cast<int>(idx.size());
+      if (lj >= 0.0) {
+        // Active: h = z = W h_prev + b.
+        Cbc_addCol(m, "", lj, uj, 0.0, 0, 0, nullptr, nullptr);
+        Cbc_addRow(m, "", nz, idx.data(), val.data(), 'E', b);
+        continue;
+      }
+      // Unstable: h >= 0, h >= z, h <= u d, h <= z - l (1 - d), d binary.
+      Cbc_addCol(m, "", 0.0, uj, 0.0, 0, 0, nullptr, nullptr);
+      const int d = cols++;
+      Cbc_addCol(m, "", 0.0, 1.0, 0.0, 1, 0, nullptr, nullptr);
+      Cbc_addRow(m, "", nz, idx.data(), val.data(), 'G', b);  // h - W h_prev >= b
+      idx.push_back(d);
+      val.push_back(-lj);
+      Cbc_addRow(m, "", nz + 1, idx.data(), val.data(), 'L', b - lj);  // h - W h_prev - l d <= b - l
+      const int hd[2] = {h, d};
+      const double coef[2] = {1.0, -uj};
+      Cbc_addRow(m, "", 2, hd, coef, 'L', 0.0);  // h - u d <= 0
+    }
+    prev = std::move(next);
+  }
+  // A free binary keeps CBC on its branch-and-bound path even where no ReLU
+  // below is unstable (a model without integers goes through its command-line
+  // front end, which writes to stdout and reports no best possible bound).
+  Cbc_addCol(m, "", 0.0, 1.0, 0.0, 1, 0, nullptr, nullptr);
+  e.h_col = std::move(prev);
+  return e;
+}
+
+// z_k(x) of every layer up to `k`, in f64.
+std::vector<double> layer_at(const ReluNetwork& net, const double* x, std::int64_t k) {
+  std::vector<double> h(x, x + net.inputs());
+  std::vector<double> z;
+  for (std::int64_t layer = 0; layer <= k; ++layer) {
+    const DenseLayer& L = net.layers[static_cast<std::size_t>(layer)];
+    z.assign(static_cast<std::size_t>(L.out), 0.0);
+    for (std::int64_t j = 0; j < L.out; ++j) {
+      double s = L.b[static_cast<std::size_t>(j)];
+      const float* w = L.w.data() + j * L.in;
+      for (std::int64_t i = 0; i < L.in; ++i) s += static_cast<double>(w[i]) * h[static_cast<std::size_t>(i)];
+      z[static_cast<std::size_t>(j)] = s;
+    }
+    if (layer < k) {
+      h = z;
+      for (double& v : h) v = std::max(v, 0.0);
+    }
+  }
+  return z;
+}
+
+// min over the encoding of sign * (W_kj h + b_kj): a sound lower bound, and the
+// solver's best input point (empty if it found none).
+struct Solved {
+  double bound = -std::numeric_limits<double>::infinity();
+  bool optimal = false;
+  std::vector<double> point;
+};
+
+Solved solve(const Encoding& e, const DenseLayer& L, std::int64_t j, double sign, std::int64_t inputs,
+             const MipRefineOptions& options) {
+  CbcPtr m(Cbc_clone(e.model.get()));
+  const float* w = L.w.data() + j * L.in;
+  for (std::int64_t i = 0; i < L.in; ++i) {
+    const int c = e.h_col[static_cast<std::size_t>(i)];
+    if (c >= 0 && w[i] != 0.0f) Cbc_setObjCoeff(m.get(), c, sign * static_cast<double>(w[i]));
+  }
+  Cbc_setObjSense(m.get(), 1.0);
+  Cbc_setLogLevel(m.get(), 0);
+  Cbc_setMaximumSeconds(m.get(), options.neuron_seconds);
+  if (options.max_nodes >= 0) Cbc_setParameter(m.get(), "maxNodes", std::to_string(options.max_nodes).c_str());
+  Cbc_solve(m.get());
+  Solved s;
+  const int status = Cbc_status(m.get());
+  if (status != 0 && status != 1) return s;  // abandoned (numerical trouble) or interrupted: nothing sound
+  if (Cbc_isProvenInfeasible(m.get())) return s;
+  const double best = Cbc_getBestPossibleObjValue(m.get());
+  if (!std::isfinite(best) || std::fabs(best) > 1e20) return s;
+  s.bound = best + sign * static_cast<double>(L.b[static_cast<std::size_t>(j)]);
+  s.optimal = Cbc_isProvenOptimal(m.get()) != 0;
+  if (const double* sol = Cbc_bestSolution(m.get()); sol != nullptr) s.point.assign(sol, sol + inputs);
+  return s;
+}
+
+// One neuron's refined interval and what its programs did.
+struct NeuronResult {
+  float lo = 0.0f, hi = 0.0f;
+  std::int64_t programs = 0, optimal = 0, tightened = 0, failed_checks = 0;
+};
+
+// Both sides of neuron j of layer k (lower first; the upper only while the
+// lower left it unstable), from its current bounds.
+NeuronResult refine_neuron(const ReluNetwork& net, const Encoding& e, std::int64_t k, std::int64_t j, float lo,
+                           float hi, const MipRefineOptions& options) {
+  const DenseLayer& L = net.layers[static_cast<std::size_t>(k)];
+  NeuronResult r;
+  r.lo = lo;
+  r.hi = hi;
+  for (const double sign : {1.0, -1.0}) {
+    // Once one side shows the neuron stable, the other side does not matter to the relaxation.
+    if (!(r.lo < 0.0f && r.hi > 0.0f)) break;
+    const Solved s = solve(e, L, j, sign, net.inputs(), options);
+    ++r.programs;
+    r.optimal += s.optimal ? 1 : 0;
+    if (!std::isfinite(s.bound)) continue;
+    const double bound = s.bound - solver_margin(s.bound);  // min of sign * z, widened
+    if (!s.point.empty()) {
+      // A true value of sign * z at a point of the box lies above any sound lower bound.
+      const double at = sign * layer_at(net, s.point.data(), k)[static_cast<std::size_t>(j)];
+      if (at < bound) {
+        ++r.failed_checks;
+        continue;
+      }
+    }
+    // Rounded outward to f32, kept only if tighter.
+    if (sign > 0) {
+      const auto f = static_cast<float>(bound);
+      const float v = static_cast<double>(f) > bound ? std::nextafter(f, -INFINITY) : f;
+      if (v > r.lo) {
+        r.lo = v;
+        ++r.tightened;
+      }
+    } else {
+      const auto f = static_cast<float>(-bound);
+      const float v = static_cast<double>(f) < -bound ? std::nextafter(f, INFINITY) : f;
+      if (v < r.hi) {
+        r.hi = v;
+        ++r.tightened;
+      }
+    }
+  }
+  return r;
+}
+
+// The neurons of one layer handed out to `workers` processes: this one and
+// workers - 1 forked children (CBC's solve is not thread-safe; separate
+// processes are). A shared anonymous mapping holds the next neuron to take and
+// each neuron's result; a child takes neurons until none is left or `stop()`,
+// then leaves with _exit (no destructors, no stdio flush). Returns how many
+// processes worked (1 when fork failed: said in the statistics).
+int refine_layer(const ReluNetwork& net, const Encoding& e, std::int64_t k, const std::vector<std::int64_t>& todo,
+                 const std::vector<float>& l, const std::vector<float>& u, const MipRefineOptions& options,
+                 const std::function<bool()>& stop, std::vector<NeuronResult>& results, std::vector<char>& done) {
+  struct Shared {
+    std::atomic<std::int64_t> next{0};
+  };
+  const std::size_t n = todo.size();
+  const std::size_t bytes = sizeof(Shared) + n * (sizeof(NeuronResult) + 1);
+  void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  BF_CHECK(mem != MAP_FAILED, ErrorKind::Internal, "mip refine: cannot map {} bytes of shared memory", bytes);
+  auto* shared = new (mem) Shared;
+  auto* res = reinterpret_cast<NeuronResult*>(static_cast<char*>(mem) + sizeof(Shared));
+  auto* flags = reinterpret_cast<char*>(res + n);
+  std::memset(flags, 0, n);
+  auto work = [&] {
+    for (std::int64_t t = shared->next++; t < static_cast<std::int64_t>(n); t = shared->next++) {
+      if (stop()) return;
+      const auto jj = static_cast<std::size_t>(todo[static_cast<std::size_t>(t)]);
+      res[t] = refine_neuron(net, e, k, todo[static_cast<std::size_t>(t)], l[jj], u[jj], options);
+      flags[t] = 1;
+    }
+  };
+  std::vector<pid_t> children;
+  for (int w = 1; w < options.processes; ++w) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      work();
+      _exit(0);
+    }
+    if (pid < 0) break;
+    children.push_back(pid);
+  }
+  work();
+  for (pid_t pid : children) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  results.assign(res, res + n);
+  done.assign(flags, flags + n);
+  munmap(mem, bytes);
+  return 1 + static_cast<int>(children.size());
+}
+
+// Every layer's bounds computed again by CROWN through the ones just refined
+// (BetaCrown's tightening of the whole box, no splits), keeping the tighter:
+// a cheap pass that leaves the next layer fewer unstable neurons to program
+// and tighter big-M rows.
+std::int64_t crown_tighten(const ReluNetwork& net, const std::vector<double>& lower, const std::vector<double>& upper,
+                           std::vector<std::vector<float>>& lo, std::vector<std::vector<float>>& hi) {
+  const BetaCrown bc(net, lower, upper, lo, hi);
+  std::vector<float> glo, ghi;
+  bc.root_bounds(glo, ghi);
+  const std::vector<ReluSplit> none;
+  std::vector<float> params(bc.unstable().size(), std::numeric_limits<float>::quiet_NaN());
+  BetaCrown::Options o;
+  o.tighten = true;
+  BetaCrown::Result r;
+  bc.bound({BetaCrown::Domain{&none, &glo, &ghi}}, {BetaCrown::Item{0, 0, &params}}, o, r);
+  if (r.infeasible.at(0)) return 0;  // the whole box is feasible: only rounding could say otherwise
+  std::int64_t stabilised = 0;
+  std::size_t at = 0;
+  for (std::size_t k = 0; k < lo.size(); ++k) {
+    for (std::size_t j = 0; j < lo[k].size(); ++j, ++at) {
+      const bool was = lo[k][j] < 0.0f && hi[k][j] > 0.0f;
+      lo[k][j] = std::max(lo[k][j], glo[at]);
+      hi[k][j] = std::min(hi[k][j], ghi[at]);
+      if (was && !(lo[k][j] < 0.0f && hi[k][j] > 0.0f)) ++stabilised;
+    }
+  }
+  return stabilised;
+}
+
+}  // namespace
+
+MipRefineStats mip_refine(const ReluNetwork& net, const std::vector<double>& lower, const std::vector<double>& upper,
+                          std::vector<std::vector<float>>& lo, std::vector<std::vector<float>>& hi,
+                          const MipRefineOptions& options) {
+  BF_CHECK(static_cast<std::int64_t>(lo.size()) == net.relu_layers() && lo.size() == hi.size(), ErrorKind::Internal,
+           "mip refine: bounds for {} layers, the network has {}", lo.size(), net.relu_layers());
+  BF_CHECK(options.processes >= 1, ErrorKind::Usage, "mip refine: processes must be at least 1 (got {})",
+           options.processes);
+  Stopwatch watch;
+  MipRefineStats stats;
+  const std::function<bool()> stop = [&] { return options.stop && options.stop(); };
+  // Layer 0 is affine in the box: its interval bounds are already exact.
+  for (std::int64_t k = 1; k < net.relu_layers() && !stop(); ++k) {
+    auto& l = lo[static_cast<std::size_t>(k)];
+    auto& u = hi[static_cast<std::size_t>(k)];
+    std::vector<std::int64_t> todo;
+    for (std::int64_t j = 0; j < net.neurons(k); ++j) {
+      if (l[static_cast<std::size_t>(j)] < 0.0f && u[static_cast<std::size_t>(j)] > 0.0f) todo.push_back(j);
+    }
+    const Encoding e = encode(net, lower, upper, lo, hi, k);
+    std::vector<NeuronResult> results;
+    std::vector<char> done;
+    stats.processes = std::max(stats.processes, refine_layer(net, e, k, todo, l, u, options, stop, results, done));
+    bool whole = true;
+    for (std::size_t t = 0; t < todo.size(); ++t) {
+      if (!done[t]) {
+        whole = false;
+        continue;
+      }
+      const NeuronResult& r = results[t];
+      const auto jj = static_cast<std::size_t>(todo[t]);
+      stats.programs += r.programs;
+      stats.optimal += r.optimal;
+      stats.tightened += r.tightened;
+      stats.failed_checks += r.failed_checks;
+      l[jj] = std::max(l[jj], r.lo);
+      u[jj] = std::min(u[jj], r.hi);
+      if (!(l[jj] < 0.0f && u[jj] > 0.0f)) ++stats.stabilised;
+    }
+    if (whole) ++stats.layers;
+    if (k + 1 < net.relu_layers() && !stop()) stats.crown_stabilised += crown_tighten(net, lower, upper, lo, hi);
+  }
+  stats.seconds = watch.elapsed_ms() / 1000.0;
+  return stats;
+}
+
+}  // namespace bf
