@@ -207,9 +207,9 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
           root_bounds(graph, problems[k], o.method == "crown" ? "crown" : "alpha-crown", o, DType::F32, &inter[k]);
         ReluRootBounds root = relu_root(*net, inter[k]);
         // With --mip-refine, branch and bound alone first for `mip_after_s`
-        // (easy cases end there, without programs); then, where at least twice
-        // that is left (the programs take minutes to pay), the root's bounds
-        // refined by MIPs and branch and bound again from them.
+        // (easy cases end there, without programs); then, where the case had
+        // at least 3 x that (the programs take minutes to pay), the root's
+        // bounds refined by MIPs and branch and bound again from them.
         const bool mip = o.mip_refine && deadline - elapsed() >= 3000.0 * o.mip_after_s;
         const double first_deadline = mip ? elapsed() + 1000.0 * o.mip_after_s : deadline;
         outcome = relu_split(g, property, k, problems[k], *net, root, o, *evals[k], rng, elapsed, first_deadline,
