@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "support/error.h"
+#include "support/outward_round.h"
 
 namespace bf {
 namespace {
@@ -39,22 +40,6 @@ InputRegion make_ball(const std::vector<double>& x0, double eps, const Shape& sh
     }
   }
   return r;
-}
-
-// The nearest T at or below (above) v: a box converted to f32 this way
-// contains the box as given (round-to-nearest can shrink it by half an ulp at
-// each side).
-template <typename T>
-T round_down(double v) {
-  T t = static_cast<T>(v);
-  if (static_cast<double>(t) > v) t = std::nextafter(t, -std::numeric_limits<T>::infinity());
-  return t;
-}
-template <typename T>
-T round_up(double v) {
-  T t = static_cast<T>(v);
-  if (static_cast<double>(t) < v) t = std::nextafter(t, std::numeric_limits<T>::infinity());
-  return t;
 }
 
 template <typename T>

@@ -6,6 +6,7 @@
 
 #include "kernels/rowwise_gemm.h"
 #include "support/error.h"
+#include "support/outward_round.h"
 
 namespace bf {
 
@@ -17,18 +18,6 @@ void chord(float l, float u, float& ud, float& icpt) {
   const float t = l / u;
   ud = 1.0f / (1.0f - t);
   icpt = -l * ud;
-}
-
-// f32 values of f64 bounds, rounded outward.
-float round_down(double v) {
-  auto f = static_cast<float>(v);
-  if (static_cast<double>(f) > v) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
-  return f;
-}
-float round_up(double v) {
-  auto f = static_cast<float>(v);
-  if (static_cast<double>(f) < v) f = std::nextafter(f, std::numeric_limits<float>::infinity());
-  return f;
 }
 
 std::size_t at(std::int64_t a, std::int64_t n, std::int64_t b) { return static_cast<std::size_t>(a * n + b); }
@@ -296,8 +285,8 @@ void BetaCrown::tighten(const std::vector<Domain>& domains, State& s, Result& re
           continue;
         }
         if (l == lo[g] && h == hi[g]) continue;
-        lo[g] = round_down(l);
-        hi[g] = round_up(h);
+        lo[g] = round_down<float>(l);
+        hi[g] = round_up<float>(h);
         changed[static_cast<std::size_t>(d)] = 1;
       }
     }

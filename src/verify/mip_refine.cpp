@@ -16,6 +16,7 @@
 #include <string>
 
 #include "support/error.h"
+#include "support/outward_round.h"
 #include "support/timer.h"
 #include "verify/beta_crown.h"
 
@@ -27,6 +28,8 @@ namespace {
 // tolerance (a binary at 1e-6 lets a big-M row leak) move an optimum by well
 // under this on the networks measured.
 double solver_margin(double v) { return 5e-4 + 1e-4 * std::fabs(v); }
+
+bool stopped(const MipRefineOptions& o) { return o.stop && o.stop(); }
 
 struct CbcDeleter {
   void operator()(Cbc_Model* m) const { Cbc_deleteModel(m); }
@@ -106,27 +109,6 @@ Encoding encode(const ReluNetwork& net, const std::vector<double>& lower, const 
   return e;
 }
 
-// z_k(x) of every layer up to `k`, in f64.
-std::vector<double> layer_at(const ReluNetwork& net, const double* x, std::int64_t k) {
-  std::vector<double> h(x, x + net.inputs());
-  std::vector<double> z;
-  for (std::int64_t layer = 0; layer <= k; ++layer) {
-    const DenseLayer& L = net.layers[static_cast<std::size_t>(layer)];
-    z.assign(static_cast<std::size_t>(L.out), 0.0);
-    for (std::int64_t j = 0; j < L.out; ++j) {
-      double s = L.b[static_cast<std::size_t>(j)];
-      const float* w = L.w.data() + j * L.in;
-      for (std::int64_t i = 0; i < L.in; ++i) s += static_cast<double>(w[i]) * h[static_cast<std::size_t>(i)];
-      z[static_cast<std::size_t>(j)] = s;
-    }
-    if (layer < k) {
-      h = z;
-      for (double& v : h) v = std::max(v, 0.0);
-    }
-  }
-  return z;
-}
-
 // min over the encoding of sign * (W_kj h + b_kj): a sound lower bound, and the
 // solver's best input point (empty if it found none).
 struct Solved {
@@ -184,7 +166,7 @@ NeuronResult refine_neuron(const ReluNetwork& net, const Encoding& e, std::int64
     const double bound = s.bound - solver_margin(s.bound);  // min of sign * z, widened
     if (!s.point.empty()) {
       // A true value of sign * z at a point of the box lies above any sound lower bound.
-      const double at = sign * layer_at(net, s.point.data(), k)[static_cast<std::size_t>(j)];
+      const double at = sign * dense_layer_at(net, s.point.data(), k)[static_cast<std::size_t>(j)];
       if (at < bound) {
         ++r.failed_checks;
         continue;
@@ -192,15 +174,13 @@ NeuronResult refine_neuron(const ReluNetwork& net, const Encoding& e, std::int64
     }
     // Rounded outward to f32, kept only if tighter.
     if (sign > 0) {
-      const auto f = static_cast<float>(bound);
-      const float v = static_cast<double>(f) > bound ? std::nextafter(f, -INFINITY) : f;
+      const float v = round_down<float>(bound);
       if (v > r.lo) {
         r.lo = v;
         ++r.tightened;
       }
     } else {
-      const auto f = static_cast<float>(-bound);
-      const float v = static_cast<double>(f) < -bound ? std::nextafter(f, INFINITY) : f;
+      const float v = round_up<float>(-bound);
       if (v < r.hi) {
         r.hi = v;
         ++r.tightened;
@@ -213,16 +193,16 @@ NeuronResult refine_neuron(const ReluNetwork& net, const Encoding& e, std::int64
 // The neurons of one layer handed out to `workers` processes: this one and
 // workers - 1 forked children (CBC's solve is not thread-safe; separate
 // processes are). A shared anonymous mapping holds the next neuron to take and
-// each neuron's result; a child takes neurons until none is left or `stop()`,
+// each neuron's result; a child takes neurons until none is left or `options.stop()`,
 // then leaves with _exit (no destructors, no stdio flush). Returns how many
 // processes worked (1 when fork failed: said in the statistics).
-int refine_layer(const ReluNetwork& net, const Encoding& e, std::int64_t k, const std::vector<std::int64_t>& todo,
+int refine_layer(const ReluNetwork& net, const Encoding& e, std::int64_t k, const std::vector<std::int64_t>& unstable,
                  const std::vector<float>& l, const std::vector<float>& u, const MipRefineOptions& options,
-                 const std::function<bool()>& stop, std::vector<NeuronResult>& results, std::vector<char>& done) {
+                 std::vector<NeuronResult>& results, std::vector<char>& done) {
   struct Shared {
     std::atomic<std::int64_t> next{0};
   };
-  const std::size_t n = todo.size();
+  const std::size_t n = unstable.size();
   const std::size_t bytes = sizeof(Shared) + n * (sizeof(NeuronResult) + 1);
   void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   BF_CHECK(mem != MAP_FAILED, ErrorKind::Internal, "mip refine: cannot map {} bytes of shared memory", bytes);
@@ -232,9 +212,10 @@ int refine_layer(const ReluNetwork& net, const Encoding& e, std::int64_t k, cons
   std::memset(flags, 0, n);
   auto work = [&] {
     for (std::int64_t t = shared->next++; t < static_cast<std::int64_t>(n); t = shared->next++) {
-      if (stop()) return;
-      const auto jj = static_cast<std::size_t>(todo[static_cast<std::size_t>(t)]);
-      res[t] = refine_neuron(net, e, k, todo[static_cast<std::size_t>(t)], l[jj], u[jj], options);
+      if (stopped(options)) return;
+      const std::int64_t j = unstable[static_cast<std::size_t>(t)];
+      const auto jj = static_cast<std::size_t>(j);
+      res[t] = refine_neuron(net, e, k, j, l[jj], u[jj], options);
       flags[t] = 1;
     }
   };
@@ -300,27 +281,26 @@ MipRefineStats mip_refine(const ReluNetwork& net, const std::vector<double>& low
            options.processes);
   Stopwatch watch;
   MipRefineStats stats;
-  const std::function<bool()> stop = [&] { return options.stop && options.stop(); };
   // Layer 0 is affine in the box: its interval bounds are already exact.
-  for (std::int64_t k = 1; k < net.relu_layers() && !stop(); ++k) {
+  for (std::int64_t k = 1; k < net.relu_layers() && !stopped(options); ++k) {
     auto& l = lo[static_cast<std::size_t>(k)];
     auto& u = hi[static_cast<std::size_t>(k)];
-    std::vector<std::int64_t> todo;
+    std::vector<std::int64_t> unstable;
     for (std::int64_t j = 0; j < net.neurons(k); ++j) {
-      if (l[static_cast<std::size_t>(j)] < 0.0f && u[static_cast<std::size_t>(j)] > 0.0f) todo.push_back(j);
+      if (l[static_cast<std::size_t>(j)] < 0.0f && u[static_cast<std::size_t>(j)] > 0.0f) unstable.push_back(j);
     }
     const Encoding e = encode(net, lower, upper, lo, hi, k);
     std::vector<NeuronResult> results;
     std::vector<char> done;
-    stats.processes = std::max(stats.processes, refine_layer(net, e, k, todo, l, u, options, stop, results, done));
+    stats.processes = std::max(stats.processes, refine_layer(net, e, k, unstable, l, u, options, results, done));
     bool whole = true;
-    for (std::size_t t = 0; t < todo.size(); ++t) {
+    for (std::size_t t = 0; t < unstable.size(); ++t) {
       if (!done[t]) {
         whole = false;
         continue;
       }
       const NeuronResult& r = results[t];
-      const auto jj = static_cast<std::size_t>(todo[t]);
+      const auto jj = static_cast<std::size_t>(unstable[t]);
       stats.programs += r.programs;
       stats.optimal += r.optimal;
       stats.tightened += r.tightened;
@@ -330,7 +310,8 @@ MipRefineStats mip_refine(const ReluNetwork& net, const std::vector<double>& low
       if (!(l[jj] < 0.0f && u[jj] > 0.0f)) ++stats.stabilised;
     }
     if (whole) ++stats.layers;
-    if (k + 1 < net.relu_layers() && !stop()) stats.crown_stabilised += crown_tighten(net, lower, upper, lo, hi);
+    if (k + 1 < net.relu_layers() && !stopped(options))
+      stats.crown_stabilised += crown_tighten(net, lower, upper, lo, hi);
   }
   stats.seconds = watch.elapsed_ms() / 1000.0;
   return stats;

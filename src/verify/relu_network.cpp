@@ -176,20 +176,24 @@ ReluNetwork extract_relu_network(const Graph& graph, const CaseProblem& problem)
   return net;
 }
 
-std::vector<double> dense_rows_at(const ReluNetwork& net, const double* x) {
+std::vector<double> dense_layer_at(const ReluNetwork& net, const double* x, std::int64_t k) {
   std::vector<double> h(x, x + net.inputs()), z;
-  for (std::size_t k = 0; k < net.layers.size(); ++k) {
-    const DenseLayer& l = net.layers[k];
+  for (std::int64_t layer = 0; layer <= k; ++layer) {
+    const DenseLayer& l = net.layers[static_cast<std::size_t>(layer)];
     z.assign(static_cast<std::size_t>(l.out), 0.0);
     for (std::int64_t o = 0; o < l.out; ++o) {
       double s = l.b[static_cast<std::size_t>(o)];
       const float* row = l.w.data() + o * l.in;
       for (std::int64_t i = 0; i < l.in; ++i) s += static_cast<double>(row[i]) * h[static_cast<std::size_t>(i)];
-      z[static_cast<std::size_t>(o)] = k + 1 < net.layers.size() ? std::max(s, 0.0) : s;
+      z[static_cast<std::size_t>(o)] = layer < k ? std::max(s, 0.0) : s;
     }
     h.swap(z);
   }
   return h;
+}
+
+std::vector<double> dense_rows_at(const ReluNetwork& net, const double* x) {
+  return dense_layer_at(net, x, static_cast<std::int64_t>(net.layers.size()) - 1);
 }
 
 }  // namespace bf

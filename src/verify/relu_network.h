@@ -42,5 +42,7 @@ ReluNetwork extract_relu_network(const Graph& graph, const CaseProblem& problem)
 
 // The spec rows C y(x) at a point, in f64 through the dense layers.
 std::vector<double> dense_rows_at(const ReluNetwork& net, const double* x);
+// z_k(x), the input of layer k's ReLU (k = layers - 1: the spec rows), in f64.
+std::vector<double> dense_layer_at(const ReluNetwork& net, const double* x, std::int64_t k);
 
 }  // namespace bf
