@@ -129,6 +129,16 @@ Solved solve(const Encoding& e, const DenseLayer& L, std::int64_t j, double sign
   Cbc_setLogLevel(m.get(), 0);
   Cbc_setMaximumSeconds(m.get(), options.neuron_seconds);
   if (options.max_nodes >= 0) Cbc_setParameter(m.get(), "maxNodes", std::to_string(options.max_nodes).c_str());
+  // What tightens a bound within a fraction of a second is the root's cuts:
+  // mixed-integer rounding cuts on the big-M rows (alone they reach nearly
+  // CBC's default bound; lift-and-project adds a little: mnist 256x4 layer 1,
+  // 0.2 s programs, widths about 1% narrower). The primal heuristics look for
+  // solutions, which a bound does not need: off (0.205 s per program instead
+  // of 0.255 s, same bounds).
+  Cbc_setParameter(m.get(), "cuts", "off");
+  Cbc_setParameter(m.get(), "mixedIntegerRoundingCuts", "on");
+  Cbc_setParameter(m.get(), "liftAndProjectCuts", "on");
+  Cbc_setParameter(m.get(), "heuristicsOnOff", "off");
   Cbc_solve(m.get());
   Solved s;
   const int status = Cbc_status(m.get());
@@ -148,16 +158,21 @@ struct NeuronResult {
   std::int64_t programs = 0, optimal = 0, tightened = 0, failed_checks = 0;
 };
 
-// Both sides of neuron j of layer k (lower first; the upper only while the
-// lower left it unstable), from its current bounds.
+// Both sides of neuron j of layer k (the second only while the first left it
+// unstable), from its current bounds.
 NeuronResult refine_neuron(const ReluNetwork& net, const Encoding& e, std::int64_t k, std::int64_t j, float lo,
                            float hi, const MipRefineOptions& options) {
   const DenseLayer& L = net.layers[static_cast<std::size_t>(k)];
   NeuronResult r;
   r.lo = lo;
   r.hi = hi;
-  for (const double sign : {1.0, -1.0}) {
-    // Once one side shows the neuron stable, the other side does not matter to the relaxation.
+  // The side nearer zero first: where its program shows the neuron stable,
+  // the other side does not matter to the relaxation and is not solved (most
+  // neurons that turn stable turn inactive: maximising first when the upper
+  // bound is the nearer saves their second program; mnist 256x6 layer 3: 175
+  // neurons in 56.7 s instead of 88).
+  const double first = -lo <= hi ? 1.0 : -1.0;
+  for (const double sign : {first, -first}) {
     if (!(r.lo < 0.0f && r.hi > 0.0f)) break;
     const Solved s = solve(e, L, j, sign, net.inputs(), options);
     ++r.programs;

@@ -152,7 +152,8 @@ Domain child(const Domain& parent, std::int64_t u, const BetaCrown& bc, std::int
 SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std::size_t case_index,
                         const CaseProblem& problem, const ReluNetwork& net, const ReluRootBounds& root,
                         const VerifyOptions& options, PointEvaluator& eval, std::mt19937_64& rng,
-                        const std::function<double()>& elapsed_ms, double deadline_ms, VerifyStats& stats) {
+                        const std::function<double()>& elapsed_ms, double deadline_ms, VerifyStats& stats,
+                        const std::function<bool(double closed)>& give_way) {
   SplitOutcome out;
   const BetaCrown bc(net, problem.lower, problem.upper, root.lower, root.upper);
   const auto U = static_cast<std::int64_t>(bc.unstable().size());
@@ -362,6 +363,7 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
     }
     if (settle(problem, d)) {
       ++stats.domains_proved;
+      stats.split_closed = 1.0;
       out.verdict = Verdict::Unsat;
       return out;
     }
@@ -379,7 +381,9 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
   double last_progress = 0.0, attack_ms = 0.0;
   const double start_ms = elapsed_ms();
   bool exhausted = false;  // a domain with every unstable neuron split and still open
+  double closed = 0.0;     // the share of the search space proved (2^-splits per domain)
   auto note = [&] {
+    stats.split_closed = closed;
     stats.store_peak_bytes = store.peak_bytes();
     stats.store_peak_domains = store.peak_count();
     stats.store_went_depth_first = store.went_depth_first();
@@ -389,6 +393,11 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
   double round_ms = 0.0;  // the last round's time: a round that would end past the deadline is not started
   while (!store.empty()) {
     if (elapsed_ms() + round_ms > deadline_ms) {
+      note();
+      out.verdict = Verdict::Timeout;
+      return out;
+    }
+    if (give_way && give_way(closed)) {
       note();
       out.verdict = Verdict::Timeout;
       return out;
@@ -437,10 +446,12 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
         // Its splits cannot all hold (--relu-tighten): no point to violate anything.
         ++stats.domains_proved;
         ++stats.infeasible_pruned;
+        closed += std::ldexp(1.0, -static_cast<int>(c->splits.size()));
         continue;
       }
       if (settle(problem, *c)) {
         ++stats.domains_proved;
+        closed += std::ldexp(1.0, -static_cast<int>(c->splits.size()));
         continue;
       }
       tops.emplace_back();

@@ -34,9 +34,14 @@ struct ReluRootBounds {
   std::vector<std::vector<float>> lower, upper;  // every z_k over the case's box
 };
 
+// `give_way`, where given, is asked once per round with the share of the
+// search space closed so far (a proved or infeasible domain with d splits
+// closes 2^-d of it); true ends the search there as a timeout (the caller
+// refines the root's bounds and starts again). stats.split_closed says the share.
 SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std::size_t case_index,
                         const CaseProblem& problem, const ReluNetwork& net, const ReluRootBounds& root,
                         const VerifyOptions& options, PointEvaluator& eval, std::mt19937_64& rng,
-                        const std::function<double()>& elapsed_ms, double deadline_ms, VerifyStats& stats);
+                        const std::function<double()>& elapsed_ms, double deadline_ms, VerifyStats& stats,
+                        const std::function<bool(double closed)>& give_way = {});
 
 }  // namespace bf

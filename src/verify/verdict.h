@@ -50,11 +50,12 @@ struct VerifyOptions {
   // Bound every domain's intermediate values again with its splits (off by
   // default: measured slower on mnist_fc, docs/relu_split.md).
   bool relu_tighten = false;
-  // Where branch and bound alone has not decided a case in `mip_after_s`
-  // seconds (and the case had at least 3 x that), refine the root's
-  // intermediate bounds by mixed-integer programs (verify/mip_refine.h) in at
-  // most `mip_share` of the time then left, each program at most
-  // `mip_neuron_s` seconds, and split again from them.
+  // Where branch and bound alone, after at least `mip_after_s` seconds (and
+  // the case had at least 3 x that), would not close its search space by the
+  // deadline at its pace so far, refine the root's intermediate bounds by
+  // mixed-integer programs (verify/mip_refine.h) in at most `mip_share` of the
+  // time then left, each program at most `mip_neuron_s` seconds, and split
+  // again from them.
   bool mip_refine = true;
   double mip_after_s = 30.0;
   double mip_share = 0.75;
@@ -77,11 +78,13 @@ struct VerifyStats {
   std::int64_t trial_bounds = 0;                         // fsb: cheap bounds of candidate children
   std::int64_t f64_rechecked = 0, f64_rejected = 0;      // relu split: proofs re-bounded in f64, and those that failed
   std::int64_t infeasible_pruned = 0;                    // relu split: domains whose splits cannot all hold
+  double split_closed = 0.0;  // relu split: the share of its search space closed (2^-splits per proved domain)
   std::int64_t domain_attacks = 0, domain_attacks_inside = 0;  // relu split: PGD runs inside subdomains, and those
                                                                // whose best point met every split
   // relu split, --mip-refine: programs solved, bounds tightened, neurons made stable, seconds.
   std::int64_t mip_programs = 0, mip_tightened = 0, mip_stabilised = 0, mip_failed_checks = 0;
-  int mip_processes = 0;  // processes that solved them
+  std::int64_t mip_layers = 0, mip_layers_to_do = 0;  // layers refined whole, of those that had programs to do
+  int mip_processes = 0;                              // processes that solved them
   double mip_s = 0.0;
   bool store_went_depth_first = false;  // the store ran depth-first at some point (memory pressure)
   std::string bab;                      // the branch and bound that ran ("input", "relu"), or why none

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <random>
 
 #include "methods/bound_method.h"
@@ -14,6 +15,7 @@
 #include "verify/mip_refine.h"
 #include "verify/point_evaluator.h"
 #include "verify/relu_split.h"
+#include "verify/search_pace.h"
 
 namespace bf {
 
@@ -206,14 +208,20 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
         if (inter[k].empty())
           root_bounds(graph, problems[k], o.method == "crown" ? "crown" : "alpha-crown", o, DType::F32, &inter[k]);
         ReluRootBounds root = relu_root(*net, inter[k]);
-        // With --mip-refine, branch and bound alone first for `mip_after_s`
-        // (easy cases end there, without programs); then, where the case had
-        // at least 3 x that (the programs take minutes to pay), the root's
-        // bounds refined by MIPs and branch and bound again from them.
+        // With --mip-refine, branch and bound alone first: easy cases end
+        // there, without programs. Where the case had at least 3 x
+        // `mip_after_s` (the programs take minutes to pay), from `mip_after_s`
+        // on it gives way to programs once the pace it closes its search
+        // space at (over the last half of its time) would not close the rest
+        // by the deadline; then branch and bound again from the refined bounds.
         const bool mip = o.mip_refine && deadline - elapsed() >= 3000.0 * o.mip_after_s;
-        const double first_deadline = mip ? elapsed() + 1000.0 * o.mip_after_s : deadline;
-        outcome = relu_split(g, property, k, problems[k], *net, root, o, *evals[k], rng, elapsed, first_deadline,
-                             result.stats);
+        std::function<bool(double)> give_way;
+        if (mip) {
+          give_way = [&elapsed, pace = SearchPace(split_start, 1000.0 * o.mip_after_s, deadline)](
+                         double closed) mutable { return pace.behind(elapsed(), closed); };
+        }
+        outcome = relu_split(g, property, k, problems[k], *net, root, o, *evals[k], rng, elapsed, deadline,
+                             result.stats, give_way);
         if (mip && outcome->verdict == Verdict::Timeout && elapsed() < deadline) {
           MipRefineOptions mo;
           mo.neuron_seconds = o.mip_neuron_s;
@@ -227,6 +235,8 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
           result.stats.mip_stabilised += ms.stabilised + ms.crown_stabilised;
           result.stats.mip_failed_checks += ms.failed_checks;
           result.stats.mip_s += ms.seconds;
+          result.stats.mip_layers += ms.layers;
+          result.stats.mip_layers_to_do += net->relu_layers() - 1;
           result.stats.mip_processes = std::max(result.stats.mip_processes, ms.processes);
           outcome =
               relu_split(g, property, k, problems[k], *net, root, o, *evals[k], rng, elapsed, deadline, result.stats);

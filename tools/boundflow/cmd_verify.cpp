@@ -77,12 +77,12 @@ void add_verify_command(CLI::App& app) {
                   "ReLU split: bound every domain's intermediate values again with its splits: on or off (default)")
       ->check(one_of({"on", "off"}));
   cmd->add_option("--mip-refine", args->mip_refine,
-                  "ReLU split: where branch and bound alone has not decided in --mip-after seconds (of at least 3 "
-                  "x that), tighten the root's intermediate bounds by mixed-integer programs (CBC) and split again: "
-                  "on (default) or off")
+                  "ReLU split: where branch and bound alone, after --mip-after seconds (of at least 3 x that), "
+                  "would not close its search space by the deadline at its pace so far, tighten the root's "
+                  "intermediate bounds by mixed-integer programs (CBC) and split again: on (default) or off")
       ->check(one_of({"on", "off"}));
   cmd->add_option("--mip-after", args->mip_after_s,
-                  "--mip-refine: seconds branch and bound runs alone first (default 30)")
+                  "--mip-refine: seconds branch and bound runs alone at least (default 30)")
       ->check(CLI::Range(0.0, 1e9));
   cmd->add_option("--mip-share", args->mip_share,
                   "--mip-refine: at most this share of the time then left goes to the programs (default 0.75)")
@@ -166,11 +166,14 @@ void add_verify_command(CLI::App& app) {
           s.f64_rechecked, s.f64_rejected, s.domain_attacks, s.domain_attacks_inside);
       if (s.mip_programs > 0) {
         split += fmt::format(
-            ", root bounds by {} MIPs in {:.1f} s ({} processes): {} tightened, {} made stable ({} failed checks)",
-            s.mip_programs, s.mip_s, s.mip_processes, s.mip_tightened, s.mip_stabilised, s.mip_failed_checks);
+            ", root bounds by {} MIPs in {:.1f} s ({} processes, {} of {} layers whole): {} tightened, {} made "
+            "stable ({} failed checks)",
+            s.mip_programs, s.mip_s, s.mip_processes, s.mip_layers, s.mip_layers_to_do, s.mip_tightened,
+            s.mip_stabilised, s.mip_failed_checks);
       }
       if (r.verdict != Verdict::Unsat && r.verdict != Verdict::Sat) {
-        split += fmt::format(", {} open, hardest slack {:.3g}", s.open_domains, s.open_slack);
+        split += fmt::format(", {} open, hardest slack {:.3g}, {:.4g}% of the search space closed", s.open_domains,
+                             s.open_slack, 100.0 * s.split_closed);
       }
     } else if (!s.bab.empty() && s.bab != "input") {
       split = "; branch and bound: " + s.bab;
