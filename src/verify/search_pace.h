@@ -21,7 +21,8 @@ class SearchPace {
       : start_(start_ms), min_(min_ms), deadline_(deadline_ms) {}
 
   // Asked once per round with the share closed so far: true once `min_ms`
-  // has passed and the rest would not close by the deadline at this pace.
+  // has passed, while at least 2 x `min_ms` is left, and the rest would not
+  // close by the deadline at this pace.
   bool behind(double now_ms, double closed);
 
  private:

@@ -52,7 +52,8 @@ struct VerifyOptions {
   bool relu_tighten = false;
   // Where branch and bound alone, after at least `mip_after_s` seconds (and
   // the case had at least 3 x that), would not close its search space by the
-  // deadline at its pace so far, refine the root's intermediate bounds by
+  // deadline at its pace so far (verify/search_pace.h: never with less than
+  // 2 x `mip_after_s` left), refine the root's intermediate bounds by
   // mixed-integer programs (verify/mip_refine.h) in at most `mip_share` of the
   // time then left, each program at most `mip_neuron_s` seconds, and split
   // again from them.

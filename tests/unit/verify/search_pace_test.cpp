@@ -35,10 +35,18 @@ TEST(SearchPace, AStallIsSeenFromTheLastHalfOfTheTime) {
 }
 
 TEST(SearchPace, NeverBehindBeforeItsLeastTime) {
-  SearchPace pace(100.0, 50.0, 200.0);
+  SearchPace pace(100.0, 50.0, 400.0);
   EXPECT_FALSE(pace.behind(120.0, 0.0));
   EXPECT_FALSE(pace.behind(149.0, 0.0));
   EXPECT_TRUE(pace.behind(150.0, 0.0));
+}
+
+// Less than 2 x the least time left: the programs could not pay any more.
+TEST(SearchPace, NeverBehindInTheLastStretch) {
+  SearchPace pace(0.0, 30.0, 300.0);
+  EXPECT_TRUE(pace.behind(239.0, 0.0));
+  EXPECT_FALSE(pace.behind(241.0, 0.0));
+  EXPECT_FALSE(pace.behind(290.0, 0.0));
 }
 
 }  // namespace
