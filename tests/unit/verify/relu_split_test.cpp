@@ -416,7 +416,9 @@ TEST(ReluSplit, AgreesWithADenseGrid) {
         unsat += r.verdict == Verdict::Unsat ? 1 : 0;
         by_split += r.stats.decided_by == "relu split" ? 1 : 0;
         // The proved domains' shares (2^-splits each) of a finished search add up to the whole.
-        if (r.stats.decided_by == "relu split") EXPECT_EQ(r.stats.split_closed, 1.0) << tag;
+        if (r.stats.decided_by == "relu split") {
+          EXPECT_EQ(r.stats.split_closed, 1.0) << tag;
+        }
         if (r.verdict == Verdict::Sat) {
           const double y0 = dense_rows_at(net, r.counterexample.x.data())[0];
           EXPECT_GE(y0, k.c - 1e-6) << tag;
