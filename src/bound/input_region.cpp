@@ -74,6 +74,22 @@ InputRegion linf_ball(const std::vector<double>& x0, double eps, const Shape& sh
   return r;
 }
 
+InputRegion linf_ball_outward(const std::vector<double>& x0, double eps, const Shape& shape, DType dtype,
+                              std::optional<std::pair<double, double>> clamp) {
+  BF_CHECK(std::isfinite(eps) && eps >= 0, ErrorKind::Invalid, "eps must be finite and >= 0, got {}", eps);
+  std::vector<double> lo(x0.size()), hi(x0.size());
+  for (std::size_t i = 0; i < x0.size(); ++i) {
+    // x0 - eps in f64 rounds to nearest: one step outward covers it.
+    lo[i] = std::nextafter(x0[i] - eps, -std::numeric_limits<double>::infinity());
+    hi[i] = std::nextafter(x0[i] + eps, std::numeric_limits<double>::infinity());
+    if (clamp) {
+      lo[i] = std::min(std::max(lo[i], clamp->first), clamp->second);
+      hi[i] = std::min(std::max(hi[i], clamp->first), clamp->second);
+    }
+  }
+  return input_box(lo, hi, shape, dtype, /*outward=*/true);
+}
+
 InputRegion input_box(const std::vector<double>& lower, const std::vector<double>& upper, const Shape& shape,
                       DType dtype, bool outward) {
   BF_CHECK(lower.size() == upper.size(), ErrorKind::Invalid, "box has {} lower but {} upper values", lower.size(),

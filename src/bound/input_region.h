@@ -25,6 +25,11 @@ struct InputRegion {
 InputRegion linf_ball(const std::vector<double>& x0, double eps, const Shape& shape, DType dtype,
                       std::optional<std::pair<double, double>> clamp = std::nullopt);
 
+// The same ball as a box that contains x0 +- eps of real arithmetic (clamped):
+// every end computed in f64 and rounded outward (sound floating point).
+InputRegion linf_ball_outward(const std::vector<double>& x0, double eps, const Shape& shape, DType dtype,
+                              std::optional<std::pair<double, double>> clamp = std::nullopt);
+
 // Explicit box: per-element lower and upper values (batch inferred), rounded
 // to `dtype` to nearest (as auto_LiRPA does: `bounds` compares with it), or
 // outward when `outward` (the verifier: the box in `dtype` then contains the

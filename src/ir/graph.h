@@ -47,6 +47,11 @@ class Graph {
   std::string name;
   // Opset of the default ONNX domain the model was imported from (0 when built by hand).
   std::int64_t opset = 0;
+  // What import and normalisation computed by rounding (a folded float op, a
+  // folded BatchNormalization, ...), one line each: where this is not empty,
+  // the graph's constants are not exactly the model's, and a proof about the
+  // graph is not one about the model (docs/soundness.md).
+  std::vector<std::string> rounded;
 
   // --- construction -------------------------------------------------------
   ValueId add_value(std::string value_name, TensorType type);

@@ -20,6 +20,9 @@ const char* executor_kind_name(ExecutorKind k) { return k == ExecutorKind::Compi
 
 std::shared_ptr<const Graph> bounded_graph(const BoundRequest& request) {
   BF_CHECK(request.graph != nullptr, ErrorKind::Internal, "bound request without a graph");
+  // Folding C into the last layer rounds its product: not the graph's constants.
+  BF_CHECK(!(request.sound_fp && request.fuse_spec), ErrorKind::Usage,
+           "--fuse-spec cannot be combined with sound floating point (the folded weights are rounded)");
   if (!request.spec) return request.graph;
   return with_linear_spec(*request.graph, *request.spec, request.fuse_spec);
 }
@@ -40,6 +43,7 @@ PlannerConfig config_for(const BoundRequest& r, PlanDomain domain, std::int64_t 
   c.domain = domain;
   c.dtype = r.region.dtype;
   c.batch = batch;
+  c.sound_fp = r.sound_fp;
   return c;
 }
 
@@ -269,6 +273,8 @@ class IbpMethod final : public BoundMethod {
   std::string name() const override { return "ibp"; }
 
   std::unique_ptr<PreparedBounds> prepare(const BoundRequest& r) const override {
+    BF_CHECK(!r.sound_fp, ErrorKind::Usage,
+             "sound floating point is implemented for the linear methods (crown, crown-ibp, alpha-crown), not ibp");
     return std::make_unique<BudgetedBounds>(
         r, [](const BoundRequest& req, std::int64_t batch, const Chunking&) { return plan_for(req, batch); });
   }

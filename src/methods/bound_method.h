@@ -62,6 +62,10 @@ struct BoundRequest {
   // result's: rows they do not cover start from CROWN's choice).
   AlphaOptions alpha;
   std::shared_ptr<const AlphaValues> alpha_init;
+  // Sound floating point (crown, crown-ibp, alpha-crown): the program carries a
+  // rounding account, so every bound holds in exact real arithmetic for the
+  // graph's own constants and the region (docs/soundness.md).
+  bool sound_fp = false;
 };
 
 struct BoundResult {

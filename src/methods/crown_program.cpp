@@ -7,6 +7,7 @@
 #include "bound/linear/linear_rules.h"
 #include "bound/linear/relaxation.h"
 #include "bound/linear/sweep_steps.h"
+#include "bound/rounding/rounding_rules.h"
 #include "support/error.h"
 
 namespace bf {
@@ -189,6 +190,7 @@ class Builder {
     }
     sweeps_.push_back(make_sweep(output_, SweepRows::All));
     for (std::size_t i = 0; i < sweeps_.size(); ++i) {
+      in_cone_.insert(sweeps_[i].cone.begin(), sweeps_[i].cone.end());
       sweeps_[i].index = static_cast<std::int32_t>(i);
       if (i + 1 < sweeps_.size()) sweep_of_[sweeps_[i].start] = static_cast<std::int32_t>(i);
       for (NodeId n : sweeps_[i].cone) {
@@ -322,6 +324,49 @@ class Builder {
     s.layout = BufferLayout::Relaxation;
     s.value = nd.inputs[0];
     return relax_buffer_[n] = add_buffer(s);
+  }
+
+  // Sound floating point: a node's rounding account (two planes of numel + 1).
+  BufferId account(NodeId n) {
+    auto it = account_buffer_.find(n);
+    if (it != account_buffer_.end()) return it->second;
+    const Node& nd = node(n);
+    BufferSpec s;
+    s.name = "account[" + nd.name + "]";
+    s.shape = {g_.type(nd.outputs[0]).numel() + 1};
+    s.layout = BufferLayout::Account;
+    s.value = nd.outputs[0];
+    return account_buffer_[n] = add_buffer(s);
+  }
+
+  // After n's relaxation and interval op: its account, from the interval of
+  // each activation operand where the program has one (else that operand's
+  // producer's account); widening n's interval when its interval op wrote it.
+  void emit_account(NodeId n) {
+    const Node& nd = node(n);
+    TaskOp op;
+    op.node = n;
+    op.op = nd.op;
+    op.kind = TaskOpKind::Account;
+    for (ValueId u : nd.inputs) {
+      if (!is_activation(g_, u)) continue;
+      auto iv = program_.value_to_buffer.find(u);
+      if (iv != program_.value_to_buffer.end()) {
+        op.reads.push_back(iv->second);
+      } else {
+        const auto p = producer(u);
+        BF_CHECK(p.has_value() && account_buffer_.count(*p), ErrorKind::Internal,
+                 "sound program: no magnitude for '{}' (an input of '{}')", g_.value(u).name, nd.name);
+        op.reads.push_back(account_buffer_.at(*p));
+      }
+    }
+    if (relax_needed_.count(n)) op.reads.push_back(relaxation(n));
+    op.writes.push_back(account(n));
+    if (ibp_nodes_.count(n)) {
+      op.reads.push_back(interval(nd.outputs[0]));
+      op.writes.push_back(interval(nd.outputs[0]));
+    }
+    forward_.push_back(std::move(op));
   }
 
   void flush_forward() {
@@ -463,6 +508,18 @@ class Builder {
     std::set<BufferId> written = {a_of(v)};
     for (NodeId n : s.cone) {
       const Node& nd = node(n);
+      if (config_.sound_fp && rounding_terms(g_, nd).backward > 0) {
+        // Its rounding, charged to the bias while A of its output is complete.
+        TaskOp charge;
+        charge.node = n;
+        charge.op = nd.op;
+        charge.kind = TaskOpKind::Charge;
+        charge.start = s.index;
+        charge.reads = {a_of(nd.outputs[0]), account(n), info.bias_buffer};
+        charge.writes = {info.bias_buffer};
+        charge.accumulate = {true};
+        t.ops.push_back(std::move(charge));
+      }
       TaskOp op;
       op.node = n;
       op.op = nd.op;
@@ -586,6 +643,7 @@ class Builder {
       const auto n = static_cast<NodeId>(i);
       if (relax_needed_.count(n)) emit_relax(n);
       if (ibp_nodes_.count(n)) emit_interval(n);
+      if (config_.sound_fp && (ibp_nodes_.count(n) || in_cone_.count(n))) emit_account(n);
       const ValueId v = node(n).outputs[0];
       auto it = sweep_of_.find(v);
       if (it != sweep_of_.end()) emit_sweep(sweeps_[static_cast<std::size_t>(it->second)]);
@@ -604,8 +662,8 @@ class Builder {
   std::map<ValueId, SweepRows> sweep_rows_;
   std::vector<Sweep> sweeps_;
   std::map<ValueId, std::int32_t> sweep_of_;  // intermediate sweeps by start value
-  std::set<NodeId> relax_needed_, ibp_nodes_;
-  std::map<NodeId, BufferId> relax_buffer_;
+  std::set<NodeId> relax_needed_, ibp_nodes_, in_cone_;
+  std::map<NodeId, BufferId> relax_buffer_, account_buffer_;
   std::map<ValueId, BufferId> best_buffers_;
   std::vector<TaskOp> forward_;
   BoundProgram program_;

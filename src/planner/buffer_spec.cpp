@@ -36,6 +36,8 @@ const char* buffer_layout_name(BufferLayout layout) {
       return "dual";
     case BufferLayout::Alpha:
       return "alpha";
+    case BufferLayout::Account:
+      return "account";
   }
   return "?";
 }
@@ -46,6 +48,7 @@ std::int64_t layout_planes(BufferLayout layout) {
     case BufferLayout::Linear:
     case BufferLayout::Dual:
     case BufferLayout::Alpha:
+    case BufferLayout::Account:
       return 2;
     case BufferLayout::Relaxation:
       return 4;

@@ -38,7 +38,9 @@ const char* buffer_scope_name(BufferScope scope);
 //   Alpha       2 planes (lower side, upper side) of [rows, params * elements]:
 //               alpha-CROWN's line parameters of a relaxed node for one sweep,
 //               or their gradients
-enum class BufferLayout : std::uint8_t { Plain, Interval, Flat, Linear, Relaxation, Raw, Dual, Alpha };
+//   Account     2 planes of [numel + 1] per sample: a node's rounding account
+//               (bound/rounding/rounding_account.h), R then B
+enum class BufferLayout : std::uint8_t { Plain, Interval, Flat, Linear, Relaxation, Raw, Dual, Alpha, Account };
 const char* buffer_layout_name(BufferLayout layout);
 std::int64_t layout_planes(BufferLayout layout);
 

@@ -56,6 +56,7 @@ nlohmann::json config_to_json(const PlannerConfig& c) {
       {"alignment", c.alignment},
       {"verify", c.verify},
       {"export_intermediates", c.export_intermediates},
+      {"sound_fp", c.sound_fp},
   };
 }
 

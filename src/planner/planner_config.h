@@ -49,6 +49,9 @@ struct PlannerConfig {
   // Keep the bounds of intermediate values (the inputs of nonlinear activations
   // and pooling) for the caller: their buffers are pinned like graph outputs.
   bool export_intermediates = false;
+  // Sound floating point (linear plans): the program carries a rounding
+  // account (bound/rounding/), so its bounds hold in exact real arithmetic.
+  bool sound_fp = false;
 };
 
 const char* planner_version_name(PlannerVersion v);

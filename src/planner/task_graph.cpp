@@ -40,6 +40,10 @@ const char* task_op_kind_name(TaskOpKind kind) {
       return "dual_seed";
     case TaskOpKind::Dual:
       return "dual";
+    case TaskOpKind::Account:
+      return "account";
+    case TaskOpKind::Charge:
+      return "charge";
   }
   return "?";
 }

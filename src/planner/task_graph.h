@@ -33,6 +33,9 @@ enum class TaskOpKind : std::uint8_t {
   DualSeed,  // each row's minimising (lower side) or maximising (upper side) input corner, from the signs of A
   Dual,      // the rows' relaxed forward value through `node` (the adjoint of its backward step); at a node
              // with optimised lines, also the gradient of the rows' bounds by its parameters
+  // Sound floating point (bound/rounding/rounding_account.h):
+  Account,  // `node`'s rounding account from its inputs' magnitudes; widens the interval its interval op wrote
+  Charge,   // before `node`'s backward op in sweep `start`: its rounding, charged to the rows' bias
 };
 const char* task_op_kind_name(TaskOpKind kind);
 

@@ -11,6 +11,8 @@
 #include "bound/linear/linear_rules.h"
 #include "bound/linear/relaxation.h"
 #include "bound/linear/sweep_steps.h"
+#include "bound/rounding/rounding_account.h"
+#include "runtime/account_op.h"
 #include "runtime/reference_executor.h"
 #include "support/error.h"
 
@@ -124,7 +126,7 @@ void ReferenceExecutor::run_linear_op(const TaskOp& op, const SweepChunk* chunk,
         const std::int64_t plane = spec(out).plane_bytes();
         void* planes[4] = {base, base + plane, base + 2 * plane, base + 3 * plane};
         compute_relaxation(node, dtype, batch, g.type(node.inputs[0]).shape, g.type(node.outputs[0]).shape,
-                           interval_of(env.read(in), spec(in)), planes);
+                           interval_of(env.read(in), spec(in)), planes, bundle_.config.sound_fp);
         return;
       }
       case TaskOpKind::Select: {
@@ -170,6 +172,7 @@ void ReferenceExecutor::run_linear_op(const TaskOp& op, const SweepChunk* chunk,
         const BufferId bias_buffer = bundle_.sweeps.at(static_cast<std::size_t>(op.start)).bias_buffer;
         const BiasView bias = bias_view(bias_buffer, true);
         BackwardArgs args{node, *chunk, dtype, out, targets, constants, shapes, bias, relax};
+        args.sound = bundle_.config.sound_fp;
         const BufferId alpha = read_of(BufferLayout::Alpha);
         if (alpha >= 0) {
           args.alpha = alpha_view(alpha, true);
@@ -244,6 +247,7 @@ void ReferenceExecutor::run_linear_op(const TaskOp& op, const SweepChunk* chunk,
         const BufferId iv = s.buffer_of(sw.value);
         auto* out = static_cast<char*>(env.write(iv));
         ConcretizeTarget target{out, out + spec(iv).plane_bytes(), g.type(sw.value).numel(), sw.alpha};
+        target.sound = bundle_.config.sound_fp;
         if (sw.export_buffer >= 0) {
           auto* e = static_cast<char*>(env.write(sw.export_buffer));
           target.export_lower = e;
@@ -251,6 +255,58 @@ void ReferenceExecutor::run_linear_op(const TaskOp& op, const SweepChunk* chunk,
         }
         concretize_rows(*chunk, dtype, linear_view(op.reads.at(0), false), bias_view(sw.bias_buffer, false),
                         interval_of(env.read(x), spec(x)), target);
+        return;
+      }
+      case TaskOpKind::Account: {
+        const Node& node = g.node(op.node);
+        const AccountOpLayout layout = account_op_layout(bundle_, op);
+        std::vector<AccountOperand> operands(node.inputs.size());
+        for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+          const auto& lo = layout.operands[i];
+          AccountOperand& o = operands[i];
+          o.ibp.present = lo.present;
+          if (!lo.present) continue;
+          if (lo.constant) {
+            o.ibp.is_constant = true;
+            o.ibp.constant = &constant(node.inputs[i]);
+            o.ibp.shape = &o.ibp.constant->shape();
+            continue;
+          }
+          o.ibp.shape = &g.type(node.inputs[i]).shape;
+          const BufferId b = op.reads.at(static_cast<std::size_t>(lo.read));
+          const auto* base = static_cast<const char*>(env.read(b));
+          if (lo.interval) {
+            o.ibp.bounds = {base, base + spec(b).plane_bytes()};
+          } else {
+            o.magnitude = base;
+          }
+        }
+        RelaxView relax;
+        if (layout.relax_read >= 0) relax = relax_view(op.node);
+        IntervalOut widen;
+        if (layout.widen_write >= 0) {
+          const BufferId w = op.writes.at(static_cast<std::size_t>(layout.widen_write));
+          auto* base = static_cast<char*>(env.write(w));
+          widen = {base, base + spec(w).plane_bytes()};
+        }
+        AccountArgs args{node,  g,     operands, g.type(node.outputs[0]).shape, dtype,
+                         batch, relax, widen,    env.write(op.writes.at(0))};
+        const std::int64_t bytes = account_scratch_bytes(args);
+        void* scratch = bytes > 0 ? scratch_allocator_.allocate(bytes) : nullptr;
+        try {
+          account_node(args, abs_cache_, scratch, bytes);
+        } catch (...) {
+          scratch_allocator_.release(scratch, bytes);
+          throw;
+        }
+        scratch_allocator_.release(scratch, bytes);
+        return;
+      }
+      case TaskOpKind::Charge: {
+        BF_ASSERT(chunk != nullptr);
+        const Node& node = g.node(op.node);
+        charge_rows(*chunk, dtype, linear_view(op.reads.at(0), false), env.read(op.reads.at(1)),
+                    charge_factors(g, node, dtype), bias_view(op.writes.at(0), true));
         return;
       }
       default:

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "kernels/fold_rounding.h"
 #include "kernels/op_eval.h"
 #include "transform/rewrite_utils.h"
 
@@ -59,6 +60,7 @@ void rewrite(Graph& g, const FoldPlan& plan) {
     }
     BF_CHECK(results.size() == node.outputs.size(), ErrorKind::Internal, "eval_node returned {} tensors for {} outputs",
              results.size(), node.outputs.size());
+    if (fold_may_round(node, inputs, results)) g.rounded.push_back("constant folding of " + describe(node));
     for (std::size_t i = 0; i < results.size(); ++i) {
       ValueId out = node.outputs[i];
       const TensorType& recorded = g.type(out);

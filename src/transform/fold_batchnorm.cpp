@@ -332,12 +332,26 @@ void rewrite(Graph& g, const Plan& plan) {
 }  // namespace
 
 bool FoldBatchNorm::run(Graph& graph) {
+  if (exact()) {
+    // s = scale / sqrt(var + eps) and W s round: the folded layer would not be
+    // the network's. BatchNormalization has rules of its own.
+    Plan plan = analyze(graph);
+    for (const Fold& f : plan.folds) {
+      plan.remarks.push_back(
+          fmt::format("kept {}: folding it rounds the layer's weights (exact mode)", describe(graph.node(f.bn))));
+    }
+    set_remarks(std::move(plan.remarks));
+    return false;
+  }
   bool changed = false;
   while (true) {
     Plan plan = analyze(graph);
     if (plan.folds.empty()) {
       set_remarks(std::move(plan.remarks));
       return changed;
+    }
+    for (const Fold& f : plan.folds) {
+      graph.rounded.push_back("folding " + describe(graph.node(f.bn)) + " into " + describe(graph.node(f.layer)));
     }
     rewrite(graph, plan);
     changed = true;

@@ -24,6 +24,7 @@ struct AffineStep {
   ValueId activation = kNoValue;
   Param scale;
   Param shift;
+  bool exact = true;  // the parameters are the node's exactly (a divisor's reciprocal may round)
 };
 
 // The node as an affine step on its activation; nullopt (with a reason when there is
@@ -62,14 +63,17 @@ std::optional<AffineStep> as_affine_step(const Graph& g, const Node& n, std::str
         return std::nullopt;
       }
       Param inv = p;
+      bool exact = true;
       for (double& v : inv.values) {
         if (v == 0.0) {
           *why = fmt::format("kept {}: its divisor '{}' has a zero element", describe(n), g.value(c).name);
           return std::nullopt;
         }
+        const double d = v;
         v = 1.0 / v;
+        exact = exact && std::fma(d, v, -1.0) == 0.0;
       }
-      return AffineStep{x, inv, scalar_param(0.0)};
+      return AffineStep{x, inv, scalar_param(0.0), exact};
     }
     default:
       return std::nullopt;
@@ -86,11 +90,11 @@ struct Plan {
   std::vector<std::string> remarks;
 };
 
-std::pair<Param, Param> compose(const std::vector<AffineStep>& steps);
+std::pair<Param, Param> compose(const std::vector<AffineStep>& steps, bool* exact = nullptr);
 
 // The composition must stay an exact stand-in: every parameter finite (x * inf and
 // inf - inf do not reassociate) and the composed values representable in the dtype.
-std::optional<std::string> composition_obstacle(const Graph& g, const Chain& chain) {
+std::optional<std::string> composition_obstacle(const Graph& g, const Chain& chain, bool exact_mode) {
   DType dtype = g.type(chain.steps.front().activation).dtype;
   const Node& last = g.node(chain.nodes.back());
   for (const auto& s : chain.steps) {
@@ -101,18 +105,24 @@ std::optional<std::string> composition_obstacle(const Graph& g, const Chain& cha
       }
     }
   }
-  auto [scale, shift] = compose(chain.steps);
+  bool exact = true;
+  auto [scale, shift] = compose(chain.steps, &exact);
   for (const auto* p : {&scale, &shift}) {
     for (double v : p->values) {
       if (!std::isfinite(v) || !fits_dtype(v, dtype))
         return fmt::format("kept the chain ending at {}: the composed scale/shift overflows {}", describe(last),
                            dtype_name(dtype));
+      exact = exact && exact_in(v, dtype);
     }
+  }
+  if (exact_mode && !exact) {
+    return fmt::format("kept the chain ending at {}: its composed scale/shift would round (exact mode)",
+                       describe(last));
   }
   return std::nullopt;
 }
 
-Plan analyze(const Graph& g) {
+Plan analyze(const Graph& g, bool exact_mode) {
   Plan plan;
   UseInfo uses(g);
   const auto producers = g.producers();
@@ -149,7 +159,7 @@ Plan analyze(const Graph& g) {
   for (auto& chain : chains) {
     // A lone ScaleShift is already in normal form.
     if (chain.nodes.size() == 1 && g.node(chain.nodes[0]).op == OpKind::ScaleShift) continue;
-    if (auto why = composition_obstacle(g, chain)) {
+    if (auto why = composition_obstacle(g, chain, exact_mode)) {
       plan.remarks.push_back(*why);
       continue;
     }
@@ -161,7 +171,7 @@ Plan analyze(const Graph& g) {
 // Composes the steps: x*a1+b1 then *a2+b2 ... = x*(a1*a2*...) + (...), in double.
 // The scale lives on the broadcast of the scale shapes only, the shift on the
 // broadcast of every parameter's shape (it depends on the scales too).
-std::pair<Param, Param> compose(const std::vector<AffineStep>& steps) {
+std::pair<Param, Param> compose(const std::vector<AffineStep>& steps, bool* exact) {
   Shape scale_shape, shift_shape;
   for (const auto& s : steps) {
     scale_shape = broadcast_shapes(scale_shape, s.scale.shape);
@@ -172,13 +182,23 @@ std::pair<Param, Param> compose(const std::vector<AffineStep>& steps) {
   };
   Param scale{scale_shape, std::vector<double>(static_cast<std::size_t>(numel(scale_shape)), 1.0)};
   Param shift{shift_shape, std::vector<double>(static_cast<std::size_t>(numel(shift_shape)), 0.0)};
+  bool all_exact = true;
   for (const auto& s : steps) {
+    all_exact = all_exact && s.exact;
     auto a = expand(s.scale, scale_shape);
-    for (std::size_t i = 0; i < a.size(); ++i) scale.values[i] *= a[i];
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      all_exact = all_exact && exact_product(scale.values[i], a[i]);
+      scale.values[i] *= a[i];
+    }
     auto a_for_shift = expand(s.scale, shift_shape);
     auto b = expand(s.shift, shift_shape);
-    for (std::size_t i = 0; i < b.size(); ++i) shift.values[i] = shift.values[i] * a_for_shift[i] + b[i];
+    for (std::size_t i = 0; i < b.size(); ++i) {
+      const double product = shift.values[i] * a_for_shift[i];
+      all_exact = all_exact && exact_product(shift.values[i], a_for_shift[i]) && exact_sum(product, b[i]);
+      shift.values[i] = product + b[i];
+    }
   }
+  if (exact) *exact = all_exact;
   return {scale, shift};
 }
 
@@ -189,7 +209,13 @@ void rewrite(Graph& g, const Plan& plan) {
     NodeId last = chain.nodes.back();
     ValueId y = g.node(last).outputs[0];
     DType dtype = g.type(x).dtype;
-    auto [scale, shift] = compose(chain.steps);
+    bool exact = true;
+    auto [scale, shift] = compose(chain.steps, &exact);
+    for (const auto* p : {&scale, &shift}) {
+      for (double v : p->values) exact = exact && exact_in(v, dtype);
+    }
+    if (!exact)
+      g.rounded.push_back("composing the normalisation chain ending at " + describe(g.node(chain.nodes.back())));
     const std::string out_name = g.value(y).name;
     ValueId scale_id =
         add_fresh_constant(g, out_name + "_scale", tensor_from_doubles(dtype, scale.shape, scale.values));
@@ -210,7 +236,7 @@ void rewrite(Graph& g, const Plan& plan) {
 }  // namespace
 
 bool FoldInputNormalization::run(Graph& graph) {
-  Plan plan = analyze(graph);
+  Plan plan = analyze(graph, exact());
   set_remarks(std::move(plan.remarks));
   if (plan.chains.empty()) return false;
   rewrite(graph, plan);

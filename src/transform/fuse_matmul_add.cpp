@@ -160,6 +160,29 @@ void rewrite(Graph& g, const Plan& plan) {
 
 bool FuseMatMulAdd::run(Graph& graph) {
   Plan plan = analyze(graph);
+  // Gemm's alpha and beta are applied to the constants: exact mode keeps a
+  // Gemm where a product would round (and every mode names it).
+  auto scales_exactly = [&](ValueId v, double by) {
+    if (v == kNoValue || by == 1.0) return true;
+    const DType dtype = graph.type(v).dtype;
+    for (double x : graph.constant(v).to_double_vector()) {
+      if (!exact_product(x, by) || !exact_in(x * by, dtype)) return false;
+    }
+    return true;
+  };
+  std::vector<Fusion> kept;
+  for (Fusion& f : plan.fusions) {
+    if (scales_exactly(f.weight, f.alpha) && scales_exactly(f.bias_constant, f.beta)) {
+      kept.push_back(std::move(f));
+    } else if (exact()) {
+      plan.remarks.push_back(fmt::format("kept {}: its alpha or beta would round the constants (exact mode)",
+                                         describe(graph.node(f.layer))));
+    } else {
+      graph.rounded.push_back("scaling the constants of " + describe(graph.node(f.layer)) + " by alpha or beta");
+      kept.push_back(std::move(f));
+    }
+  }
+  plan.fusions = std::move(kept);
   set_remarks(std::move(plan.remarks));
   if (plan.fusions.empty()) return false;
   rewrite(graph, plan);

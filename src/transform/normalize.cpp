@@ -37,7 +37,11 @@ PassReport normalize(Graph& graph, const NormalizeOptions& options) {
   pm_options.verify_each = options.verify_each;
   pm_options.capture_dumps = options.capture_dumps;
   PassManager pm(pm_options);
-  for (const auto& name : default_pipeline()) pm.add(create_pass(name));
+  for (const auto& name : default_pipeline()) {
+    auto pass = create_pass(name);
+    pass->set_exact(options.exact);
+    pm.add(std::move(pass));
+  }
   return pm.run(graph);
 }
 

@@ -19,6 +19,11 @@ struct NormalizeOptions {
   bool verify_each = true;
   // Keep a print_graph() dump of the input and after every pass in the report.
   bool capture_dumps = false;
+  // Keep the network's exact semantics (sound floating point, docs/soundness.md):
+  // no rewrite that rounds a constant (BatchNorm folding, a normalisation whose
+  // composed scale is inexact, Gemm's alpha, ...). What constant folding still
+  // has to round is named in Graph::rounded (as every rounding rewrite is).
+  bool exact = false;
 };
 
 // Pass names in pipeline order: remove_identity, constant_folding, nhwc_prologue,

@@ -30,12 +30,19 @@ class Pass {
   const std::vector<std::string>& remarks() const { return remarks_; }
   void clear_remarks() { remarks_.clear(); }
 
+  // Exact mode (NormalizeOptions::exact): the pass leaves alone what it could
+  // only rewrite by rounding the network's constants. Whatever a pass does
+  // round is named in Graph::rounded, in either mode.
+  void set_exact(bool exact) { exact_ = exact; }
+
  protected:
   void remark(std::string text) { remarks_.push_back(std::move(text)); }
   void set_remarks(std::vector<std::string> remarks) { remarks_ = std::move(remarks); }
+  bool exact() const { return exact_; }
 
  private:
   std::vector<std::string> remarks_;
+  bool exact_ = false;
 };
 
 }  // namespace bf

@@ -70,6 +70,25 @@ std::optional<std::vector<double>> as_last_axis_vector(const Tensor& t, std::int
   return std::vector<double>(static_cast<std::size_t>(n), values.at(0));
 }
 
+bool exact_in(double v, DType dtype) {
+  if (!std::isfinite(v)) return false;
+  if (dtype == DType::F64) return true;
+  if (dtype == DType::F32) return static_cast<double>(static_cast<float>(v)) == v;
+  return false;
+}
+
+bool exact_product(double x, double y) {
+  const double p = x * y;
+  return std::isfinite(p) && std::fma(x, y, -p) == 0.0;
+}
+
+bool exact_sum(double x, double y) {
+  const double s = x + y;
+  if (!std::isfinite(s)) return false;
+  const double bv = s - x, av = s - bv;
+  return (x - av) + (y - bv) == 0.0;
+}
+
 bool fits_dtype(double v, DType dtype) {
   if (!std::isfinite(v) || dtype != DType::F32) return true;
   return std::abs(v) <= static_cast<double>(std::numeric_limits<float>::max());

@@ -43,6 +43,13 @@ std::optional<std::vector<double>> as_last_axis_vector(const Tensor& t, std::int
 // False when a finite `v` would round to infinity in `dtype` (only f32 can overflow).
 bool fits_dtype(double v, DType dtype);
 
+// Exact mode (NormalizeOptions::exact): v is a value of `dtype` exactly; the
+// double product x * y (sum x + y) is the real one exactly, checked with an
+// error-free transformation (fma; TwoSum).
+bool exact_in(double v, DType dtype);
+bool exact_product(double x, double y);
+bool exact_sum(double x, double y);
+
 // A tensor of `dtype` (rounded from double) with the given shape and values. A finite
 // value that overflows `dtype` throws bf::Error(Unsupported): a fold must never turn
 // finite weights into infinities.

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
+#include "bound/linear/sound_lines.h"
+#include "bound/rounding/rounding.h"
 #include "kernels/rowwise_gemm.h"
 #include "support/error.h"
 #include "support/outward_round.h"
@@ -55,8 +58,8 @@ struct BetaCrown::State {
 };
 
 BetaCrown::BetaCrown(const ReluNetwork& net, const std::vector<double>& lower, const std::vector<double>& upper,
-                     std::vector<std::vector<float>> root_lo, std::vector<std::vector<float>> root_hi)
-    : net_(net) {
+                     std::vector<std::vector<float>> root_lo, std::vector<std::vector<float>> root_hi, bool sound)
+    : net_(net), sound_(sound) {
   BF_CHECK(static_cast<std::int64_t>(lower.size()) == net.inputs() && lower.size() == upper.size(), ErrorKind::Shape,
            "beta-crown: the box has {} elements, the network {} inputs", lower.size(), net.inputs());
   BF_CHECK(static_cast<std::int64_t>(root_lo.size()) == net.relu_layers() && root_lo.size() == root_hi.size(),
@@ -65,6 +68,7 @@ BetaCrown::BetaCrown(const ReluNetwork& net, const std::vector<double>& lower, c
   for (std::size_t i = 0; i < lower.size(); ++i) {
     centre_.push_back(0.5 * (lower[i] + upper[i]));
     radius_.push_back(0.5 * (upper[i] - lower[i]));
+    input_magnitude_.push_back(std::max(std::fabs(lower[i]), std::fabs(upper[i])));
   }
   for (std::int64_t k = 0; k < net.relu_layers(); ++k) {
     const auto kk = static_cast<std::size_t>(k);
@@ -120,6 +124,7 @@ void BetaCrown::refresh(const std::vector<Domain>& domains, std::int64_t d, std:
     s.mode[i] = s.split[i] != 0 ? s.split[i] : (l >= 0.0f ? 1 : (u <= 0.0f ? -1 : 0));
     if (s.mode[i] == 0) {
       chord(l, u, s.ud[i], s.icpt[i]);
+      if (sound_) s.icpt[i] = sound_upper_intercept(ScalarFn{}, l, u, s.ud[i], s.icpt[i]);
       s.adaptive[i] = s.ud[i] > 0.5f ? 1.0f : 0.0f;
     }
   }
@@ -157,6 +162,16 @@ namespace {
 // One backward sweep of M items, each starting at z_top's neuron `neuron[m]`
 // with sign `sign[m]` (the coefficient on h_top is that row of W_top), through
 // the items' domains' relaxations down to the input box.
+// Sound floating point: what a sweep's rounding account reads, per domain of
+// the call: for ReLU layer k, a bound of |z_k| per neuron; for dense layer k,
+// the sum of the bounds of |h_k| (its input) and |W_k| M(h_k) per output.
+struct SweepAccount {
+  std::vector<std::vector<std::vector<double>>> m_z;  // [domain][relu layer][neuron]
+  std::vector<std::vector<double>> sum_h;             // [domain][layer]
+  std::vector<std::vector<std::vector<double>>> r;    // [domain][layer][output]
+  const std::vector<double>* m_x = nullptr;           // |x| bounds of the box
+};
+
 struct Sweep {
   const ReluNetwork* net = nullptr;
   const std::vector<std::int64_t>* offset = nullptr;
@@ -169,11 +184,61 @@ struct Sweep {
   const float* sign = nullptr;
   const float* alpha = nullptr;  // per item x N, or null: the domain's adaptive slopes
   const float* beta = nullptr;   // per item x N, or null: none
+  // When set: each value is moved down by the sweep's rounding (f32 products
+  // and the dense layers' deviations; double sums), so it holds exactly.
+  const SweepAccount* account = nullptr;
 };
 
 }  // namespace
 
 namespace {
+
+// The f32 sweep's account for item m (its rows of `ah` after the sweep are the
+// coefficients it used): docs/soundness.md, "ReLU split".
+double sweep_charge(const Sweep& w, std::int64_t m, double bias, const std::vector<std::vector<float>>& ah,
+                    const std::vector<std::vector<float>>& zs, const std::vector<const float*>& betas) {
+  const ReluNetwork& net = *w.net;
+  const SweepAccount& acc = *w.account;
+  const std::int64_t d = w.domain[m];
+  const auto kd = static_cast<std::size_t>(d);
+  const double u32 = 0x1p-24;
+  // The top row: W_top's row as stored, off the exact one by its deviation.
+  const DenseLayer& top = net.layers[static_cast<std::size_t>(w.top)];
+  const auto row = static_cast<std::size_t>(w.neuron[m]);
+  double charge = top.dev_w[row] * acc.sum_h[kd][static_cast<std::size_t>(w.top)] + top.dev_b[row];
+  for (std::int64_t k = w.top; k >= 1; --k) {
+    const DenseLayer& below = net.layers[static_cast<std::size_t>(k - 1)];
+    const std::int64_t n = below.out;
+    const float* c = ah[static_cast<std::size_t>(k)].data() + m * n;
+    const float* z = zs[static_cast<std::size_t>(k)].data() + m * n;
+    const float* beta = betas[static_cast<std::size_t>(k)];
+    const std::vector<double>& mz = acc.m_z[kd][static_cast<std::size_t>(k - 1)];
+    const std::vector<double>& r = acc.r[kd][static_cast<std::size_t>(k - 1)];
+    const double sum_h = acc.sum_h[kd][static_cast<std::size_t>(k - 1)];
+    double relu = 0.0, gemm = 0.0, dev = 0.0, sums = 0.0;
+    for (std::int64_t j = 0; j < n; ++j) {
+      const auto kj = static_cast<std::size_t>(j);
+      const double cj = std::fabs(static_cast<double>(c[j])), zj = std::fabs(static_cast<double>(z[j]));
+      const double bj = beta ? std::fabs(static_cast<double>(beta[j])) : 0.0;
+      relu += (cj + bj) * mz[kj];
+      gemm += zj * r[kj];
+      dev += zj * (below.dev_w[kj] * sum_h + below.dev_b[kj]);
+      sums += cj * mz[kj] + zj * std::fabs(static_cast<double>(below.b[kj]));  // |chord intercept| <= |l| <= M(z)
+    }
+    // The coefficient on z: at most two f32 roundings (a slope, then beta);
+    // A at h below: n-term f32 sums; the bias: double sums of exact products.
+    charge += 2.0 * u32 * inflate_double_sum(relu, n) + rounding_gamma(n, DType::F32) * inflate_double_sum(gemm, n) +
+              inflate_double_sum(dev, n) + rounding_gamma(2 * n + 2, DType::F64) * (sums + 2.0 * std::fabs(bias));
+  }
+  const std::int64_t n0 = net.inputs();
+  const float* a0 = ah[0].data() + m * n0;
+  double mag = 0.0;
+  for (std::int64_t i = 0; i < n0; ++i)
+    mag += std::fabs(static_cast<double>(a0[i])) * (*acc.m_x)[static_cast<std::size_t>(i)];
+  charge += rounding_gamma(2 * n0 + 4, DType::F64) * (inflate_double_sum(mag, n0) + std::fabs(bias)) +
+            static_cast<double>(4 * (n0 + 2)) * 0x1p-1022;
+  return charge * (1.0 + 0x1p-40);
+}
 
 template <typename StateT>
 void run_sweep(const Sweep& w, const StateT& s, std::vector<std::vector<float>>& ah, std::vector<float>& az,
@@ -181,6 +246,10 @@ void run_sweep(const Sweep& w, const StateT& s, std::vector<std::vector<float>>&
   const ReluNetwork& net = *w.net;
   const std::int64_t M = w.M, N = w.N, n0 = net.inputs();
   std::vector<double> bias(static_cast<std::size_t>(M));
+  // With an account: each layer's coefficients on z (and the betas they
+  // subtracted) are kept for the charge.
+  std::vector<std::vector<float>> zs(w.account ? ah.size() : 0);
+  std::vector<const float*> betas(ah.size(), nullptr);
   {
     const DenseLayer& l = net.layers[static_cast<std::size_t>(w.top)];
     ah[static_cast<std::size_t>(w.top)].resize(static_cast<std::size_t>(M * l.in));
@@ -211,6 +280,7 @@ void run_sweep(const Sweep& w, const StateT& s, std::vector<std::vector<float>>&
       }
       bias[static_cast<std::size_t>(m)] += add;
     }
+    if (w.account) zs[static_cast<std::size_t>(k)] = az;
     ah[static_cast<std::size_t>(k - 1)].resize(static_cast<std::size_t>(M * below.in));
     rowwise_gemm(M, n, below.in, az.data(), n, below.packed_w.data(), ah[static_cast<std::size_t>(k - 1)].data(),
                  below.in, false);
@@ -225,6 +295,57 @@ void run_sweep(const Sweep& w, const StateT& s, std::vector<std::vector<float>>&
       v += c * (*w.centre)[static_cast<std::size_t>(i)] - std::fabs(c) * (*w.radius)[static_cast<std::size_t>(i)];
     }
     value[static_cast<std::size_t>(m)] = v;
+  }
+  if (w.account) {
+    for (std::int64_t m = 0; m < M; ++m) {
+      // The betas of this item's splits, by layer (the tightening sweeps take none).
+      std::vector<const float*> item_betas(ah.size(), nullptr);
+      if (w.beta) {
+        for (std::int64_t k = 1; k <= w.top; ++k)
+          item_betas[static_cast<std::size_t>(k)] = w.beta + m * N + (*w.offset)[static_cast<std::size_t>(k - 1)];
+      }
+      const double charge = sweep_charge(w, m, bias[static_cast<std::size_t>(m)], ah, zs, item_betas);
+      double& v = value[static_cast<std::size_t>(m)];
+      v = std::nextafter(v - charge, -std::numeric_limits<double>::infinity());
+    }
+  }
+}
+
+// The account of a call's domains up to layer `top`: |z| bounds, the sums of
+// |h| bounds, and |W| M(h) per output (every dense layer below `top`).
+void make_account(const ReluNetwork& net_, const std::vector<std::int64_t>& offset_,
+                  const std::vector<double>& input_magnitude_, const std::vector<BetaCrown::Domain>& domains,
+                  std::int64_t top, SweepAccount& a) {
+  a.m_x = &input_magnitude_;
+  a.m_z.assign(domains.size(), {});
+  a.sum_h.assign(domains.size(), {});
+  a.r.assign(domains.size(), {});
+  for (std::size_t d = 0; d < domains.size(); ++d) {
+    const std::vector<float>& lo = *domains[d].lo;
+    const std::vector<float>& hi = *domains[d].hi;
+    std::vector<double> m_h = input_magnitude_;
+    for (std::int64_t k = 0; k <= top && k < static_cast<std::int64_t>(net_.layers.size()); ++k) {
+      const DenseLayer& L = net_.layers[static_cast<std::size_t>(k)];
+      a.sum_h[d].push_back(inflate_double_sum(std::accumulate(m_h.begin(), m_h.end(), 0.0), L.in));
+      if (k == top) break;
+      std::vector<double> r(static_cast<std::size_t>(L.out), 0.0), m_z(static_cast<std::size_t>(L.out));
+      const std::int64_t off = offset_[static_cast<std::size_t>(k)];
+      for (std::int64_t j = 0; j < L.out; ++j) {
+        const float* w = L.w.data() + j * L.in;
+        double sum = 0.0;
+        for (std::int64_t i = 0; i < L.in; ++i)
+          sum += std::fabs(static_cast<double>(w[i])) * m_h[static_cast<std::size_t>(i)];
+        const auto g = static_cast<std::size_t>(off + j);
+        r[static_cast<std::size_t>(j)] = inflate_double_sum(sum, L.in);
+        m_z[static_cast<std::size_t>(j)] =
+            std::max(std::fabs(static_cast<double>(lo[g])), std::fabs(static_cast<double>(hi[g])));
+      }
+      a.r[d].push_back(std::move(r));
+      m_h.assign(static_cast<std::size_t>(L.out), 0.0);
+      for (std::int64_t j = 0; j < L.out; ++j)
+        m_h[static_cast<std::size_t>(j)] = std::max(0.0, static_cast<double>(hi[static_cast<std::size_t>(off + j)]));
+      a.m_z[d].push_back(std::move(m_z));
+    }
   }
 }
 
@@ -257,8 +378,12 @@ void BetaCrown::tighten(const std::vector<Domain>& domains, State& s, Result& re
       }
     }
     std::vector<char> changed(static_cast<std::size_t>(D), 0);
+    // Sound: the account of every domain below layer k (bounds below are final by now).
+    SweepAccount account;
+    if (sound_ && !dom.empty()) make_account(net_, offset_, input_magnitude_, domains, k, account);
     for (std::int64_t first = 0; first < static_cast<std::int64_t>(dom.size()); first += chunk) {
       Sweep w;
+      if (sound_) w.account = &account;
       w.net = &net_;
       w.offset = &offset_;
       w.centre = &centre_;
@@ -275,11 +400,13 @@ void BetaCrown::tighten(const std::vector<Domain>& domains, State& s, Result& re
         const std::size_t g = static_cast<std::size_t>(off + w.neuron[m]);
         std::vector<float>& lo = *domains[static_cast<std::size_t>(d)].lo;
         std::vector<float>& hi = *domains[static_cast<std::size_t>(d)].hi;
-        // The new bounds widened by the f32 margin (the sweeps ran in f32,
-        // docs/relu_split.md), then intersected with the old ones.
+        // The new bounds intersected with the old ones: sound ones as they
+        // are; plain f32 ones widened by a heuristic margin (--fast-unsound-fp).
         const double nl = value[static_cast<std::size_t>(m)], nh = -value[static_cast<std::size_t>(m + 1)];
-        const double l = std::isnan(nl) ? lo[g] : std::max<double>(lo[g], nl - 1e-5 * std::max(1.0, std::fabs(nl)));
-        const double h = std::isnan(nh) ? hi[g] : std::min<double>(hi[g], nh + 1e-5 * std::max(1.0, std::fabs(nh)));
+        const double widen_l = sound_ ? 0.0 : 1e-5 * std::max(1.0, std::fabs(nl));
+        const double widen_h = sound_ ? 0.0 : 1e-5 * std::max(1.0, std::fabs(nh));
+        const double l = std::isnan(nl) ? lo[g] : std::max<double>(lo[g], nl - widen_l);
+        const double h = std::isnan(nh) ? hi[g] : std::min<double>(hi[g], nh + widen_h);
         if (l > h) {
           result.infeasible[static_cast<std::size_t>(d)] = 1;  // no value of z fits: the splits cannot all hold
           continue;
@@ -329,23 +456,67 @@ std::vector<double> BetaCrown::lower_f64(const std::vector<Domain>& domains, con
     const DenseLayer& top = net_.layers.back();
     std::vector<double> a(top.w.begin() + it.row * top.in, top.w.begin() + (it.row + 1) * top.in), z;
     double bias = top.b[static_cast<std::size_t>(it.row)];
+    // Sound: the bounds of |h_k| (sum and largest) and |z_k| this domain gives.
+    auto m_h = [&](std::int64_t k, std::int64_t i) -> double {
+      if (k == 0) return input_magnitude_[static_cast<std::size_t>(i)];
+      return std::max(
+          0.0, static_cast<double>((*dom.hi)[static_cast<std::size_t>(offset_[static_cast<std::size_t>(k - 1)] + i)]));
+    };
+    auto h_sum_max = [&](std::int64_t k) {
+      double sum = 0.0, most = 0.0;
+      for (std::int64_t i = 0; i < net_.layers[static_cast<std::size_t>(k)].in; ++i) {
+        sum += m_h(k, i);
+        most = std::max(most, m_h(k, i));
+      }
+      return std::pair<double, double>(inflate_double_sum(sum, net_.layers[static_cast<std::size_t>(k)].in), most);
+    };
+    const double u64 = 0x1p-53;
+    double charge = 0.0;
+    if (sound_) {
+      charge = top.dev_w[static_cast<std::size_t>(it.row)] * h_sum_max(L - 1).first +
+               top.dev_b[static_cast<std::size_t>(it.row)];
+    }
     for (std::int64_t k = L - 1; k >= 1; --k) {
       const DenseLayer& below = net_.layers[static_cast<std::size_t>(k - 1)];
       const std::int64_t n = below.out, off = offset_[static_cast<std::size_t>(k - 1)];
       z.assign(static_cast<std::size_t>(n), 0.0);
+      double relu = 0.0, sums = 0.0;
       for (std::int64_t j = 0; j < n; ++j) {
         const std::size_t i = at(it.domain, N, off + j), g = static_cast<std::size_t>(off + j);
-        // A relaxed neuron's chord from the f32 bounds, in f64.
+        // A relaxed neuron's chord from the f32 bounds, in f64 (its intercept
+        // made sound in exact arithmetic when asked).
         double ud = 0.0, icpt = 0.0;
+        const double l = (*dom.lo)[g], u = (*dom.hi)[g];
         if (s.mode[i] == 0) {
-          const double l = (*dom.lo)[g], u = (*dom.hi)[g];
           ud = u / (u - l);
           icpt = -l * ud;
+          if (sound_) icpt = sound_upper_intercept(ScalarFn{}, l, u, ud, icpt);
         }
-        const double v = relu_coefficient(s.mode[i], s.split[i], a[static_cast<std::size_t>(j)],
-                                          static_cast<double>(alpha[g]), static_cast<double>(beta[g]), ud, icpt, bias);
+        const double c = a[static_cast<std::size_t>(j)];
+        const double v = relu_coefficient(s.mode[i], s.split[i], c, static_cast<double>(alpha[g]),
+                                          static_cast<double>(beta[g]), ud, icpt, bias);
         z[static_cast<std::size_t>(j)] = v;
         bias += v * below.b[static_cast<std::size_t>(j)];
+        if (sound_) {
+          const double mz = std::max(std::fabs(l), std::fabs(u));
+          relu += (std::fabs(c) + std::fabs(static_cast<double>(beta[g]))) * mz;
+          sums += std::fabs(c) * mz + std::fabs(v * static_cast<double>(below.b[static_cast<std::size_t>(j)]));
+        }
+      }
+      if (sound_) {
+        // The coefficient on z (two roundings), the bias's sums, A at h below
+        // (n-term sums: |z| |w| M(h) <= |z| |w|_1 max M(h)), and the dense
+        // layer's deviation from the exact map.
+        const auto [h_sum, h_max] = h_sum_max(k - 1);
+        double gemm = 0.0, dev = 0.0;
+        for (std::int64_t j = 0; j < n; ++j) {
+          const double zj = std::fabs(z[static_cast<std::size_t>(j)]);
+          gemm += zj * below.row_l1[static_cast<std::size_t>(j)];
+          dev += zj * (below.dev_w[static_cast<std::size_t>(j)] * h_sum + below.dev_b[static_cast<std::size_t>(j)]);
+        }
+        charge += 2.0 * u64 * inflate_double_sum(relu, n) +
+                  rounding_gamma(2 * n + 2, DType::F64) * (sums + 2.0 * std::fabs(bias)) +
+                  rounding_gamma(n + 1, DType::F64) * inflate_double_sum(gemm, n) * h_max + inflate_double_sum(dev, n);
       }
       a.assign(static_cast<std::size_t>(below.in), 0.0);
       for (std::int64_t o = 0; o < n; ++o) {
@@ -355,10 +526,16 @@ std::vector<double> BetaCrown::lower_f64(const std::vector<Domain>& domains, con
         for (std::int64_t i = 0; i < below.in; ++i) a[static_cast<std::size_t>(i)] += zo * static_cast<double>(w[i]);
       }
     }
-    double v = bias;
+    double v = bias, mag = 0.0;
     for (std::int64_t i = 0; i < n0; ++i) {
       const double c = a[static_cast<std::size_t>(i)];
       v += c * centre_[static_cast<std::size_t>(i)] - std::fabs(c) * radius_[static_cast<std::size_t>(i)];
+      mag += std::fabs(c) * input_magnitude_[static_cast<std::size_t>(i)];
+    }
+    if (sound_) {
+      charge += rounding_gamma(2 * n0 + 4, DType::F64) * (inflate_double_sum(mag, n0) + std::fabs(bias)) +
+                static_cast<double>(4 * (n0 + 2)) * 0x1p-1022;
+      v = std::nextafter(v - charge * (1.0 + 0x1p-40), -std::numeric_limits<double>::infinity());
     }
     out[static_cast<std::size_t>(m)] = v;
   }

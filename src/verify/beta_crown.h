@@ -33,9 +33,15 @@ struct ReluSplit {
 class BetaCrown {
  public:
   // `lower`/`upper`: the input box; `root_lo`/`root_hi`: the bounds of every
-  // z_k (k < relu_layers) over the whole box.
+  // z_k (k < relu_layers) over the whole box. `sound` (sound floating point,
+  // docs/soundness.md): the intermediate bounds tighten() computes and the
+  // bounds lower_f64() gives hold in exact arithmetic for the network the
+  // dense layers stand for (their rounding and the dense layers' deviations
+  // from it charged, every chord's intercept made sound); the root bounds
+  // must be sound already. The f32 sweeps of bound() stay plain: they only
+  // claim what lower_f64 then proves.
   BetaCrown(const ReluNetwork& net, const std::vector<double>& lower, const std::vector<double>& upper,
-            std::vector<std::vector<float>> root_lo, std::vector<std::vector<float>> root_hi);
+            std::vector<std::vector<float>> root_lo, std::vector<std::vector<float>> root_hi, bool sound = false);
 
   // Neurons unstable over the whole box, (layer, neuron): the only ones a split
   // or a parameter concerns; an item's parameters are indexed like this list.
@@ -96,6 +102,8 @@ class BetaCrown {
   std::int64_t neurons_ = 0;
   std::vector<std::pair<std::int32_t, std::int32_t>> unstable_;
   std::vector<std::int64_t> unstable_at_;  // global neuron -> index in unstable_, or -1
+  bool sound_ = false;
+  std::vector<double> input_magnitude_;  // max(|lower|, |upper|) per input
 };
 
 }  // namespace bf

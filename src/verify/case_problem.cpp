@@ -45,9 +45,11 @@ double unsat_margin(double rhs, double bound) {
   return 1e-5 * std::max({1.0, std::fabs(rhs), std::fabs(bound)});
 }
 
-bool row_refuted(double lower, double rhs) { return std::isfinite(lower) && lower > rhs + unsat_margin(rhs, lower); }
+bool row_refuted(double lower, double rhs, bool margin) {
+  return std::isfinite(lower) && lower > rhs + (margin ? unsat_margin(rhs, lower) : 0.0);
+}
 
-bool case_refuted(const CaseProblem& c, const double* row_lower, double* score) {
+bool case_refuted(const CaseProblem& c, const double* row_lower, double* score, bool margin) {
   bool all = true;
   double least = std::numeric_limits<double>::infinity();
   for (std::int64_t p = 0; p < c.num_polytopes(); ++p) {
@@ -58,7 +60,7 @@ bool case_refuted(const CaseProblem& c, const double* row_lower, double* score) 
       const double lo = row_lower[i], b = c.rhs[static_cast<std::size_t>(i)];
       if (!std::isfinite(lo)) continue;
       best = std::max(best, lo - b);
-      refuted |= row_refuted(lo, b);
+      refuted |= row_refuted(lo, b, margin);
     }
     all &= refuted;
     least = std::min(least, best);

@@ -29,18 +29,20 @@ struct CaseProblem {
 
 CaseProblem case_problem(const VnnlibCase& c, std::int64_t num_outputs);
 
-// The margin a proved row needs beyond its right-hand side, covering the
-// float32 rounding of the bound computation (docs/soundness.md).
+// The margin a row needs beyond its right-hand side when its bound is plain
+// float32 (--fast-unsound-fp, docs/soundness.md): a heuristic for the
+// rounding of the bound computation, not a proof.
 double unsat_margin(double rhs, double bound);
 
-// A row `M_i y <= b` cannot hold given its lower bound: finite, and above b by the margin.
-bool row_refuted(double lower, double rhs);
+// A row `M_i y <= b` cannot hold given its lower bound: finite, and above b
+// (by the margin when `margin`: plain f32 bounds; sound bounds need none).
+bool row_refuted(double lower, double rhs, bool margin = false);
 
 // Given each row's lower bound over a region: true when every polytope has a
-// row whose lower bound exceeds its right-hand side by the margin (finite
-// bounds only). `score` gets the least slack over polytopes of their best row
-// (lower - rhs): positive when proved, the most negative domain is the hardest.
-bool case_refuted(const CaseProblem& c, const double* row_lower, double* score = nullptr);
+// row that row_refuted() refutes (finite bounds only). `score` gets the least
+// slack over polytopes of their best row (lower - rhs): positive when proved,
+// the most negative domain is the hardest.
+bool case_refuted(const CaseProblem& c, const double* row_lower, double* score = nullptr, bool margin = false);
 
 // Given each row's value at a point: the polytope that holds there (every row
 // <= rhs - slack), or -1.

@@ -10,19 +10,20 @@ namespace bf {
 
 namespace {
 
-// The first point whose rows violate the case by value, re-checked in f64.
-std::optional<Counterexample> first_violation(const Graph& graph, const VnnlibProperty& property,
-                                              std::size_t case_index, const CaseProblem& problem,
-                                              const std::vector<double>& points, const std::vector<double>& values,
-                                              std::int64_t n_in, FalsifyStats& stats) {
+// The first point whose rows violate the case by value (f32), as the checker
+// confirms it (near misses too: CounterexampleChecker::worth_checking).
+std::optional<Counterexample> first_violation(CounterexampleChecker& checker, std::size_t case_index,
+                                              const CaseProblem& problem, const std::vector<double>& points,
+                                              const std::vector<double>& values, std::int64_t n_in,
+                                              FalsifyStats& stats) {
   const std::int64_t rows = problem.num_rows();
   const auto count = static_cast<std::int64_t>(points.size()) / n_in;
   for (std::int64_t s = 0; s < count; ++s) {
     const double m = violation_margin(problem, values.data() + s * rows);
     stats.best_margin = std::min(stats.best_margin, m);
-    if (m > 0.0) continue;
+    if (!checker.worth_checking(m)) continue;
     std::vector<double> x(points.begin() + s * n_in, points.begin() + (s + 1) * n_in);
-    if (auto cex = recheck_counterexample(graph, property, case_index, std::move(x))) return cex;
+    if (auto cex = checker.check(case_index, std::move(x))) return cex;
   }
   return std::nullopt;
 }
@@ -43,7 +44,7 @@ void sign_step(std::vector<double>& points, std::int64_t s, const std::vector<do
 
 }  // namespace
 
-std::optional<Counterexample> falsify_box(const Graph& graph, const VnnlibProperty& property, std::size_t case_index,
+std::optional<Counterexample> falsify_box(CounterexampleChecker& checker, std::size_t case_index,
                                           const CaseProblem& problem, const std::vector<double>& lower,
                                           const std::vector<double>& upper, PointEvaluator& eval,
                                           const FalsifyBudget& budget, std::mt19937_64& rng,
@@ -63,7 +64,7 @@ std::optional<Counterexample> falsify_box(const Graph& graph, const VnnlibProper
   if (!points.empty()) {
     eval.evaluate(points, values, nullptr);
     stats.samples += budget.samples;
-    if (auto cex = first_violation(graph, property, case_index, problem, points, values, n, stats)) return cex;
+    if (auto cex = first_violation(checker, case_index, problem, points, values, n, stats)) return cex;
   }
   // PGD: each start aims at one polytope and descends the hinge loss
   // sum_i max(0, row_i - rhs_i + kappa) (every row still above its rhs, plus a
@@ -106,7 +107,7 @@ std::optional<Counterexample> falsify_box(const Graph& graph, const VnnlibProper
   for (int t = 0; t < budget.odi_steps && !out_of_time(); ++t) {
     eval.evaluate(points, values, &grads);
     ++stats.steps;
-    if (auto cex = first_violation(graph, property, case_index, problem, points, values, n, stats)) return cex;
+    if (auto cex = first_violation(checker, case_index, problem, points, values, n, stats)) return cex;
     std::vector<double> dir(static_cast<std::size_t>(n));
     for (std::int64_t s = std::max(polys, given); s < starts; ++s) {
       for (std::int64_t i = 0; i < n; ++i) {
@@ -123,7 +124,7 @@ std::optional<Counterexample> falsify_box(const Graph& graph, const VnnlibProper
   for (int t = 0; t < budget.steps && !out_of_time(); ++t) {
     eval.evaluate(points, values, &grads);
     ++stats.steps;
-    if (auto cex = first_violation(graph, property, case_index, problem, points, values, n, stats)) return cex;
+    if (auto cex = first_violation(checker, case_index, problem, points, values, n, stats)) return cex;
     const double scale = 0.1 * std::pow(0.92, t);
     std::vector<double> g(static_cast<std::size_t>(n));
     for (std::int64_t s = 0; s < starts; ++s) {
@@ -145,7 +146,7 @@ std::optional<Counterexample> falsify_box(const Graph& graph, const VnnlibProper
   }
   if (!out_of_time()) {
     eval.evaluate(points, values, nullptr);
-    if (auto cex = first_violation(graph, property, case_index, problem, points, values, n, stats)) return cex;
+    if (auto cex = first_violation(checker, case_index, problem, points, values, n, stats)) return cex;
   }
   return std::nullopt;
 }

@@ -12,6 +12,7 @@
 #include "verify/case_problem.h"
 #include "verify/counterexample.h"
 #include "verify/point_evaluator.h"
+#include "verify/recheck.h"
 
 namespace bf {
 
@@ -38,7 +39,7 @@ struct FalsifyStats {
 
 // Searches the box [lower, upper] (a case's box or a sub-box of it).
 // `elapsed_ms` tells the time so far; a found counterexample is already re-checked.
-std::optional<Counterexample> falsify_box(const Graph& graph, const VnnlibProperty& property, std::size_t case_index,
+std::optional<Counterexample> falsify_box(CounterexampleChecker& checker, std::size_t case_index,
                                           const CaseProblem& problem, const std::vector<double>& lower,
                                           const std::vector<double>& upper, PointEvaluator& eval,
                                           const FalsifyBudget& budget, std::mt19937_64& rng,

@@ -14,6 +14,7 @@
 #include "support/timer.h"
 #include "verify/falsify.h"
 #include "verify/recheck.h"
+#include "verify/sound_proof.h"
 
 namespace bf {
 
@@ -127,15 +128,28 @@ std::pair<Domain, Domain> halves(const Domain& d, std::int64_t dim) {
 
 }  // namespace
 
-SplitOutcome input_split(const Graph& graph, std::shared_ptr<const Graph> shared_graph, const VnnlibProperty& property,
-                         std::size_t case_index, const CaseProblem& problem, const VerifyOptions& options,
-                         PointEvaluator& eval, std::mt19937_64& rng, const std::function<double()>& elapsed_ms,
-                         double deadline_ms, VerifyStats& stats) {
+SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index, const CaseProblem& problem,
+                         const VerifyOptions& options, PointEvaluator& eval, std::mt19937_64& rng,
+                         const std::function<double()>& elapsed_ms, double deadline_ms, VerifyStats& stats) {
   SplitOutcome out;
+  const std::shared_ptr<const Graph> shared_graph = checker.shared_graph();
   const std::int64_t n = eval.inputs(), rows = problem.num_rows();
   Bounder bounder(shared_graph, problem, options, options.split_batch, DType::F32);
-  std::unique_ptr<Bounder> checker;  // f64 re-bounding of proved domains, on request
-  if (options.recheck_unsat_f64) checker = std::make_unique<Bounder>(shared_graph, problem, options, 1, DType::F64);
+  // What the search claims proved counts once the sound program confirms it;
+  // with --fast-unsound-fp, once the plain bound clears the margin (and holds
+  // again in f64 with --recheck-unsat-f64).
+  const bool margin = !options.sound_fp;
+  std::unique_ptr<SoundProver> prover;
+  if (options.sound_fp) {
+    SoundProofOptions so;
+    so.method = options.method == "alpha-crown" ? "alpha-crown" : "crown";
+    so.alpha = options.alpha;
+    so.max_memory = options.max_memory;
+    prover = std::make_unique<SoundProver>(shared_graph, problem, so);
+  }
+  std::unique_ptr<Bounder> rechecker;
+  if (!options.sound_fp && options.recheck_unsat_f64)
+    rechecker = std::make_unique<Bounder>(shared_graph, problem, options, 1, DType::F64);
   // The queue holds at most what a quarter of the budget fits.
   const std::int64_t budget = options.max_memory > 0 ? options.max_memory : default_memory_budget();
   const auto max_domains = static_cast<std::size_t>(
@@ -173,18 +187,34 @@ SplitOutcome input_split(const Graph& graph, std::shared_ptr<const Graph> shared
     stats.domains_bounded += static_cast<std::int64_t>(batch.size());
     std::vector<Domain> children;
     std::vector<double> open_centres;
+    std::vector<double> scores(batch.size(), 0.0);
+    std::vector<bool> proofs(batch.size(), false);
+    {
+      std::vector<const std::vector<double>*> claim_lo, claim_hi;
+      std::vector<std::size_t> claims;
+      for (std::size_t k = 0; k < batch.size(); ++k) {
+        if (!case_refuted(problem, lower.data() + k * static_cast<std::size_t>(rows), &scores[k], margin)) continue;
+        claims.push_back(k);
+        claim_lo.push_back(&batch[k].lo);
+        claim_hi.push_back(&batch[k].hi);
+      }
+      std::vector<bool> confirmed(claims.size(), true);
+      if (prover && !claims.empty()) confirmed = prover->prove(claim_lo, claim_hi, stats);
+      for (std::size_t c = 0; c < claims.size(); ++c) {
+        if (confirmed[c] && rechecker) {
+          std::vector<double> l64, u64, c64;
+          rechecker->bound({&batch[claims[c]]}, l64, u64, c64);
+          confirmed[c] = case_refuted(problem, l64.data(), nullptr, margin);
+        }
+        proofs[claims[c]] = confirmed[c];
+      }
+    }
     for (std::size_t k = 0; k < batch.size(); ++k) {
       Domain& d = batch[k];
       const double* lo = lower.data() + k * static_cast<std::size_t>(rows);
       const double* hi = upper.data() + k * static_cast<std::size_t>(rows);
-      double score = 0.0;
-      bool proved = case_refuted(problem, lo, &score);
-      if (proved && checker) {
-        std::vector<double> l64, u64, c64;
-        checker->bound({&d}, l64, u64, c64);
-        proved = case_refuted(problem, l64.data());
-      }
-      if (proved) {
+      const double score = scores[k];
+      if (proofs[k]) {
         ++stats.domains_proved;
         stats.proved_volume += d.volume;
         continue;
@@ -195,7 +225,7 @@ SplitOutcome input_split(const Graph& graph, std::shared_ptr<const Graph> shared
         for (std::int64_t i = 0; i < n; ++i)
           centre[static_cast<std::size_t>(i)] =
               0.5 * (d.lo[static_cast<std::size_t>(i)] + d.hi[static_cast<std::size_t>(i)]);
-        if (auto cex = recheck_counterexample(graph, property, case_index, centre)) {
+        if (auto cex = checker.check(case_index, centre)) {
           out.verdict = Verdict::Sat;
           out.counterexample = std::move(cex);
           return out;
@@ -246,8 +276,8 @@ SplitOutcome input_split(const Graph& graph, std::shared_ptr<const Graph> shared
           bounder.bound({&a, &b}, la, ua, ca);
           stats.domains_bounded += 2;
           double sa = 0.0, sb = 0.0;
-          case_refuted(problem, la.data(), &sa);
-          case_refuted(problem, la.data() + rows, &sb);
+          case_refuted(problem, la.data(), &sa, margin);
+          case_refuted(problem, la.data() + rows, &sb, margin);
           if (std::min(sa, sb) > best) {
             best = std::min(sa, sb);
             dim = i;
@@ -264,10 +294,11 @@ SplitOutcome input_split(const Graph& graph, std::shared_ptr<const Graph> shared
       std::vector<double> values;
       eval.evaluate(open_centres, values, nullptr);
       for (std::size_t c = 0; c * static_cast<std::size_t>(n) < open_centres.size(); ++c) {
-        if (violation_margin(problem, values.data() + c * static_cast<std::size_t>(rows)) > 0.0) continue;
+        if (!checker.worth_checking(violation_margin(problem, values.data() + c * static_cast<std::size_t>(rows))))
+          continue;
         std::vector<double> x(open_centres.begin() + static_cast<std::ptrdiff_t>(c * n),
                               open_centres.begin() + static_cast<std::ptrdiff_t>((c + 1) * n));
-        if (auto cex = recheck_counterexample(graph, property, case_index, std::move(x))) {
+        if (auto cex = checker.check(case_index, std::move(x))) {
           out.verdict = Verdict::Sat;
           out.counterexample = std::move(cex);
           return out;
@@ -293,7 +324,7 @@ SplitOutcome input_split(const Graph& graph, std::shared_ptr<const Graph> shared
       const bool whole = (rounds++ % 2) == 1;
       const std::vector<double>& lo = whole ? problem.lower : queue.top().lo;
       const std::vector<double>& hi = whole ? problem.upper : queue.top().hi;
-      auto cex = falsify_box(graph, property, case_index, problem, lo, hi, eval, fb, rng, elapsed_ms, fs);
+      auto cex = falsify_box(checker, case_index, problem, lo, hi, eval, fb, rng, elapsed_ms, fs);
       stats.attack_steps += fs.steps;
       attack_ms += aw.elapsed_ms();
       if (cex) {

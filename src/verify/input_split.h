@@ -18,6 +18,7 @@
 
 #include "verify/case_problem.h"
 #include "verify/point_evaluator.h"
+#include "verify/recheck.h"
 #include "verify/verdict.h"
 
 namespace bf {
@@ -27,9 +28,8 @@ struct SplitOutcome {
   std::optional<Counterexample> counterexample;
 };
 
-SplitOutcome input_split(const Graph& graph, std::shared_ptr<const Graph> shared_graph, const VnnlibProperty& property,
-                         std::size_t case_index, const CaseProblem& problem, const VerifyOptions& options,
-                         PointEvaluator& eval, std::mt19937_64& rng, const std::function<double()>& elapsed_ms,
-                         double deadline_ms, VerifyStats& stats);
+SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index, const CaseProblem& problem,
+                         const VerifyOptions& options, PointEvaluator& eval, std::mt19937_64& rng,
+                         const std::function<double()>& elapsed_ms, double deadline_ms, VerifyStats& stats);
 
 }  // namespace bf

@@ -23,11 +23,15 @@
 namespace bf {
 namespace {
 
-// Outward margin on a solver's bound: its primal and dual tolerances (1e-7 per
-// constraint and reduced cost, over a thousand columns) and its integer
-// tolerance (a binary at 1e-6 lets a big-M row leak) move an optimum by well
-// under this on the networks measured.
-double solver_margin(double v) { return 5e-4 + 1e-4 * std::fabs(v); }
+// Outward margin on a solver's bound (docs/soundness.md, "MIP-refined
+// bounds"): CBC's best possible objective is the least LP bound over its open
+// nodes, each LP solved by Clp in double with its dual feasibility tolerance
+// (1e-7 on every reduced cost). If the reduced costs are within it, the true LP
+// minimum is below the solver's by at most 1e-7 times the sum of the columns'
+// ranges (Neumaier and Shcherbina, Math. Prog. 2004); we take twice that, plus
+// a fixed 5e-4 + 1e-4 |v| for the rest of what the solver does in double (its
+// cuts). Not a proof: what this rests on is said there.
+double solver_margin(double v, double column_ranges) { return 5e-4 + 1e-4 * std::fabs(v) + 2e-7 * column_ranges; }
 
 bool stopped(const MipRefineOptions& o) { return o.stop && o.stop(); }
 
@@ -40,7 +44,8 @@ using CbcPtr = std::unique_ptr<Cbc_Model, CbcDeleter>;
 // the columns of h_{k} (the inputs of layer k) and a model to clone per objective.
 struct Encoding {
   CbcPtr model;
-  std::vector<int> h_col;  // per neuron of layer k-1's output (or input when k = 0): its column, -1 when h = 0
+  std::vector<int> h_col;      // per neuron of layer k-1's output (or input when k = 0): its column, -1 when h = 0
+  double column_ranges = 0.0;  // the sum of the columns' ranges (upper - lower)
 };
 
 Encoding encode(const ReluNetwork& net, const std::vector<double>& lower, const std::vector<double>& upper,
@@ -53,6 +58,7 @@ Encoding encode(const ReluNetwork& net, const std::vector<double>& lower, const 
   std::vector<int> prev(lower.size());
   for (std::size_t i = 0; i < lower.size(); ++i) {
     Cbc_addCol(m, "", lower[i], upper[i], 0.0, 0, 0, nullptr, nullptr);
+    e.column_ranges += upper[i] - lower[i];
     prev[i] = cols++;
   }
   std::vector<int> idx;
@@ -84,6 +90,7 @@ Encoding encode(const ReluNetwork& net, const std::vector<double>& lower, const 
       if (lj >= 0.0) {
         // Active: h = z = W h_prev + b.
         Cbc_addCol(m, "", lj, uj, 0.0, 0, 0, nullptr, nullptr);
+        e.column_ranges += uj - lj;
         Cbc_addRow(m, "", nz, idx.data(), val.data(), 'E', b);
         continue;
       }
@@ -91,6 +98,7 @@ Encoding encode(const ReluNetwork& net, const std::vector<double>& lower, const 
       Cbc_addCol(m, "", 0.0, uj, 0.0, 0, 0, nullptr, nullptr);
       const int d = cols++;
       Cbc_addCol(m, "", 0.0, 1.0, 0.0, 1, 0, nullptr, nullptr);
+      e.column_ranges += uj + 1.0;
       Cbc_addRow(m, "", nz, idx.data(), val.data(), 'G', b);  // h - W h_prev >= b
       idx.push_back(d);
       val.push_back(-lj);
@@ -161,7 +169,7 @@ struct NeuronResult {
 // Both sides of neuron j of layer k (the second only while the first left it
 // unstable), from its current bounds.
 NeuronResult refine_neuron(const ReluNetwork& net, const Encoding& e, std::int64_t k, std::int64_t j, float lo,
-                           float hi, const MipRefineOptions& options) {
+                           float hi, double deviation, const MipRefineOptions& options) {
   const DenseLayer& L = net.layers[static_cast<std::size_t>(k)];
   NeuronResult r;
   r.lo = lo;
@@ -178,7 +186,8 @@ NeuronResult refine_neuron(const ReluNetwork& net, const Encoding& e, std::int64
     ++r.programs;
     r.optimal += s.optimal ? 1 : 0;
     if (!std::isfinite(s.bound)) continue;
-    const double bound = s.bound - solver_margin(s.bound);  // min of sign * z, widened
+    // min of sign * z over the dense layers, widened for the solver ...
+    double bound = s.bound - solver_margin(s.bound, e.column_ranges);
     if (!s.point.empty()) {
       // A true value of sign * z at a point of the box lies above any sound lower bound.
       const double at = sign * dense_layer_at(net, s.point.data(), k)[static_cast<std::size_t>(j)];
@@ -187,6 +196,7 @@ NeuronResult refine_neuron(const ReluNetwork& net, const Encoding& e, std::int64
         continue;
       }
     }
+    bound -= deviation;  // ... and for the dense layers' deviation from the exact network
     // Rounded outward to f32, kept only if tighter.
     if (sign > 0) {
       const float v = round_down<float>(bound);
@@ -212,8 +222,8 @@ NeuronResult refine_neuron(const ReluNetwork& net, const Encoding& e, std::int64
 // then leaves with _exit (no destructors, no stdio flush). Returns how many
 // processes worked (1 when fork failed: said in the statistics).
 int refine_layer(const ReluNetwork& net, const Encoding& e, std::int64_t k, const std::vector<std::int64_t>& unstable,
-                 const std::vector<float>& l, const std::vector<float>& u, const MipRefineOptions& options,
-                 std::vector<NeuronResult>& results, std::vector<char>& done) {
+                 const std::vector<float>& l, const std::vector<float>& u, const std::vector<double>& deviation,
+                 const MipRefineOptions& options, std::vector<NeuronResult>& results, std::vector<char>& done) {
   struct Shared {
     std::atomic<std::int64_t> next{0};
   };
@@ -230,7 +240,7 @@ int refine_layer(const ReluNetwork& net, const Encoding& e, std::int64_t k, cons
       if (stopped(options)) return;
       const std::int64_t j = unstable[static_cast<std::size_t>(t)];
       const auto jj = static_cast<std::size_t>(j);
-      res[t] = refine_neuron(net, e, k, j, l[jj], u[jj], options);
+      res[t] = refine_neuron(net, e, k, j, l[jj], u[jj], deviation.empty() ? 0.0 : deviation[jj], options);
       flags[t] = 1;
     }
   };
@@ -261,8 +271,8 @@ int refine_layer(const ReluNetwork& net, const Encoding& e, std::int64_t k, cons
 // a cheap pass that leaves the next layer fewer unstable neurons to program
 // and tighter big-M rows.
 std::int64_t crown_tighten(const ReluNetwork& net, const std::vector<double>& lower, const std::vector<double>& upper,
-                           std::vector<std::vector<float>>& lo, std::vector<std::vector<float>>& hi) {
-  const BetaCrown bc(net, lower, upper, lo, hi);
+                           std::vector<std::vector<float>>& lo, std::vector<std::vector<float>>& hi, bool sound) {
+  const BetaCrown bc(net, lower, upper, lo, hi, sound);
   std::vector<float> glo, ghi;
   bc.root_bounds(glo, ghi);
   const std::vector<ReluSplit> none;
@@ -285,6 +295,40 @@ std::int64_t crown_tighten(const ReluNetwork& net, const std::vector<double>& lo
   return stabilised;
 }
 
+// How far each neuron z_k of the dense layers may be from the exact network's
+// over the box (their deviations, relu_network.h, carried up the layers: ReLU
+// moves by no more than its input): D_k = dev_w_k sum(M(h_k) + D_{k-1}) +
+// dev_b_k + |w_k| D_{k-1}.
+std::vector<std::vector<double>> dense_deviation(const ReluNetwork& net, const std::vector<double>& lower,
+                                                 const std::vector<double>& upper,
+                                                 const std::vector<std::vector<float>>& hi) {
+  std::vector<std::vector<double>> dev;
+  std::vector<double> m_h, d_h(lower.size(), 0.0);
+  for (std::size_t i = 0; i < lower.size(); ++i) m_h.push_back(std::max(std::fabs(lower[i]), std::fabs(upper[i])));
+  for (std::int64_t k = 0; k < net.relu_layers(); ++k) {
+    const DenseLayer& L = net.layers[static_cast<std::size_t>(k)];
+    double sum = 0.0;
+    for (std::size_t i = 0; i < m_h.size(); ++i) sum += m_h[i] + d_h[i];
+    std::vector<double> d(static_cast<std::size_t>(L.out));
+    for (std::int64_t j = 0; j < L.out; ++j) {
+      const float* w = L.w.data() + j * L.in;
+      double carried = 0.0;
+      for (std::int64_t i = 0; i < L.in; ++i)
+        carried += std::fabs(static_cast<double>(w[i])) * d_h[static_cast<std::size_t>(i)];
+      d[static_cast<std::size_t>(j)] =
+          (L.dev_w[static_cast<std::size_t>(j)] * sum + L.dev_b[static_cast<std::size_t>(j)] + carried) *
+          (1.0 + 0x1p-30);
+    }
+    m_h.assign(static_cast<std::size_t>(L.out), 0.0);
+    for (std::int64_t j = 0; j < L.out; ++j)
+      m_h[static_cast<std::size_t>(j)] =
+          std::max(0.0, static_cast<double>(hi[static_cast<std::size_t>(k)][static_cast<std::size_t>(j)]));
+    d_h = d;
+    dev.push_back(std::move(d));
+  }
+  return dev;
+}
+
 }  // namespace
 
 MipRefineStats mip_refine(const ReluNetwork& net, const std::vector<double>& lower, const std::vector<double>& upper,
@@ -304,10 +348,27 @@ MipRefineStats mip_refine(const ReluNetwork& net, const std::vector<double>& low
     for (std::int64_t j = 0; j < net.neurons(k); ++j) {
       if (l[static_cast<std::size_t>(j)] < 0.0f && u[static_cast<std::size_t>(j)] > 0.0f) unstable.push_back(j);
     }
-    const Encoding e = encode(net, lower, upper, lo, hi, k);
+    // Sound: the dense layers' values lie within their deviation of the exact
+    // network's bounds, so the programs' big-M bounds are widened by it.
+    std::vector<std::vector<double>> deviation;
+    std::vector<std::vector<float>> enc_lo = lo, enc_hi = hi;
+    if (options.sound) {
+      deviation = dense_deviation(net, lower, upper, hi);
+      for (std::size_t layer = 0; layer < enc_lo.size(); ++layer) {
+        for (std::size_t j = 0; j < enc_lo[layer].size(); ++j) {
+          if (deviation[layer][j] == 0.0) continue;
+          enc_lo[layer][j] = round_down<float>(static_cast<double>(enc_lo[layer][j]) - deviation[layer][j]);
+          enc_hi[layer][j] = round_up<float>(static_cast<double>(enc_hi[layer][j]) + deviation[layer][j]);
+        }
+      }
+    }
+    const Encoding e = encode(net, lower, upper, enc_lo, enc_hi, k);
     std::vector<NeuronResult> results;
     std::vector<char> done;
-    stats.processes = std::max(stats.processes, refine_layer(net, e, k, unstable, l, u, options, results, done));
+    stats.processes = std::max(
+        stats.processes, refine_layer(net, e, k, unstable, l, u,
+                                      options.sound ? deviation[static_cast<std::size_t>(k)] : std::vector<double>{},
+                                      options, results, done));
     bool whole = true;
     for (std::size_t t = 0; t < unstable.size(); ++t) {
       if (!done[t]) {
@@ -326,7 +387,7 @@ MipRefineStats mip_refine(const ReluNetwork& net, const std::vector<double>& low
     }
     if (whole) ++stats.layers;
     if (k + 1 < net.relu_layers() && !stopped(options))
-      stats.crown_stabilised += crown_tighten(net, lower, upper, lo, hi);
+      stats.crown_stabilised += crown_tighten(net, lower, upper, lo, hi, options.sound);
   }
   stats.seconds = watch.elapsed_ms() / 1000.0;
   return stats;

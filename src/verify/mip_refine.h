@@ -36,6 +36,10 @@ struct MipRefineOptions {
   std::int64_t max_nodes = -1;  // branch-and-bound nodes of one program (-1: the solver's default; 0: the root)
   int processes = 1;            // programs solved at once
   std::function<bool()> stop;   // true: stop refining now (a deadline), asked between programs (in every process)
+  // Sound floating point: the programs encode the dense layers (verify/relu_network.h), which may stand off
+  // the exact network by their deviations; their big-M bounds and results are widened by how far that lets a
+  // neuron move, and the CROWN pass between layers is BetaCrown's sound one (docs/soundness.md).
+  bool sound = false;
 };
 
 struct MipRefineStats {

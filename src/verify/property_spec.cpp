@@ -8,7 +8,7 @@
 
 namespace bf {
 
-PropertySpec property_spec(const VnnlibProperty& property, const Graph& graph, DType dtype) {
+PropertySpec property_spec(const VnnlibProperty& property, const Graph& graph, DType dtype, bool outward) {
   BF_CHECK(graph.inputs().size() == 1 && graph.outputs().size() == 1, ErrorKind::Unsupported,
            "a VNN-LIB property needs a single-input, single-output network");
   const Shape& in_shape = graph.type(graph.inputs()[0]).shape;
@@ -36,7 +36,7 @@ PropertySpec property_spec(const VnnlibProperty& property, const Graph& graph, D
       }
     }
   }
-  spec.region = input_box(lower, upper, in_shape, dtype);
+  spec.region = input_box(lower, upper, in_shape, dtype, outward);
   const auto nrows = static_cast<std::int64_t>(row_index.size());
   BF_CHECK(nrows > 0, ErrorKind::Invalid, "{}: no output constraint", property.path);
   spec.c = Tensor::from_vector<double>({nrows, num_outputs}, c_values).cast(dtype);

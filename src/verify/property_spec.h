@@ -22,7 +22,9 @@ struct PropertySpec {
 
 // Throws bf::Error(Shape) when the property does not fit the network's single
 // input and output.
-PropertySpec property_spec(const VnnlibProperty& property, const Graph& graph, DType dtype);
+// `outward`: the boxes rounded outward to `dtype` (the region then holds every
+// point of the property's boxes: sound floating point), else to nearest.
+PropertySpec property_spec(const VnnlibProperty& property, const Graph& graph, DType dtype, bool outward = false);
 
 // "y4 - y0" for a row of C.
 std::string row_text(const std::vector<double>& row);

@@ -4,6 +4,9 @@
 #include <map>
 
 #include "bound/linear/linear_rules.h"
+#include "bound/rounding/rounding.h"
+#include "bound/rounding/rounding_account.h"
+#include "bound/rounding/rounding_rules.h"
 #include "kernels/rowwise_gemm.h"
 #include "runtime/forward_executor.h"
 #include "support/error.h"
@@ -123,12 +126,93 @@ void affine_of(const Graph& sub, std::int64_t in, std::int64_t out, std::vector<
   }
 }
 
-DenseLayer dense_layer(std::int64_t in, std::int64_t out, const std::vector<double>& w, const std::vector<double>& b) {
+// How far the segment's f64 evaluation can be from exact, for inputs of
+// magnitude at most 1 (the unit vectors and zero affine_of evaluates): gamma
+// times R, the rounding account's bound of what the evaluation sums in
+// absolute value (bound/rounding/rounding_account.h), per output.
+struct SegmentError {
+  double gamma = 0.0;
+  std::vector<double> r;
+};
+
+SegmentError segment_error(const Graph& sub) {
+  const ValueId x = sub.inputs()[0];
+  const std::int64_t n_in = sub.type(x).numel();
+  std::vector<double> minus(static_cast<std::size_t>(n_in), -1.0), plus(static_cast<std::size_t>(n_in), 1.0);
+  std::map<ValueId, std::vector<double>> account;  // R and B planes ([numel + 1] each) by value
+  std::map<ValueId, Tensor> constants;
+  AbsWeightCache abs;
+  std::int64_t terms = 0;
+  for (const Node& node : sub.nodes()) {
+    std::vector<AccountOperand> ops(node.inputs.size());
+    for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+      const ValueId v = node.inputs[i];
+      AccountOperand& o = ops[i];
+      o.ibp.present = v != kNoValue;
+      if (v == kNoValue) continue;
+      if (sub.is_constant(v)) {
+        const Tensor& t = sub.constant(v);
+        auto it = constants.try_emplace(v, is_floating(t.dtype()) ? t.cast(DType::F64) : t).first;
+        o.ibp.is_constant = true;
+        o.ibp.constant = &it->second;
+        o.ibp.shape = &it->second.shape();
+        continue;
+      }
+      o.ibp.shape = &sub.type(v).shape;
+      if (v == x) {
+        o.ibp.bounds = {minus.data(), plus.data()};
+      } else {
+        o.magnitude = account.at(v).data();
+      }
+    }
+    const ValueId y = node.outputs[0];
+    std::vector<double>& planes = account[y];
+    planes.assign(static_cast<std::size_t>(2 * (sub.type(y).numel() + 1)), 0.0);
+    AccountArgs args{node, sub, ops, sub.type(y).shape, DType::F64, 1, RelaxView{}, IntervalOut{}, planes.data()};
+    std::vector<char> scratch(static_cast<std::size_t>(account_scratch_bytes(args)) + 64);
+    void* base = scratch.data();
+    std::size_t space = scratch.size();
+    account_node(args, abs, std::align(64, 1, base, space), static_cast<std::int64_t>(space));
+    terms += std::max<std::int64_t>(1, rounding_terms(sub, node).ibp);
+  }
+  SegmentError e;
+  e.gamma = rounding_gamma(terms + 4, DType::F64);
+  const ValueId out = sub.outputs()[0];
+  const std::int64_t n_out = sub.type(out).numel();
+  if (out == x) {
+    e.r.assign(static_cast<std::size_t>(n_out), 1.0);
+  } else {
+    const std::vector<double>& planes = account.at(out);
+    e.r.assign(planes.begin(), planes.begin() + n_out);
+  }
+  return e;
+}
+
+// w, b of a segment in f64 and how far each output's row and bias may be from
+// the exact map (`dev_w`, `dev_b`), stored in f32: the f32 rounding adds to
+// the deviations, exactly (a double minus its nearest float is exact).
+DenseLayer dense_layer(std::int64_t in, std::int64_t out, const std::vector<double>& w, const std::vector<double>& b,
+                       const std::vector<double>& dev_w, const std::vector<double>& dev_b) {
   DenseLayer l;
   l.in = in;
   l.out = out;
   l.w.assign(w.begin(), w.end());
   l.b.assign(b.begin(), b.end());
+  l.dev_w.assign(static_cast<std::size_t>(out), 0.0);
+  l.dev_b.assign(static_cast<std::size_t>(out), 0.0);
+  l.row_l1.assign(static_cast<std::size_t>(out), 0.0);
+  for (std::int64_t o = 0; o < out; ++o) {
+    const auto ko = static_cast<std::size_t>(o);
+    double worst = 0.0, l1 = 0.0;
+    for (std::int64_t i = 0; i < in; ++i) {
+      const auto k = static_cast<std::size_t>(o * in + i);
+      worst = std::max(worst, std::fabs(w[k] - static_cast<double>(l.w[k])));
+      l1 += std::fabs(static_cast<double>(l.w[k]));
+    }
+    l.dev_w[ko] = (worst + dev_w[ko]) * (1.0 + 0x1p-40);
+    l.dev_b[ko] = (std::fabs(b[ko] - static_cast<double>(l.b[ko])) + dev_b[ko]) * (1.0 + 0x1p-40);
+    l.row_l1[ko] = inflate_double_sum(l1, in);
+  }
   std::vector<float> wt(static_cast<std::size_t>(in * out));
   for (std::int64_t o = 0; o < out; ++o) {
     for (std::int64_t i = 0; i < in; ++i)
@@ -150,26 +234,54 @@ ReluNetwork extract_relu_network(const Graph& graph, const CaseProblem& problem)
     const Segment& s = segs[k];
     const std::int64_t in = graph.type(s.source).numel(), out = graph.type(s.target).numel();
     std::vector<double> w, b;
-    affine_of(segment_graph(graph, s), in, out, w, b);
+    const Graph sub = segment_graph(graph, s);
+    affine_of(sub, in, out, w, b);
+    // How far w and b (f64) are from the exact map: the evaluation's error at
+    // y(e_i) and y(0), and the subtraction's rounding.
+    const SegmentError err = segment_error(sub);
+    std::vector<double> dev_w(static_cast<std::size_t>(out)), dev_b(static_cast<std::size_t>(out));
+    for (std::int64_t o = 0; o < out; ++o) {
+      const auto ko = static_cast<std::size_t>(o);
+      double wmax = 0.0;
+      for (std::int64_t i = 0; i < in; ++i) wmax = std::max(wmax, std::fabs(w[static_cast<std::size_t>(o * in + i)]));
+      dev_w[ko] = (2.0 * err.gamma * err.r[ko] + 0x1p-53 * wmax) * (1.0 + 0x1p-40);
+      dev_b[ko] = err.gamma * err.r[ko] * (1.0 + 0x1p-40);
+    }
     if (k + 1 == segs.size()) {
       // Fold the spec: C W and C b, in f64.
       BF_CHECK(out == problem.num_outputs, ErrorKind::Shape, "the property has {} outputs, the network {}",
                problem.num_outputs, out);
       const std::int64_t rows = problem.num_rows();
       std::vector<double> cw(static_cast<std::size_t>(rows * in), 0.0), cb(static_cast<std::size_t>(rows), 0.0);
+      std::vector<double> cw_abs(static_cast<std::size_t>(rows * in), 0.0);  // sum_o |c_o w_oi|
+      std::vector<double> cdev_w(static_cast<std::size_t>(rows), 0.0), cdev_b(static_cast<std::size_t>(rows), 0.0);
+      const double g = rounding_gamma(out + 1, DType::F64);
       for (std::int64_t r = 0; r < rows; ++r) {
         const auto& c = problem.rows[static_cast<std::size_t>(r)];
+        const auto kr = static_cast<std::size_t>(r);
+        double cb_abs = 0.0;
         for (std::int64_t o = 0; o < out; ++o) {
           const double co = c[static_cast<std::size_t>(o)];
           if (co == 0.0) continue;
-          cb[static_cast<std::size_t>(r)] += co * b[static_cast<std::size_t>(o)];
-          for (std::int64_t i = 0; i < in; ++i)
-            cw[static_cast<std::size_t>(r * in + i)] += co * w[static_cast<std::size_t>(o * in + i)];
+          cb[kr] += co * b[static_cast<std::size_t>(o)];
+          cb_abs += std::fabs(co * b[static_cast<std::size_t>(o)]);
+          cdev_w[kr] += std::fabs(co) * dev_w[static_cast<std::size_t>(o)];
+          cdev_b[kr] += std::fabs(co) * dev_b[static_cast<std::size_t>(o)];
+          for (std::int64_t i = 0; i < in; ++i) {
+            const double t = co * w[static_cast<std::size_t>(o * in + i)];
+            cw[static_cast<std::size_t>(r * in + i)] += t;
+            cw_abs[static_cast<std::size_t>(r * in + i)] += std::fabs(t);
+          }
         }
+        // The folding's own rounding (products and sums in f64) on top of w's and b's deviations.
+        double worst = 0.0;
+        for (std::int64_t i = 0; i < in; ++i) worst = std::max(worst, cw_abs[static_cast<std::size_t>(r * in + i)]);
+        cdev_w[kr] = (cdev_w[kr] + g * worst) * (1.0 + 0x1p-40);
+        cdev_b[kr] = (cdev_b[kr] + g * cb_abs) * (1.0 + 0x1p-40);
       }
-      net.layers.push_back(dense_layer(in, rows, cw, cb));
+      net.layers.push_back(dense_layer(in, rows, cw, cb, cdev_w, cdev_b));
     } else {
-      net.layers.push_back(dense_layer(in, out, w, b));
+      net.layers.push_back(dense_layer(in, out, w, b, dev_w, dev_b));
       net.relu_input_names.push_back(graph.value(s.target).name);
     }
   }

@@ -25,6 +25,13 @@ struct DenseLayer {
   std::vector<float> b;          // out
   std::vector<float> packed_w;   // W as a [out, in] right operand (kernels/rowwise_gemm.h)
   std::vector<float> packed_wt;  // W^T as an [in, out] right operand
+  // How far w and b may be from the segment's exact map (its ops composed in
+  // real arithmetic on the graph's constants, the spec folded in exactly):
+  // |W_ji - w_ji| <= dev_w[j] for every i, |b_j - b[j]| <= dev_b[j]. Zero where
+  // the segment is one layer whose weights w holds as they are (sound
+  // floating point charges these: docs/soundness.md).
+  std::vector<double> dev_w, dev_b;
+  std::vector<double> row_l1;  // sum_i |w_ji| per row, for the rounding account
 };
 
 struct ReluNetwork {

@@ -102,7 +102,7 @@ class DomainStore {
 };
 
 // Closes the polytopes that a row refutes; sets the score. True when none is left open.
-bool settle(const CaseProblem& p, Domain& d) {
+bool settle(const CaseProblem& p, Domain& d, bool margin) {
   std::vector<std::int64_t> rows;
   std::vector<double> lower;
   std::vector<std::vector<float>> params;
@@ -118,7 +118,7 @@ bool settle(const CaseProblem& p, Domain& d) {
     double best = -std::numeric_limits<double>::infinity();
     for (; j < d.rows.size() && d.rows[j] < end; ++j) {
       const double b = p.rhs[static_cast<std::size_t>(d.rows[j])];
-      refuted = refuted || row_refuted(d.row_lower[j], b);
+      refuted = refuted || row_refuted(d.row_lower[j], b, margin);
       if (!std::isnan(d.row_lower[j])) best = std::max(best, d.row_lower[j] - b);
     }
     if (!refuted) {
@@ -149,13 +149,15 @@ Domain child(const Domain& parent, std::int64_t u, const BetaCrown& bc, std::int
 
 }  // namespace
 
-SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std::size_t case_index,
-                        const CaseProblem& problem, const ReluNetwork& net, const ReluRootBounds& root,
-                        const VerifyOptions& options, PointEvaluator& eval, std::mt19937_64& rng,
-                        const std::function<double()>& elapsed_ms, double deadline_ms, VerifyStats& stats,
-                        const std::function<bool(double closed)>& give_way) {
+SplitOutcome relu_split(CounterexampleChecker& checker, std::size_t case_index, const CaseProblem& problem,
+                        const ReluNetwork& net, const ReluRootBounds& root, const VerifyOptions& options,
+                        PointEvaluator& eval, std::mt19937_64& rng, const std::function<double()>& elapsed_ms,
+                        double deadline_ms, VerifyStats& stats, const std::function<bool(double closed)>& give_way) {
   SplitOutcome out;
-  const BetaCrown bc(net, problem.lower, problem.upper, root.lower, root.upper);
+  // Sound floating point: proofs rest on BetaCrown::lower_f64's sound bounds
+  // and need only clear the right-hand side; --fast-unsound-fp: the margin.
+  const bool margin = !options.sound_fp;
+  const BetaCrown bc(net, problem.lower, problem.upper, root.lower, root.upper, options.sound_fp);
   const auto U = static_cast<std::int64_t>(bc.unstable().size());
   const std::int64_t n = net.inputs();
   const std::int64_t budget = options.max_memory > 0 ? options.max_memory : default_memory_budget();
@@ -206,14 +208,15 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
       std::vector<std::size_t> where;
       for (std::size_t i = 0; i < items.size(); ++i) {
         if (r.infeasible[static_cast<std::size_t>(items[i].domain)]) continue;
-        if (!row_refuted(r.lower[i], problem.rhs[static_cast<std::size_t>(items[i].row)])) continue;
+        if (!row_refuted(r.lower[i], problem.rhs[static_cast<std::size_t>(items[i].row)], margin)) continue;
         claimed.push_back(items[i]);
         where.push_back(i);
       }
       if (!claimed.empty()) {
         const std::vector<double> exact = bc.lower_f64(doms, claimed);
         for (std::size_t c = 0; c < where.size(); ++c) {
-          if (!row_refuted(exact[c], problem.rhs[static_cast<std::size_t>(claimed[c].row)])) ++stats.f64_rejected;
+          if (!row_refuted(exact[c], problem.rhs[static_cast<std::size_t>(claimed[c].row)], margin))
+            ++stats.f64_rejected;
           r.lower[where[c]] = exact[c];
         }
         stats.f64_rechecked += static_cast<std::int64_t>(claimed.size());
@@ -289,7 +292,7 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
     for (std::size_t t = 0; t < owner.size(); ++t) {
       Domain& a = trial[2 * t];
       Domain& b = trial[2 * t + 1];
-      const bool pa = settle(problem, a), pb = settle(problem, b);
+      const bool pa = settle(problem, a, margin), pb = settle(problem, b, margin);
       const double worst = std::min(pa ? std::numeric_limits<double>::infinity() : a.score,
                                     pb ? std::numeric_limits<double>::infinity() : b.score);
       const auto [i, u] = owner[t];
@@ -301,17 +304,19 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
     stats.trial_bounds += static_cast<std::int64_t>(trial.size());
   };
 
-  // Points evaluated on the network; any that violates is re-checked in f64.
+  // Points evaluated on the network; any that violates (or nearly) goes to the checker.
   auto check_points = [&](const std::vector<double>& pts) -> std::optional<Counterexample> {
     std::vector<double> values;
     eval.evaluate(pts, values, nullptr);
     const std::size_t count = pts.size() / static_cast<std::size_t>(n);
     stats.samples += static_cast<std::int64_t>(count);
     for (std::size_t c = 0; c < count; ++c) {
-      if (violation_margin(problem, values.data() + c * static_cast<std::size_t>(problem.num_rows())) > 0.0) continue;
+      if (!checker.worth_checking(
+              violation_margin(problem, values.data() + c * static_cast<std::size_t>(problem.num_rows()))))
+        continue;
       std::vector<double> x(pts.begin() + static_cast<std::ptrdiff_t>(c * n),
                             pts.begin() + static_cast<std::ptrdiff_t>((c + 1) * n));
-      if (auto cex = recheck_counterexample(graph, property, case_index, std::move(x))) return cex;
+      if (auto cex = checker.check(case_index, std::move(x))) return cex;
     }
     return std::nullopt;
   };
@@ -361,7 +366,7 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
       out.counterexample = std::move(cex);
       return out;
     }
-    if (settle(problem, d)) {
+    if (settle(problem, d, margin)) {
       ++stats.domains_proved;
       stats.split_closed = 1.0;
       out.verdict = Verdict::Unsat;
@@ -449,7 +454,7 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
         closed += std::ldexp(1.0, -static_cast<int>(c->splits.size()));
         continue;
       }
-      if (settle(problem, *c)) {
+      if (settle(problem, *c, margin)) {
         ++stats.domains_proved;
         closed += std::ldexp(1.0, -static_cast<int>(c->splits.size()));
         continue;
@@ -493,8 +498,7 @@ SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std:
       fb.deadline_ms = deadline_ms;
       fb.starts = starts;
       FalsifyStats fs;
-      auto cex = falsify_box(graph, property, case_index, problem, problem.lower, problem.upper, eval, fb, rng,
-                             elapsed_ms, fs);
+      auto cex = falsify_box(checker, case_index, problem, problem.lower, problem.upper, eval, fb, rng, elapsed_ms, fs);
       stats.attack_steps += fs.steps;
       if (!cex && !targets.empty()) {
         // PGD inside the hardest subdomains, their splits as a penalty (verify/domain_attack.h).

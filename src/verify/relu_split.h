@@ -38,10 +38,10 @@ struct ReluRootBounds {
 // search space closed so far (a proved or infeasible domain with d splits
 // closes 2^-d of it); true ends the search there as a timeout (the caller
 // refines the root's bounds and starts again). stats.split_closed says the share.
-SplitOutcome relu_split(const Graph& graph, const VnnlibProperty& property, std::size_t case_index,
-                        const CaseProblem& problem, const ReluNetwork& net, const ReluRootBounds& root,
-                        const VerifyOptions& options, PointEvaluator& eval, std::mt19937_64& rng,
-                        const std::function<double()>& elapsed_ms, double deadline_ms, VerifyStats& stats,
+SplitOutcome relu_split(CounterexampleChecker& checker, std::size_t case_index, const CaseProblem& problem,
+                        const ReluNetwork& net, const ReluRootBounds& root, const VerifyOptions& options,
+                        PointEvaluator& eval, std::mt19937_64& rng, const std::function<double()>& elapsed_ms,
+                        double deadline_ms, VerifyStats& stats,
                         const std::function<bool(double closed)>& give_way = {});
 
 }  // namespace bf

@@ -38,8 +38,16 @@ struct VerifyOptions {
   std::int64_t max_split_inputs = 64;
   std::int64_t split_batch = 256;  // domains bounded per call
   SplitHeuristic split = SplitHeuristic::Smear;
-  bool recheck_unsat_f64 = false;  // re-bound every proved domain in f64 before answering unsat
-  bool progress = false;           // a live progress line on stderr
+  // Sound floating point (docs/soundness.md): every proof re-bounded by the
+  // sound program, so `unsat` holds in exact real arithmetic. false
+  // (--fast-unsound-fp): plain f32 bounds with the heuristic margin.
+  bool sound_fp = true;
+  // --fast-unsound-fp only: re-bound every proved domain in f64 (plain) before answering unsat.
+  bool recheck_unsat_f64 = false;
+  // Answer sat for a point that violates the property in exact arithmetic
+  // even where f32 evaluation does not show it (verify/recheck.h).
+  bool sat_exact = false;
+  bool progress = false;  // a live progress line on stderr
   BabKind bab = BabKind::Auto;
   // ReLU-split branch and bound (beta-CROWN).
   ReluBranching relu_branching = ReluBranching::Babsr;
@@ -79,6 +87,9 @@ struct VerifyStats {
   std::int64_t trial_bounds = 0;                         // fsb: cheap bounds of candidate children
   std::int64_t f64_rechecked = 0, f64_rejected = 0;      // relu split: proofs re-bounded in f64, and those that failed
   std::int64_t infeasible_pruned = 0;                    // relu split: domains whose splits cannot all hold
+  // Sound floating point: proofs (cases, domains) the sound program confirmed
+  // in f32, in f64, and search claims it did not confirm.
+  std::int64_t sound_f32 = 0, sound_f64 = 0, sound_rejected = 0;
   double split_closed = 0.0;  // relu split: the share of its search space closed (2^-splits per proved domain)
   std::int64_t domain_attacks = 0, domain_attacks_inside = 0;  // relu split: PGD runs inside subdomains, and those
                                                                // whose best point met every split

@@ -9,6 +9,7 @@
 
 #include "methods/bound_method.h"
 #include "support/error.h"
+#include "support/outward_round.h"
 #include "support/timer.h"
 #include "verify/falsify.h"
 #include "verify/input_split.h"
@@ -16,12 +17,13 @@
 #include "verify/point_evaluator.h"
 #include "verify/relu_split.h"
 #include "verify/search_pace.h"
+#include "verify/sound_proof.h"
 
 namespace bf {
 
 namespace {
 
-// The polytopes of a case that the rows' lower bounds do not refute.
+// The polytopes of a case that the rows' lower bounds do not refute (attack targets).
 std::vector<bool> open_polytopes(const CaseProblem& p, const std::vector<double>& lower) {
   std::vector<bool> open(static_cast<std::size_t>(p.num_polytopes()), true);
   for (std::int64_t k = 0; k < p.num_polytopes(); ++k) {
@@ -35,11 +37,10 @@ std::vector<bool> open_polytopes(const CaseProblem& p, const std::vector<double>
   return open;
 }
 
-// Lower bounds of the case's rows over its whole box by `method`.
-// f64 runs on the reference executor (--recheck-unsat-f64).
-std::vector<double> root_bounds(std::shared_ptr<const Graph> graph, const CaseProblem& p, const std::string& method,
-                                const VerifyOptions& o, DType dtype = DType::F32,
-                                std::vector<OutputBounds>* intermediates = nullptr) {
+// Bounds of the case's rows over its whole box by `method` (the search's: plain
+// f32; f64 runs on the reference executor, --fast-unsound-fp --recheck-unsat-f64).
+BoundResult root_bounds(std::shared_ptr<const Graph> graph, const CaseProblem& p, const std::string& method,
+                        const VerifyOptions& o, DType dtype = DType::F32, bool intermediates = false) {
   BoundRequest req;
   req.graph = std::move(graph);
   req.spec = p.spec(dtype);
@@ -52,11 +53,11 @@ std::vector<double> root_bounds(std::shared_ptr<const Graph> graph, const CasePr
   // margin (case_refuted still decides): a proved case needs no more steps.
   req.alpha.stop_at_lower.clear();
   for (double b : p.rhs) req.alpha.stop_at_lower.push_back(b + 2.0 * unsat_margin(b, b));
-  req.export_intermediates = intermediates != nullptr;
-  BoundResult r = make_bound_method(method)->compute(req);
-  if (intermediates) *intermediates = std::move(r.intermediates);
-  return r.outputs[0].lower.to_double_vector();
+  req.export_intermediates = intermediates;
+  return make_bound_method(method)->compute(req);
 }
+
+std::vector<double> row_lower(const BoundResult& r) { return r.outputs[0].lower.to_double_vector(); }
 
 // The bounds of every ReLU input of `net` among a bound computation's intermediates.
 ReluRootBounds relu_root(const ReluNetwork& net, const std::vector<OutputBounds>& intermediates) {
@@ -65,16 +66,26 @@ ReluRootBounds relu_root(const ReluNetwork& net, const std::vector<OutputBounds>
     auto it = std::find_if(intermediates.begin(), intermediates.end(),
                            [&](const OutputBounds& ob) { return ob.name == name; });
     BF_CHECK(it != intermediates.end(), ErrorKind::Internal, "relu split: no intermediate bounds of {}", name);
+    // Rounded outward to f32: the bounds stay bounds.
     const auto lo = it->lower.to_double_vector(), hi = it->upper.to_double_vector();
-    root.lower.emplace_back(lo.begin(), lo.end());
-    root.upper.emplace_back(hi.begin(), hi.end());
+    std::vector<float> l(lo.size()), u(hi.size());
+    for (std::size_t i = 0; i < lo.size(); ++i) {
+      l[i] = round_down<float>(lo[i]);
+      u[i] = round_up<float>(hi[i]);
+    }
+    root.lower.push_back(std::move(l));
+    root.upper.push_back(std::move(u));
   }
   return root;
 }
 
 }  // namespace
 
-VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& property, const VerifyOptions& options) {
+namespace {
+
+VerifyResult search(CounterexampleChecker& checker, const VerifyOptions& options) {
+  const std::shared_ptr<const Graph> graph = checker.shared_graph();
+  const VnnlibProperty& property = checker.property();
   VerifyOptions o = options;
   Stopwatch watch;
   const auto elapsed = [&] { return watch.elapsed_ms(); };
@@ -103,11 +114,27 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
   };
   std::vector<bool> proved(problems.size(), false);
   std::vector<std::vector<double>> lowers(problems.size());
-  // A proof counts once its bound holds again in f64, when asked.
+  std::vector<std::shared_ptr<const AlphaValues>> alphas(problems.size());  // the search's alpha-CROWN parameters
+  const bool margin = !o.sound_fp;
+  auto sound_options = [&](const std::string& method) {
+    SoundProofOptions so;
+    so.method = method == "alpha-crown" ? "alpha-crown" : "crown";
+    so.alpha = o.alpha;
+    so.max_memory = o.max_memory;
+    return so;
+  };
+  // A proof counts once the sound program confirms it (f32, then f64); with
+  // --fast-unsound-fp, once its plain bound clears the margin (and holds again
+  // in f64 when asked).
   auto refuted = [&](std::size_t k, const std::string& method) {
-    if (!case_refuted(problems[k], lowers[k].data())) return false;
+    if (!case_refuted(problems[k], lowers[k].data(), nullptr, margin)) return false;
+    if (o.sound_fp) {
+      SoundProver prover(graph, problems[k], sound_options(method));
+      return static_cast<bool>(prover.prove({&problems[k].lower}, {&problems[k].upper}, result.stats, alphas[k])[0]);
+    }
     return !o.recheck_unsat_f64 ||
-           case_refuted(problems[k], root_bounds(graph, problems[k], method, o, DType::F64).data());
+           case_refuted(problems[k], row_lower(root_bounds(graph, problems[k], method, o, DType::F64)).data(), nullptr,
+                        true);
   };
   // 1. CROWN over each whole box (alpha-CROWN with --method alpha-crown):
   // milliseconds, and on many properties the whole answer.
@@ -115,7 +142,7 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
   {
     Stopwatch w;
     for (std::size_t k = 0; k < problems.size() && elapsed() < deadline; ++k) {
-      lowers[k] = root_bounds(graph, problems[k], first, o);
+      lowers[k] = row_lower(root_bounds(graph, problems[k], first, o));
       proved[k] = refuted(k, first);
     }
     result.stats.bound_ms += w.elapsed_ms();
@@ -147,8 +174,8 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
       b.odi_steps = 5;
       b.deadline_ms = deadline;
       FalsifyStats fs;
-      auto cex = falsify_box(g, property, k, problems[k], problems[k].lower, problems[k].upper, *evals[k], b, rng,
-                             elapsed, fs);
+      auto cex =
+          falsify_box(checker, k, problems[k], problems[k].lower, problems[k].upper, *evals[k], b, rng, elapsed, fs);
       result.stats.samples += fs.samples;
       result.stats.attack_steps += fs.steps;
       if (cex) {
@@ -166,7 +193,10 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
     Stopwatch w;
     for (std::size_t k = 0; k < problems.size(); ++k) {
       if (!proved[k] && o.method == "auto" && n_in > o.max_split_inputs && elapsed() < deadline) {
-        lowers[k] = root_bounds(graph, problems[k], "alpha-crown", o, DType::F32, &inter[k]);
+        BoundResult r = root_bounds(graph, problems[k], "alpha-crown", o, DType::F32, true);
+        lowers[k] = row_lower(r);
+        inter[k] = std::move(r.intermediates);
+        alphas[k] = r.alpha;
         proved[k] = refuted(k, "alpha-crown");
       }
       if (!lowers[k].empty()) open[k] = open_polytopes(problems[k], lowers[k]);
@@ -205,8 +235,16 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
       if (net) {
         result.stats.bab = "relu";
         split_start = elapsed();
-        if (inter[k].empty())
-          root_bounds(graph, problems[k], o.method == "crown" ? "crown" : "alpha-crown", o, DType::F32, &inter[k]);
+        const std::string root_method = o.method == "crown" ? "crown" : "alpha-crown";
+        if (inter[k].empty()) {
+          BoundResult r = root_bounds(graph, problems[k], root_method, o, DType::F32, true);
+          inter[k] = std::move(r.intermediates);
+          alphas[k] = r.alpha;
+        }
+        // The relaxations of branch and bound rest on these bounds: sound
+        // ones (f64, the search's parameters) unless --fast-unsound-fp.
+        if (o.sound_fp)
+          inter[k] = SoundProver(graph, problems[k], sound_options(root_method)).root_intermediates(alphas[k]);
         ReluRootBounds root = relu_root(*net, inter[k]);
         // With --mip-refine, branch and bound alone first: easy cases end
         // there, without programs. Where the case had at least 3 x
@@ -220,13 +258,14 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
           give_way = [&elapsed, pace = SearchPace(split_start, 1000.0 * o.mip_after_s, deadline)](
                          double closed) mutable { return pace.behind(elapsed(), closed); };
         }
-        outcome = relu_split(g, property, k, problems[k], *net, root, o, *evals[k], rng, elapsed, deadline,
-                             result.stats, give_way);
+        outcome = relu_split(checker, k, problems[k], *net, root, o, *evals[k], rng, elapsed, deadline, result.stats,
+                             give_way);
         if (mip && outcome->verdict == Verdict::Timeout && elapsed() < deadline) {
           MipRefineOptions mo;
           mo.neuron_seconds = o.mip_neuron_s;
           mo.max_nodes = o.mip_nodes;
           mo.processes = std::max(1, o.jobs > 0 ? o.jobs : omp_get_max_threads());
+          mo.sound = o.sound_fp;
           const double until = elapsed() + o.mip_share * std::max(0.0, deadline - elapsed());
           mo.stop = [&] { return elapsed() > until; };
           const MipRefineStats ms = mip_refine(*net, problems[k].lower, problems[k].upper, root.lower, root.upper, mo);
@@ -238,13 +277,12 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
           result.stats.mip_layers += ms.layers;
           result.stats.mip_layers_to_do += net->relu_layers() - 1;
           result.stats.mip_processes = std::max(result.stats.mip_processes, ms.processes);
-          outcome =
-              relu_split(g, property, k, problems[k], *net, root, o, *evals[k], rng, elapsed, deadline, result.stats);
+          outcome = relu_split(checker, k, problems[k], *net, root, o, *evals[k], rng, elapsed, deadline, result.stats);
         }
       }
     } else if (input_bab) {
       result.stats.bab = "input";
-      outcome = input_split(g, graph, property, k, problems[k], o, *evals[k], rng, elapsed, deadline, result.stats);
+      outcome = input_split(checker, k, problems[k], o, *evals[k], rng, elapsed, deadline, result.stats);
     }
     if (outcome) {
       result.stats.split_ms += elapsed() - split_start;
@@ -272,8 +310,8 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
       b.deadline_ms = until;
       b.targets = open[k];
       FalsifyStats fs;
-      auto cex = falsify_box(g, property, k, problems[k], problems[k].lower, problems[k].upper, *evals[k], b, rng,
-                             elapsed, fs);
+      auto cex =
+          falsify_box(checker, k, problems[k], problems[k].lower, problems[k].upper, *evals[k], b, rng, elapsed, fs);
       result.stats.attack_steps += fs.steps;
       if (cex) {
         result.stats.falsify_ms += w.elapsed_ms();
@@ -292,6 +330,32 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
   result.stats.decided_by = result.stats.bab == "relu" ? "relu split" : "input split";
   result.message = "every case proved";
   return result;
+}
+
+}  // namespace
+
+VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& property, const VerifyOptions& options) {
+  CounterexampleChecker checker(graph, property, options.sat_exact);
+  VerifyResult r = search(checker, options);
+  // A violation only exact arithmetic shows: the question is decided, but a
+  // counterexample the scorer's f32 evaluation would reject is no answer.
+  if ((r.verdict == Verdict::Timeout || r.verdict == Verdict::Unknown) && checker.exact_only()) {
+    r.verdict = Verdict::Unknown;
+    r.message = fmt::format(
+        "a point violates the property in exact arithmetic, but f32 evaluation misses the "
+        "violation by {:.3g} (over the tolerance {:g}; --sat-exact answers sat)",
+        checker.exact_only_miss(), CounterexampleChecker::kF32Tolerance);
+  }
+  // A graph whose constants import or normalisation rounded is not the model:
+  // proofs about it are not proofs about the model (docs/soundness.md).
+  if (r.verdict == Verdict::Unsat && options.sound_fp && !graph->rounded.empty()) {
+    r.verdict = Verdict::Unknown;
+    r.message = fmt::format(
+        "proved for the network as loaded, whose constants were rounded ({}{}): not a proof for "
+        "the model",
+        graph->rounded.front(), graph->rounded.size() > 1 ? ", ..." : "");
+  }
+  return r;
 }
 
 }  // namespace bf

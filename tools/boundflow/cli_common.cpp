@@ -33,11 +33,13 @@ void flatten_into(const nlohmann::json& j, std::vector<double>& out, const std::
 
 }  // namespace
 
-std::shared_ptr<Graph> load_model(const std::string& path, bool normalize_graph) {
+std::shared_ptr<Graph> load_model(const std::string& path, bool normalize_graph, bool exact) {
   auto graph = std::make_shared<Graph>(import_onnx(path));
   if (normalize_graph) {
     try {
-      normalize(*graph);
+      NormalizeOptions options;
+      options.exact = exact;
+      normalize(*graph, options);
     } catch (Error& e) {
       e.with_file(path);
       throw;
@@ -65,7 +67,7 @@ Tensor read_input_tensor(const std::string& path) {
   return Tensor::from_vector<double>({static_cast<std::int64_t>(v.size())}, v);
 }
 
-InputRegion read_region(const RegionArgs& args, const Graph& graph, DType dtype) {
+InputRegion read_region(const RegionArgs& args, const Graph& graph, DType dtype, bool outward) {
   BF_CHECK(graph.inputs().size() == 1, ErrorKind::Unsupported, "bounds need a single-input network, this one has {}",
            graph.inputs().size());
   const Shape& shape = graph.type(graph.inputs()[0]).shape;
@@ -76,7 +78,7 @@ InputRegion read_region(const RegionArgs& args, const Graph& graph, DType dtype)
         throw Error(ErrorKind::Parse, "box file needs \"lower\" and \"upper\" arrays");
       }
       return input_box(json_numbers(j["lower"], "lower", args.box_file),
-                       json_numbers(j["upper"], "upper", args.box_file), shape, dtype);
+                       json_numbers(j["upper"], "upper", args.box_file), shape, dtype, outward);
     }
     nlohmann::json j = read_json_file(args.input_file);
     std::optional<double> eps = args.eps;
@@ -89,14 +91,16 @@ InputRegion read_region(const RegionArgs& args, const Graph& graph, DType dtype)
     if (!eps) throw Error(ErrorKind::Usage, "--eps is required (the input file gives none)");
     std::optional<std::pair<double, double>> clamp;
     if (args.clamp.size() == 2) clamp = std::make_pair(args.clamp[0], args.clamp[1]);
-    return linf_ball(json_numbers(*x0, "x0", args.input_file), *eps, shape, dtype, clamp);
+    const std::vector<double> centre = json_numbers(*x0, "x0", args.input_file);
+    return outward ? linf_ball_outward(centre, *eps, shape, dtype, clamp)
+                   : linf_ball(centre, *eps, shape, dtype, clamp);
   } catch (Error& e) {
     e.with_file(args.box_file.empty() ? args.input_file : args.box_file);
     throw;
   }
 }
 
-Tensor read_spec(const std::string& path, DType dtype) {
+Tensor read_spec(const std::string& path, DType dtype, bool exact) {
   nlohmann::json j = read_json_file(path);
   const nlohmann::json* rows = j.is_object() && j.contains("C") ? &j["C"] : &j;
   if (!rows->is_array() || rows->empty() || !(*rows)[0].is_array()) {
@@ -112,7 +116,16 @@ Tensor read_spec(const std::string& path, DType dtype) {
   }
   Tensor c =
       Tensor::from_vector<double>({static_cast<std::int64_t>(rows->size()), static_cast<std::int64_t>(cols)}, values);
-  return c.cast(dtype);
+  Tensor cast = c.cast(dtype);
+  if (exact) {
+    const std::vector<double> back = cast.to_double_vector();
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      BF_CHECK(back[i] == values[i], ErrorKind::Usage,
+               "{}: coefficient {} is not exact in {} (sound floating point bounds the spec as given: use --dtype f64)",
+               path, values[i], dtype_name(dtype));
+    }
+  }
+  return cast;
 }
 
 void add_planner_options(CLI::App& cmd, PlannerArgs& a) {

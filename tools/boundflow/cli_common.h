@@ -21,7 +21,9 @@ namespace bf::cli {
 
 // Imports an ONNX file and, unless `normalize` is false, runs the default
 // normalisation pipeline on it.
-std::shared_ptr<Graph> load_model(const std::string& path, bool normalize = true);
+// `exact`: normalise without rounding the model's constants (verify: sound
+// floating point; NormalizeOptions::exact).
+std::shared_ptr<Graph> load_model(const std::string& path, bool normalize = true, bool exact = false);
 
 // A concrete input for `run`: a JSON array (nested arrays are flattened in C
 // order), a JSON object with "x0", or an ONNX TensorProto `.pb` file.
@@ -39,10 +41,13 @@ struct RegionArgs {
   std::vector<double> clamp;  // empty or {lo, hi}
   std::string box_file;
 };
-InputRegion read_region(const RegionArgs& args, const Graph& graph, DType dtype);
+// `outward`: the region rounded outward from f64 (sound floating point), else
+// to nearest in `dtype` as auto_LiRPA does.
+InputRegion read_region(const RegionArgs& args, const Graph& graph, DType dtype, bool outward = false);
 
 // Spec matrix C from a JSON file: a list of rows, or an object with "C".
-Tensor read_spec(const std::string& path, DType dtype);
+// `exact`: a coefficient that `dtype` cannot hold exactly is an error.
+Tensor read_spec(const std::string& path, DType dtype, bool exact = false);
 
 // Planner options shared by `bounds`, `plan` and `bench`.
 struct PlannerArgs {

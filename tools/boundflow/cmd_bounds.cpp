@@ -53,6 +53,7 @@ void add_bounds_command(CLI::App& app) {
     std::string max_memory;
     std::string vnnlib;
     AlphaOptions alpha;
+    bool sound_fp = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("bounds", "compute certified output bounds over an input region");
@@ -94,6 +95,9 @@ void add_bounds_command(CLI::App& app) {
   cmd->add_flag("--intermediates", args->intermediates,
                 "add the bounds of intermediate values (inputs of activations and pooling) to the --json output");
   cmd->add_option("--dtype", args->dtype, "compute bounds in f32 or f64")->check(one_of({"f32", "f64"}));
+  cmd->add_flag("--sound-fp", args->sound_fp,
+                "crown methods: bounds that hold in exact real arithmetic despite floating-point rounding (a rounding "
+                "account; the region rounded outward; docs/soundness.md)");
   add_planner_options(*cmd, args->planner);
   cmd->add_option("--json", args->json_out, "write {\"lower\": [...], \"upper\": [...], ...} to this file");
   cmd->add_flag("--no-normalize", args->no_normalize, "bound the graph as imported (skip normalisation passes)");
@@ -122,14 +126,30 @@ void add_bounds_command(CLI::App& app) {
     if (!args->vnnlib.empty()) {
       const Graph& g = *request.graph;
       property = parse_vnnlib(args->vnnlib, numel(g.type(g.inputs().at(0)).shape), g.type(g.outputs().at(0)).numel());
-      pspec = property_spec(*property, g, dtype);
+      pspec = property_spec(*property, g, dtype, args->sound_fp);
+      if (args->sound_fp) {
+        const std::vector<double> c = pspec->c.to_double_vector();
+        for (const auto& k : property->cases) {
+          for (const auto& p : k.polytopes) {
+            for (const auto& r : p.rows) {
+              for (double v : r) {
+                BF_CHECK(static_cast<double>(static_cast<float>(v)) == v || dtype == DType::F64, ErrorKind::Usage,
+                         "{}: coefficient {} is not exact in f32 (sound floating point bounds the rows as given: "
+                         "use --dtype f64)",
+                         args->vnnlib, v);
+              }
+            }
+          }
+        }
+      }
       request.region = pspec->region;
       request.spec = pspec->c;
     } else {
-      request.region = read_region(args->region, *request.graph, dtype);
-      if (!args->spec_file.empty()) request.spec = read_spec(args->spec_file, dtype);
+      request.region = read_region(args->region, *request.graph, dtype, args->sound_fp);
+      if (!args->spec_file.empty()) request.spec = read_spec(args->spec_file, dtype, args->sound_fp);
     }
     request.fuse_spec = args->fuse_spec;
+    request.sound_fp = args->sound_fp;
     request.planner = planner_config(args->planner);
     request.executor = args->executor == "reference" ? ExecutorKind::Reference : ExecutorKind::Compiled;
     request.compile = compile_options(args->compile);

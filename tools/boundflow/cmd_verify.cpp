@@ -31,7 +31,7 @@ void add_verify_command(CLI::App& app) {
     std::string method = "auto";
     int jobs = 0;
     std::int64_t seed = 0, split_batch = 256, max_split_inputs = 64;
-    bool recheck_f64 = false, quiet = false;
+    bool recheck_f64 = false, quiet = false, fast_unsound_fp = false, sat_exact = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("verify",
@@ -93,7 +93,13 @@ void add_verify_command(CLI::App& app) {
   cmd->add_option("--mip-nodes", args->mip_nodes,
                   "--mip-refine: branch-and-bound nodes of one program (-1: CBC's default, 0: the root node only)")
       ->check(integer(-1, 1 << 30));
-  cmd->add_flag("--recheck-unsat-f64", args->recheck_f64, "re-bound every proved domain in f64 before answering unsat");
+  cmd->add_flag("--fast-unsound-fp", args->fast_unsound_fp,
+                "skip the sound re-bounding of proofs: an unsat may then rest on f32 rounding (docs/soundness.md)");
+  cmd->add_flag("--sat-exact", args->sat_exact,
+                "answer sat for a point that violates the property in exact arithmetic even where f32 evaluation "
+                "(onnxruntime's, the VNN-COMP scorer's) does not show the violation");
+  cmd->add_flag("--recheck-unsat-f64", args->recheck_f64,
+                "with --fast-unsound-fp: re-bound every proved domain in f64 (plain) before answering unsat");
   cmd->add_flag("--quiet", args->quiet, "no progress line on stderr");
   cmd->callback([args] {
     Stopwatch watch;
@@ -118,7 +124,11 @@ void add_verify_command(CLI::App& app) {
       o.split = args->split == "gain" ? SplitHeuristic::Gain : SplitHeuristic::Smear;
       o.split_batch = args->split_batch;
       o.max_split_inputs = args->max_split_inputs;
+      o.sound_fp = !args->fast_unsound_fp;
+      BF_CHECK(!args->recheck_f64 || args->fast_unsound_fp, ErrorKind::Usage,
+               "--recheck-unsat-f64 applies to --fast-unsound-fp (by default every proof is re-bounded soundly)");
       o.recheck_unsat_f64 = args->recheck_f64;
+      o.sat_exact = args->sat_exact;
       o.progress = !args->quiet;
       o.bab = args->bab == "input" ? BabKind::Input : (args->bab == "relu" ? BabKind::Relu : BabKind::Auto);
       o.relu_branching = args->branching == "babsr" ? ReluBranching::Babsr : ReluBranching::Fsb;
@@ -133,7 +143,7 @@ void add_verify_command(CLI::App& app) {
       o.mip_nodes = args->mip_nodes;
       if (!args->store_cap.empty()) o.domain_store_bytes = parse_byte_size(args->store_cap, "--domain-store");
       // VNN-COMP lists name x.onnx where the benchmark ships x.onnx.gz.
-      auto graph = load_model(resolve_maybe_gz(args->model));
+      auto graph = load_model(resolve_maybe_gz(args->model), true, /*exact=*/o.sound_fp);
       const Graph& g = *graph;
       const VnnlibProperty property = parse_vnnlib(
           resolve_maybe_gz(args->property), numel(g.type(g.inputs().at(0)).shape), g.type(g.outputs().at(0)).numel());
@@ -184,9 +194,16 @@ void add_verify_command(CLI::App& app) {
         split += fmt::format(", hardest open domain: slack {:.3g}, width {:.3g}", s.open_slack, s.open_width);
       }
     }
-    std::fprintf(stderr, "boundflow verify: %s in %.3f s%s%s (attacks %.0f ms, %lld PGD steps; bounds %.0f ms%s)\n",
-                 verdict_name(r.verdict), watch.elapsed_ms() / 1000.0, s.decided_by.empty() ? "" : ", by ",
-                 s.decided_by.c_str(), s.falsify_ms, static_cast<long long>(s.attack_steps), s.bound_ms, split.c_str());
+    std::string sound = args->fast_unsound_fp ? "; --fast-unsound-fp: proofs not re-bounded soundly" : "";
+    if (!args->fast_unsound_fp && s.sound_f32 + s.sound_f64 + s.sound_rejected > 0) {
+      sound = fmt::format("; sound proofs: {} in f32, {} in f64, {} claims refused", s.sound_f32, s.sound_f64,
+                          s.sound_rejected);
+    }
+    const std::string why = r.verdict == Verdict::Unknown && !r.message.empty() ? ": " + r.message : "";
+    std::fprintf(stderr, "boundflow verify: %s%s in %.3f s%s%s (attacks %.0f ms, %lld PGD steps; bounds %.0f ms%s%s)\n",
+                 verdict_name(r.verdict), why.c_str(), watch.elapsed_ms() / 1000.0, s.decided_by.empty() ? "" : ", by ",
+                 s.decided_by.c_str(), s.falsify_ms, static_cast<long long>(s.attack_steps), s.bound_ms, split.c_str(),
+                 sound.c_str());
   });
 }
 

@@ -34,6 +34,7 @@ struct BackwardArgs {
   RelaxView relax;                           // nonlinear nodes: the relaxation of the input
   AlphaView alpha = {};                      // alpha-CROWN: the node's parameters (written back clamped)
   IntervalView input = {};                   // ... and the interval of its input they need
+  bool sound = false;                        // alpha-CROWN: lines made sound (relaxation.h)
 };
 
 using BackwardRule = void (*)(const BackwardArgs&);

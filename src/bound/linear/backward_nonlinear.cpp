@@ -27,7 +27,7 @@ void relaxed_alpha_typed(const BackwardArgs& a) {
       const std::int64_t k = oc.value_index(e);
       if (k < 0) continue;
       T params[2] = {p[e], a.alpha.params > 1 ? p[pe + e] : T(0)};
-      const OptRelaxation<T> lines = alpha_relax(a.node, l[k], u[k], params);
+      const OptRelaxation<T> lines = alpha_relax(a.node, l[k], u[k], params, a.sound);
       p[e] = params[0];
       if (a.alpha.params > 1) p[pe + e] = params[1];
       const T v = row[e];

@@ -22,7 +22,21 @@ struct ConcretizeTarget {
   // planes ([rows, input elements] per side; dense rows only).
   void* export_lower = nullptr;
   void* export_upper = nullptr;
+  // Sound floating point (docs/soundness.md): each bound moved outward by the
+  // most its computation in the plan's dtype can be off from the exact value
+  // of the row's linear bound over the box (concretize_rounding).
+  bool sound = false;
 };
+
+// How far the bound of row r (side 0 lower, 1 upper) computed from A at the
+// input and the bias `bias` may be from its exact value: gamma(n + 4) (sum_k
+// |A_k| max(|xl_k|, |xu_k|) + |bias|) plus underflow, n the row's entries.
+double concretize_rounding(const SweepChunk& chunk, DType dtype, const LinearView& at_input, int side, std::int64_t r,
+                           IntervalView input_box, double bias);
+
+// The bound moved outward by `error` (lower side down, upper side up), in T.
+template <typename T>
+T outward(T bound, int side, double error);
 
 void concretize_rows(const SweepChunk& chunk, DType dtype, const LinearView& at_input, const BiasView& bias,
                      IntervalView input_box, const ConcretizeTarget& target);

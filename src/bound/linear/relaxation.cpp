@@ -6,6 +6,7 @@
 
 #include "bound/linear/backward_util.h"
 #include "bound/linear/s_shaped.h"
+#include "bound/linear/sound_lines.h"
 
 namespace bf {
 
@@ -119,8 +120,36 @@ T apply(const Node& node, T x) {
   }
 }
 
+// The op as the exact real function sound_lines.h repairs lines of.
+ScalarFn scalar_fn(const Node& node) {
+  ScalarFn f;
+  switch (node.op) {
+    case OpKind::Relu:
+      f.kind = SoundFn::Relu;
+      break;
+    case OpKind::LeakyRelu:
+      f.kind = SoundFn::LeakyRelu;
+      f.alpha = static_cast<double>(static_cast<float>(node.attrs.get_float("alpha", 0.01)));
+      break;
+    case OpKind::Sigmoid:
+      f.kind = SoundFn::Sigmoid;
+      break;
+    case OpKind::Tanh:
+      f.kind = SoundFn::Tanh;
+      break;
+    default:
+      f.kind = SoundFn::Clip;
+      f.lo = static_cast<double>(
+          static_cast<float>(node.attrs.get_float("min", -std::numeric_limits<double>::infinity())));
+      f.hi =
+          static_cast<double>(static_cast<float>(node.attrs.get_float("max", std::numeric_limits<double>::infinity())));
+      break;
+  }
+  return f;
+}
+
 template <typename T>
-Bounds<T> elementwise_relax(const Node& node, T l, T u) {
+Bounds<T> elementwise_relax_unrepaired(const Node& node, T l, T u) {
   BF_CHECK(!std::isnan(l) && !std::isnan(u), ErrorKind::Invalid,
            "an input bound is NaN (an overflow in {}? try --dtype f64)", sizeof(T) == 4 ? "f32" : "f64");
   const bool relu_like = node.op == OpKind::Relu || node.op == OpKind::LeakyRelu;
@@ -144,8 +173,20 @@ Bounds<T> elementwise_relax(const Node& node, T l, T u) {
   }
 }
 
+// The lines, their intercepts made sound over [l, u] when asked.
 template <typename T>
-void elementwise_typed(const Node& node, std::int64_t n, IntervalView in, void* const planes[4]) {
+Bounds<T> elementwise_relax(const Node& node, T l, T u, bool sound) {
+  Bounds<T> r = elementwise_relax_unrepaired(node, l, u);
+  if (sound) {
+    const ScalarFn f = scalar_fn(node);
+    r.lower.icpt = sound_lower_intercept(f, l, u, r.lower.slope, r.lower.icpt);
+    r.upper.icpt = sound_upper_intercept(f, l, u, r.upper.slope, r.upper.icpt);
+  }
+  return r;
+}
+
+template <typename T>
+void elementwise_typed(const Node& node, std::int64_t n, IntervalView in, void* const planes[4], bool sound) {
   const T* l = static_cast<const T*>(in.lower);
   const T* u = static_cast<const T*>(in.upper);
   T* ls = static_cast<T*>(planes[0]);
@@ -153,7 +194,7 @@ void elementwise_typed(const Node& node, std::int64_t n, IntervalView in, void* 
   T* us = static_cast<T*>(planes[2]);
   T* ui = static_cast<T*>(planes[3]);
   for (std::int64_t k = 0; k < n; ++k) {
-    const Bounds<T> r = elementwise_relax(node, l[k], u[k]);
+    const Bounds<T> r = elementwise_relax(node, l[k], u[k], sound);
     ls[k] = r.lower.slope;
     li[k] = r.lower.icpt;
     us[k] = r.upper.slope;
@@ -254,9 +295,12 @@ int alpha_params(const Node& node) {
   }
 }
 
+namespace {
+
+// alpha_relax before the optimised lines' intercepts are repaired.
 template <typename T>
-OptRelaxation<T> alpha_relax(const Node& node, T l, T u, T* p) {
-  const Bounds<T> crown = elementwise_relax(node, l, u);
+OptRelaxation<T> alpha_lines(const Node& node, T l, T u, T* p, bool sound) {
+  const Bounds<T> crown = elementwise_relax(node, l, u, sound);
   OptRelaxation<T> r{fixed(crown.lower), fixed(crown.upper)};
   if (!std::isfinite(l) || !std::isfinite(u)) return r;
   switch (node.op) {
@@ -310,8 +354,22 @@ OptRelaxation<T> alpha_relax(const Node& node, T l, T u, T* p) {
   }
 }
 
-template OptRelaxation<float> alpha_relax(const Node&, float, float, float*);
-template OptRelaxation<double> alpha_relax(const Node&, double, double, double*);
+}  // namespace
+
+template <typename T>
+OptRelaxation<T> alpha_relax(const Node& node, T l, T u, T* p, bool sound) {
+  OptRelaxation<T> r = alpha_lines(node, l, u, p, sound);
+  if (sound) {
+    // Lines a parameter shapes (the CROWN ones came repaired already).
+    const ScalarFn f = scalar_fn(node);
+    if (r.lower.param >= 0) r.lower.icpt = sound_lower_intercept(f, l, u, r.lower.slope, r.lower.icpt);
+    if (r.upper.param >= 0) r.upper.icpt = sound_upper_intercept(f, l, u, r.upper.slope, r.upper.icpt);
+  }
+  return r;
+}
+
+template OptRelaxation<float> alpha_relax(const Node&, float, float, float*, bool);
+template OptRelaxation<double> alpha_relax(const Node&, double, double, double*, bool);
 
 std::int64_t relaxation_elements(const Node& node, const Shape& in_shape, const Shape& out_shape) {
   switch (node.op) {
@@ -329,7 +387,7 @@ std::int64_t relaxation_elements(const Node& node, const Shape& in_shape, const 
 }
 
 void compute_relaxation(const Node& node, DType dtype, std::int64_t batch, const Shape& in_shape,
-                        const Shape& out_shape, IntervalView input, void* const planes[4]) {
+                        const Shape& out_shape, IntervalView input, void* const planes[4], bool sound) {
   visit_real(dtype, [&](auto tag) {
     using T = decltype(tag);
     if (node.op == OpKind::MaxPool) {
@@ -343,7 +401,7 @@ void compute_relaxation(const Node& node, DType dtype, std::int64_t batch, const
         BF_CHECK(alpha >= 0.0 && alpha <= 1.0, ErrorKind::Unsupported,
                  "linear bounds of LeakyRelu '{}' need 0 <= alpha <= 1 (alpha {})", node.name, alpha);
       }
-      elementwise_typed<T>(node, batch * numel(in_shape), input, planes);
+      elementwise_typed<T>(node, batch * numel(in_shape), input, planes, sound);
     }
   });
 }

@@ -35,9 +35,12 @@ enum class RelaxKind : std::uint8_t { None, Elementwise, MaxPool };
 // Elements per plane of `node`'s relaxation buffer (0 when it has none).
 std::int64_t relaxation_elements(const Node& node, const Shape& in_shape, const Shape& out_shape);
 
-// Fills the four planes for `batch` samples from the input interval.
+// Fills the four planes for `batch` samples from the input interval. With
+// `sound` (sound floating point), each elementwise line's intercept is moved
+// outward until the line bounds the exact real function over the exact
+// interval (sound_lines.h); MaxPool's lines are exact already.
 void compute_relaxation(const Node& node, DType dtype, std::int64_t batch, const Shape& in_shape,
-                        const Shape& out_shape, IntervalView input, void* const planes[4]);
+                        const Shape& out_shape, IntervalView input, void* const planes[4], bool sound = false);
 
 // alpha-CROWN: the lines of an elementwise relaxation that can be optimised,
 // per element, by up to two parameters: p[0] shapes the lower line, p[1] the
@@ -67,8 +70,9 @@ struct OptRelaxation {
 };
 
 // The lines at an element with input interval [l, u]. p[0], p[1] are clamped
-// into their ranges in place; a NaN parameter is set to CROWN's choice.
+// into their ranges in place; a NaN parameter is set to CROWN's choice. With
+// `sound`, intercepts as compute_relaxation's (the derivatives are unchanged).
 template <typename T>
-OptRelaxation<T> alpha_relax(const Node& node, T l, T u, T* p);
+OptRelaxation<T> alpha_relax(const Node& node, T l, T u, T* p, bool sound = false);
 
 }  // namespace bf

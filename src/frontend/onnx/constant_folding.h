@@ -11,6 +11,6 @@ namespace bf::onnx_import {
 
 // Evaluates `node` (not part of `graph`) whose inputs are constants of `graph`
 // (kNoValue for absent optional operands). Returns its single output.
-Tensor fold_node(const Graph& graph, const Node& node);
+Tensor fold_node(Graph& graph, const Node& node);
 
 }  // namespace bf::onnx_import

@@ -367,7 +367,8 @@ void concretize_fast(const SweepChunk& c, DType dtype, const LinearView& at, con
           }
         }
         const float acc = static_cast<const float*>(bias.side(s))[r];
-        const float bound = acc + (s == 0 ? sum - spread : sum + spread);
+        float bound = acc + (s == 0 ? sum - spread : sum + spread);
+        if (t.sound) bound = outward(bound, s, concretize_rounding(c, dtype, at, s, r, box, acc));
         float& dst = static_cast<float*>(s == 0 ? t.lower : t.upper)[out];
         dst = !t.tighten ? bound : s == 0 ? std::max(dst, bound) : std::min(dst, bound);
         if (void* e = s == 0 ? t.export_lower : t.export_upper) {

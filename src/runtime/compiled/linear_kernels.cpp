@@ -13,6 +13,7 @@
 #include "bound/linear/sweep_steps.h"
 #include "runtime/compiled/alpha_kernels.h"
 #include "runtime/compiled/linear_fast_kernels.h"
+#include "runtime/compiled/rounding_kernels.h"
 #include "support/error.h"
 
 namespace bf {
@@ -55,18 +56,20 @@ const char* plane(const P& io, int k) {
 
 class RelaxKernel final : public CompiledKernel {
  public:
-  RelaxKernel(const Graph& g, const Node& node, DType dtype, std::int64_t batch)
+  RelaxKernel(const Graph& g, const Node& node, DType dtype, std::int64_t batch, bool sound)
       : node_(node),
         dtype_(dtype),
         batch_(batch),
         in_shape_(g.type(node.inputs[0]).shape),
-        out_shape_(g.type(node.outputs[0]).shape) {}
-  std::string name() const override { return fmt::format("relax[{}]", op_name(node_.op)); }
+        out_shape_(g.type(node.outputs[0]).shape),
+        sound_(sound) {}
+  std::string name() const override { return fmt::format("relax[{}]{}", op_name(node_.op), sound_ ? "+sound" : ""); }
   std::int64_t scratch_bytes() const override { return 0; }
   void run(const KernelIO& io) override {
     void* planes[4];
     for (int k = 0; k < 4; ++k) planes[k] = const_cast<char*>(plane(io.outputs[0], k));
-    compute_relaxation(node_, dtype_, batch_, in_shape_, out_shape_, {io.inputs[0].lower, io.inputs[0].upper}, planes);
+    compute_relaxation(node_, dtype_, batch_, in_shape_, out_shape_, {io.inputs[0].lower, io.inputs[0].upper}, planes,
+                       sound_);
   }
 
  private:
@@ -74,6 +77,7 @@ class RelaxKernel final : public CompiledKernel {
   DType dtype_;
   std::int64_t batch_;
   Shape in_shape_, out_shape_;
+  bool sound_;
 };
 
 class SelectKernel final : public CompiledKernel {
@@ -117,6 +121,7 @@ class BackwardRuleKernel final : public CompiledKernel {
   BackwardRuleKernel(const PlanBundle& plan, const TaskOp& op) : node_(plan.graph->node(op.node)) {
     const Graph& g = *plan.graph;
     dtype_ = plan.config.dtype;
+    sound_ = plan.config.sound_fp;
     out_ = linear_info(plan, op.reads.at(0));
     relaxed_ = linear_rule(node_.op).relax != RelaxKind::None;
     std::map<ValueId, std::size_t> write_of;
@@ -180,6 +185,7 @@ class BackwardRuleKernel final : public CompiledKernel {
     const LinearView out = view_of(out_, io.inputs[0].lower, io.inputs[0].upper);
     const BiasView bias{io.outputs[bias_write_].lower, io.outputs[bias_write_].upper};
     BackwardArgs args{node_, *io.chunk, dtype_, out, targets, constants, shapes, bias, relax};
+    args.sound = sound_;
     if (alpha_read_ >= 0) {
       const auto& a = io.outputs[alpha_write_];
       args.alpha = AlphaView{a.lower, a.upper, alpha_elements_, alpha_params_};
@@ -204,7 +210,7 @@ class BackwardRuleKernel final : public CompiledKernel {
   Node node_;
   DType dtype_ = DType::F32;
   LinearInfo out_;
-  bool relaxed_ = false;
+  bool relaxed_ = false, sound_ = false;
   std::size_t bias_write_ = 0;
   std::vector<Operand> operands_;
 };
@@ -215,13 +221,15 @@ class ConcretizeKernel final : public CompiledKernel {
       : sweep_(plan.sweeps.at(static_cast<std::size_t>(op.start))),
         at_input_(linear_info(plan, op.reads.at(0))),
         dtype_(plan.config.dtype),
-        plan_numel_(plan.graph->type(sweep_.value).numel()) {}
-  std::string name() const override { return "concretize"; }
+        plan_numel_(plan.graph->type(sweep_.value).numel()),
+        sound_(plan.config.sound_fp) {}
+  std::string name() const override { return sound_ ? "concretize+sound" : "concretize"; }
   std::int64_t scratch_bytes() const override { return 0; }
   void run(const KernelIO& io) override {
     const SweepChunk& c = *io.chunk;
     ConcretizeTarget target{io.outputs[0].lower, io.outputs[0].upper,
                             plan_numel_ > 0 ? plan_numel_ : sweep_.row_capacity / c.batch, sweep_.alpha};
+    target.sound = sound_;
     if (sweep_.export_buffer >= 0) {
       target.export_lower = io.outputs[1].lower;
       target.export_upper = io.outputs[1].upper;
@@ -236,6 +244,7 @@ class ConcretizeKernel final : public CompiledKernel {
   LinearInfo at_input_;
   DType dtype_;
   std::int64_t plan_numel_ = 0;
+  bool sound_ = false;
 };
 
 // alpha: a swept value's interval from the best bounds so far (and this run's IBP bounds).
@@ -391,7 +400,7 @@ std::unique_ptr<CompiledKernel> make_linear_kernel(StepKind kind, const PlanBund
   const std::int64_t batch = plan.config.batch;
   switch (kind) {
     case StepKind::Relax:
-      return std::make_unique<RelaxKernel>(g, g.node(op.node), dtype, batch);
+      return std::make_unique<RelaxKernel>(g, g.node(op.node), dtype, batch, plan.config.sound_fp);
     case StepKind::Select: {
       const SweepInfo& sw = plan.sweeps.at(static_cast<std::size_t>(op.start));
       return std::make_unique<SelectKernel>(sw, dtype, batch, spec_of(plan, op.writes.at(1)).bytes);
@@ -420,6 +429,9 @@ std::unique_ptr<CompiledKernel> make_linear_kernel(StepKind kind, const PlanBund
     case StepKind::DualView:
     case StepKind::DualConv:
       return make_alpha_kernel(kind, plan, op);
+    case StepKind::Account:
+    case StepKind::Charge:
+      return make_rounding_kernel(kind, plan, op);
     default:
       fail(ErrorKind::Internal, "{} is not a linear step", step_kind_name(kind));
   }

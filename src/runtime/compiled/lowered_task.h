@@ -43,6 +43,9 @@ enum class StepKind : std::uint8_t {
   DualAffine,         // alpha: Affine dual as one matrix product (f32)
   DualView,           // alpha: a view between dense rows
   DualConv,           // alpha: Conv dual over whole images or one dense matrix for windows (f32)
+  // Sound floating point (bound/rounding/rounding_account.h):
+  Account,  // a node's rounding account (and the widening of its interval)
+  Charge,   // a node's rounding charged to a sweep's bias
 };
 const char* step_kind_name(StepKind kind);
 

@@ -62,6 +62,10 @@ const char* step_kind_name(StepKind kind) {
       return "dual_view";
     case StepKind::DualConv:
       return "dual_conv";
+    case StepKind::Account:
+      return "account";
+    case StepKind::Charge:
+      return "charge";
   }
   return "?";
 }

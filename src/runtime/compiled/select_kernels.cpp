@@ -133,6 +133,12 @@ void select_kernels(const LoweringContext& ctx, LoweredTask& t) {
       case TaskOpKind::Dual:
         step.kind = classify_dual(ctx, op);
         break;
+      case TaskOpKind::Account:
+        step.kind = StepKind::Account;
+        break;
+      case TaskOpKind::Charge:
+        step.kind = StepKind::Charge;
+        break;
     }
     t.steps.push_back(std::move(step));
   }

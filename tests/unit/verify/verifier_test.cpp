@@ -194,11 +194,17 @@ TEST(Verifier, NonFiniteBoundsNeverRefute) {
   vc.polytopes.push_back({{{1.0, 0.0}}, {0.0}});
   const CaseProblem p = case_problem(vc, 2);
   const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
-  for (double lower : {nan, inf, -inf}) EXPECT_FALSE(case_refuted(p, &lower)) << lower;
+  for (bool margin : {false, true}) {
+    for (double lower : {nan, inf, -inf}) EXPECT_FALSE(case_refuted(p, &lower, nullptr, margin)) << lower;
+  }
+  // Plain f32 bounds (--fast-unsound-fp) need the margin; sound ones only to clear b.
   const double just_above = unsat_margin(0.0, 0.0) * 0.5;
-  EXPECT_FALSE(case_refuted(p, &just_above)) << "refuted within the rounding margin";
+  EXPECT_FALSE(case_refuted(p, &just_above, nullptr, /*margin=*/true)) << "refuted within the rounding margin";
+  EXPECT_TRUE(case_refuted(p, &just_above, nullptr, /*margin=*/false));
+  const double at = 0.0;
+  EXPECT_FALSE(case_refuted(p, &at, nullptr, false)) << "a bound equal to b refutes nothing";
   const double clear = 1.0;
-  EXPECT_TRUE(case_refuted(p, &clear));
+  EXPECT_TRUE(case_refuted(p, &clear, nullptr, true));
 }
 
 TEST(Verifier, SpecsThatFloat32CannotHoldAreFlagged) {

@@ -1,0 +1,344 @@
+#include "bound/rounding/rounding_account.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "bound/linear/backward_util.h"
+#include "bound/rounding/rounding.h"
+#include "bound/rounding/rounding_rules.h"
+#include "support/error.h"
+#include "support/outward_round.h"
+
+namespace bf {
+
+using namespace linear_detail;
+
+namespace {
+
+constexpr std::int64_t kAlign = 64;
+std::int64_t aligned(std::int64_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+
+// Hands out the scratch account_node was promised, 64-byte aligned.
+class Carver {
+ public:
+  Carver(void* base, std::int64_t capacity) : base_(static_cast<char*>(base)), capacity_(capacity) {}
+  template <typename T>
+  T* take(std::int64_t count) {
+    const std::int64_t bytes = aligned(count * static_cast<std::int64_t>(sizeof(T)));
+    BF_CHECK(used_ + bytes <= capacity_, ErrorKind::Internal, "rounding account: scratch of {} bytes exceeded",
+             capacity_);
+    T* p = reinterpret_cast<T*>(base_ + used_);
+    used_ += bytes;
+    return p;
+  }
+  char* rest() const { return base_ + used_; }
+  std::int64_t left() const { return capacity_ - used_; }
+
+ private:
+  char* base_;
+  std::int64_t capacity_, used_ = 0;
+};
+
+std::int64_t activation_count(const AccountArgs& a) {
+  std::int64_t n = 0;
+  for (const auto& op : a.inputs) n += op.ibp.present && !op.ibp.is_constant ? 1 : 0;
+  return n;
+}
+
+// The IbpOperands the interval rule reads on the symmetric and zero boxes
+// (activation bounds filled in by the caller), and their byte needs.
+std::int64_t largest_activation(const AccountArgs& a) {
+  std::int64_t most = 0;
+  for (const auto& op : a.inputs) {
+    if (op.ibp.present && !op.ibp.is_constant) most = std::max(most, numel(*op.ibp.shape));
+  }
+  return most;
+}
+
+std::int64_t interval_rule_scratch(const AccountArgs& a) {
+  std::vector<IbpOperand> ins;
+  for (const auto& op : a.inputs) ins.push_back(op.ibp);
+  const Shape* shapes[1] = {&a.out_shape};
+  return ibp_scratch_bytes(a.node, ins, shapes, a.dtype, a.batch);
+}
+
+// Inflation of a non-negative quantity computed in T by a rule of `terms`
+// roundings: the exact value is at most v (1 + 2 gamma) + 2 (terms + 2) eta.
+double inflate(double v, std::int64_t terms, DType dtype) {
+  return v * (1.0 + 2.0 * rounding_gamma(terms + 4, dtype)) +
+         static_cast<double>(2 * (terms + 4)) * underflow_eta(dtype);
+}
+
+template <typename T>
+class Account {
+ public:
+  Account(const AccountArgs& a, AbsWeightCache& abs_cache, Carver& carver)
+      : a_(a), abs_(abs_cache), carver_(carver), terms_(rounding_terms(a.graph, a.node)), n_(numel(a.out_shape)) {
+    R_ = static_cast<T*>(a.account);
+    B_ = R_ + a.batch * (n_ + 1);
+  }
+
+  void run() {
+    magnitudes();
+    switch (rounding_rule(a_.node.op).magnitude) {
+      case MagnitudeRule::BatchNorm:
+        batch_norm();
+        break;
+      case MagnitudeRule::Relaxation:
+        if (a_.relax.lower_slope != nullptr) {
+          a_.node.op == OpKind::MaxPool ? max_pool() : elementwise();
+          break;
+        }
+        [[fallthrough]];  // no lines (the node is not in a sweep): its interval rule
+      case MagnitudeRule::Interval:
+        by_interval_rule();
+        break;
+    }
+    for (std::int64_t b = 0; b < a_.batch; ++b)
+      R_[b * (n_ + 1) + n_] = round_up<T>(sum_m_[static_cast<std::size_t>(b)]);
+    for (std::int64_t b = 0; b < a_.batch; ++b) B_[b * (n_ + 1) + n_] = T(0);
+    if (a_.widen.lower != nullptr && terms_.ibp > 0) widen();
+  }
+
+ private:
+  // M of every activation operand: max(|l|, |u|) of its interval, else its producer's R.
+  void magnitudes() {
+    sum_m_.assign(static_cast<std::size_t>(a_.batch), 0.0);
+    for (const auto& op : a_.inputs) {
+      if (!op.ibp.present || op.ibp.is_constant) {
+        m_.push_back(nullptr);
+        continue;
+      }
+      const std::int64_t n = numel(*op.ibp.shape);
+      T* m = carver_.take<T>(a_.batch * n);
+      for (std::int64_t b = 0; b < a_.batch; ++b) {
+        double sum = 0.0;
+        for (std::int64_t k = 0; k < n; ++k) {
+          T v;
+          if (op.ibp.bounds.lower != nullptr) {
+            const T l = static_cast<const T*>(op.ibp.bounds.lower)[b * n + k];
+            const T u = static_cast<const T*>(op.ibp.bounds.upper)[b * n + k];
+            v = std::max(std::fabs(l), std::fabs(u));
+          } else {
+            BF_CHECK(op.magnitude != nullptr, ErrorKind::Internal,
+                     "rounding account of '{}': an input has no magnitude", a_.node.name);
+            v = static_cast<const T*>(op.magnitude)[b * (n + 1) + k];
+          }
+          if (std::isnan(v)) v = std::numeric_limits<T>::infinity();
+          m[b * n + k] = v;
+          sum += static_cast<double>(v);
+        }
+        sum_m_[static_cast<std::size_t>(b)] += inflate_double_sum(sum, n);
+      }
+      m_.push_back(m);
+    }
+  }
+
+  // The interval rule on the box [-M, M] of every activation (R: the largest
+  // |bound|) and on the box [0, 0] (B: the constant terms).
+  void by_interval_rule() {
+    const std::int64_t most = largest_activation(a_);
+    T* zero = carver_.take<T>(a_.batch * std::max<std::int64_t>(1, most));
+    std::fill(zero, zero + a_.batch * std::max<std::int64_t>(1, most), T(0));
+    std::vector<IbpOperand> sym, origin;
+    for (std::size_t i = 0; i < a_.inputs.size(); ++i) {
+      IbpOperand s = a_.inputs[i].ibp, o = a_.inputs[i].ibp;
+      if (m_[i] != nullptr) {
+        const std::int64_t n = a_.batch * numel(*s.shape);
+        T* neg = carver_.take<T>(n);
+        for (std::int64_t k = 0; k < n; ++k) neg[k] = -m_[i][k];
+        s.bounds = {neg, m_[i]};
+        o.bounds = {zero, zero};
+      }
+      sym.push_back(s);
+      origin.push_back(o);
+    }
+    const std::int64_t plane = a_.batch * n_;
+    T* lo = carver_.take<T>(plane);
+    T* hi = carver_.take<T>(plane);
+    const Shape* shapes[1] = {&a_.out_shape};
+    const std::int64_t rule_terms = std::max(terms_.ibp, std::int64_t{1});
+    for (int pass = 0; pass < 2; ++pass) {
+      IntervalOut out{lo, hi};
+      IbpScratch scratch(carver_.rest(), carver_.left());
+      ibp_eval_op(a_.node, pass == 0 ? sym : origin, std::span<const IntervalOut>(&out, 1), shapes, a_.dtype, a_.batch,
+                  abs_, scratch);
+      T* dst = pass == 0 ? R_ : B_;
+      for (std::int64_t b = 0; b < a_.batch; ++b) {
+        for (std::int64_t j = 0; j < n_; ++j) {
+          const double v =
+              std::max(std::fabs(static_cast<double>(lo[b * n_ + j])), std::fabs(static_cast<double>(hi[b * n_ + j])));
+          dst[b * (n_ + 1) + j] = round_up<T>(std::isnan(v) ? INFINITY : inflate(v, rule_terms, a_.dtype));
+        }
+      }
+    }
+  }
+
+  // y = s (x - mean) + beta with s = scale / sqrt(var + eps): B = |s||mean| +
+  // |beta|, R = |s| M + B, per channel (s in double, within a few units of the
+  // last place of double, far inside the inflation).
+  void batch_norm() {
+    const Shape& xs = *a_.inputs[0].ibp.shape;
+    const std::int64_t channels = xs[1], inner = numel(xs) / (xs[0] * channels);
+    auto values = [&](std::size_t i) { return a_.inputs[i].ibp.constant->to_double_vector(); };
+    const auto scale = values(1), beta = values(2), mean = values(3), var = values(4);
+    const double eps = static_cast<double>(static_cast<T>(a_.node.attrs.get_float("epsilon", 1e-5)));
+    for (std::int64_t b = 0; b < a_.batch; ++b) {
+      for (std::int64_t j = 0; j < n_; ++j) {
+        const auto c = static_cast<std::size_t>((j / inner) % channels);
+        const double s = std::fabs(scale[c] / std::sqrt(var[c] + eps)) * (1.0 + 0x1p-48);
+        const double bias = s * std::fabs(mean[c]) + std::fabs(beta[c]);
+        const double m = static_cast<double>(m_[0][b * n_ + j]);
+        B_[b * (n_ + 1) + j] = round_up<T>(inflate(bias, terms_.ibp, a_.dtype));
+        R_[b * (n_ + 1) + j] = round_up<T>(inflate(s * m + bias, terms_.ibp, a_.dtype));
+      }
+    }
+  }
+
+  // Relaxation lines: B = the larger |intercept|, R = the larger |slope| M + B.
+  // alpha-CROWN's optimised lines (the sweeps' own) stay within slope 1
+  // (Relu, LeakyRelu, Tanh; 1/4 for Sigmoid) and, for Sigmoid and Tanh,
+  // |intercept| 3/2 (the tangent's f(p) - p f'(p)), which the account takes too.
+  void elementwise() {
+    const bool s_shaped = a_.node.op == OpKind::Sigmoid || a_.node.op == OpKind::Tanh;
+    const double slope_cap = a_.node.op == OpKind::Sigmoid ? 0.25 * (1.0 + 0x1p-20) : 1.0;
+    const auto* ls = static_cast<const T*>(a_.relax.lower_slope);
+    const auto* li = static_cast<const T*>(a_.relax.lower_icpt);
+    const auto* us = static_cast<const T*>(a_.relax.upper_slope);
+    const auto* ui = static_cast<const T*>(a_.relax.upper_icpt);
+    for (std::int64_t b = 0; b < a_.batch; ++b) {
+      for (std::int64_t j = 0; j < n_; ++j) {
+        const std::int64_t k = b * n_ + j;
+        double icpt = std::max(std::fabs(static_cast<double>(li[k])), std::fabs(static_cast<double>(ui[k])));
+        if (s_shaped) icpt = std::max(icpt, 1.5);
+        const double slope =
+            std::max({std::fabs(static_cast<double>(ls[k])), std::fabs(static_cast<double>(us[k])), slope_cap});
+        const double r = slope * static_cast<double>(m_[0][k]) + icpt;
+        B_[b * (n_ + 1) + j] = round_up<T>(std::isnan(icpt) ? INFINITY : icpt * (1.0 + 0x1p-50));
+        R_[b * (n_ + 1) + j] = round_up<T>(std::isnan(r) ? INFINITY : r * (1.0 + 0x1p-50));
+      }
+    }
+  }
+
+  // MaxPool's lines copy an input element (R: the window's largest M) or
+  // bound y by a constant (B: its |value|).
+  void max_pool() {
+    by_interval_rule();
+    const auto* upper_src = static_cast<const T*>(a_.relax.upper_slope);
+    const auto* upper_const = static_cast<const T*>(a_.relax.upper_icpt);
+    for (std::int64_t b = 0; b < a_.batch; ++b) {
+      for (std::int64_t j = 0; j < n_; ++j) {
+        const std::int64_t k = b * n_ + j;
+        const double c = upper_src[k] < T(0) ? std::fabs(static_cast<double>(upper_const[k])) : 0.0;
+        B_[b * (n_ + 1) + j] = round_up<T>(c);
+        R_[b * (n_ + 1) + j] = add_up<T>(static_cast<double>(R_[b * (n_ + 1) + j]), c);
+      }
+    }
+  }
+
+  // The interval rule's result, computed in T, is within gamma(ibp terms) R of
+  // the exact image of its operand intervals (plus underflow): widen it by that.
+  void widen() {
+    const double g = rounding_gamma(terms_.ibp, a_.dtype);
+    const double under = static_cast<double>(2 * (terms_.ibp + 2)) * underflow_eta(a_.dtype);
+    T* lo = static_cast<T*>(a_.widen.lower);
+    T* hi = static_cast<T*>(a_.widen.upper);
+    for (std::int64_t b = 0; b < a_.batch; ++b) {
+      for (std::int64_t j = 0; j < n_; ++j) {
+        const std::int64_t k = b * n_ + j;
+        const double w = g * static_cast<double>(R_[b * (n_ + 1) + j]) + under;
+        lo[k] = add_down<T>(static_cast<double>(lo[k]), -w * (1.0 + 0x1p-50));
+        hi[k] = add_up<T>(static_cast<double>(hi[k]), w * (1.0 + 0x1p-50));
+      }
+    }
+  }
+
+  const AccountArgs& a_;
+  AbsWeightCache& abs_;
+  Carver& carver_;
+  RoundingTerms terms_;
+  std::int64_t n_;
+  T *R_ = nullptr, *B_ = nullptr;
+  std::vector<T*> m_;
+  std::vector<double> sum_m_;
+};
+
+}  // namespace
+
+std::int64_t account_scratch_bytes(const AccountArgs& a) {
+  const std::int64_t elem = static_cast<std::int64_t>(dtype_size(a.dtype));
+  std::int64_t bytes = 0;
+  for (const auto& op : a.inputs) {
+    if (op.ibp.present && !op.ibp.is_constant) bytes += 2 * aligned(a.batch * numel(*op.ibp.shape) * elem);
+  }
+  bytes += aligned(a.batch * std::max<std::int64_t>(1, largest_activation(a)) * elem);
+  bytes += 2 * aligned(a.batch * numel(a.out_shape) * elem);
+  return bytes + (activation_count(a) > 0 ? interval_rule_scratch(a) : 0);
+}
+
+void account_node(const AccountArgs& a, AbsWeightCache& abs_cache, void* scratch, std::int64_t scratch_bytes) {
+  Carver carver(scratch, scratch_bytes);
+  try {
+    visit_real(a.dtype, [&](auto tag) { Account<decltype(tag)>(a, abs_cache, carver).run(); });
+  } catch (Error& e) {
+    e.with_node(a.node.name, std::string(op_name(a.node.op)));
+    throw;
+  }
+}
+
+ChargeFactors charge_factors(const Graph& graph, const Node& node, DType dtype) {
+  const RoundingTerms t = rounding_terms(graph, node);
+  const std::int64_t n = graph.type(node.outputs[0]).numel();
+  ChargeFactors f;
+  f.r = rounding_gamma(std::max<std::int64_t>(t.backward, 1), dtype);
+  f.b = rounding_gamma(n + 2, dtype);
+  f.underflow = 2.0 * static_cast<double>(std::max<std::int64_t>(t.backward, 1) + n + 2) * underflow_eta(dtype);
+  return f;
+}
+
+namespace {
+
+template <typename T>
+void charge_typed(const SweepChunk& c, const LinearView& at, const void* account, const ChargeFactors& f,
+                  const BiasView& bias) {
+  const std::int64_t n = numel(at.value_shape);
+  const T* R = static_cast<const T*>(account);
+  const T* B = R + c.batch * (n + 1);
+  RowCoords coords(at, c);
+  for (std::int64_t r = 0; r < c.rows; ++r) {
+    const std::int64_t b = c.samples[r];
+    const T* rr = R + b * (n + 1);
+    const T* bb = B + b * (n + 1);
+    coords.set_row(r);
+    for (int s : sides(c)) {
+      const T* row = row_of<T>(static_cast<const void*>(at.side(s)), at, r);
+      double ar = 0.0, ab = 0.0;
+      for (std::int64_t e = 0; e < coords.elements(); ++e) {
+        const T v = row[e];
+        if (v == T(0)) continue;
+        const std::int64_t k = coords.value_index(e);
+        if (k < 0) continue;
+        const double av = std::fabs(static_cast<double>(v));
+        ar += av * static_cast<double>(rr[k]);
+        ab += av * static_cast<double>(bb[k]);
+      }
+      T& acc = static_cast<T*>(bias.side(s))[r];
+      const double charge = f.r * inflate_double_sum(ar, coords.elements()) +
+                            f.b * (inflate_double_sum(ab, coords.elements()) + std::fabs(static_cast<double>(acc))) +
+                            f.underflow * (1.0 + static_cast<double>(rr[n]));
+      const double total = charge * (1.0 + 0x1p-50);
+      acc = s == 0 ? add_down<T>(static_cast<double>(acc), -total) : add_up<T>(static_cast<double>(acc), total);
+      if (std::isnan(total)) acc = std::numeric_limits<T>::quiet_NaN();
+    }
+  }
+}
+
+}  // namespace
+
+void charge_rows(const SweepChunk& chunk, DType dtype, const LinearView& at_output, const void* account,
+                 const ChargeFactors& f, const BiasView& bias) {
+  visit_real(dtype, [&](auto tag) { charge_typed<decltype(tag)>(chunk, at_output, account, f, bias); });
+}
+
+}  // namespace bf

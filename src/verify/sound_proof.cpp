@@ -1,0 +1,83 @@
+#include "verify/sound_proof.h"
+
+#include "support/error.h"
+
+namespace bf {
+
+SoundProver::SoundProver(std::shared_ptr<const Graph> graph, const CaseProblem& problem, SoundProofOptions options)
+    : graph_(std::move(graph)), problem_(problem), options_(std::move(options)) {
+  BF_CHECK(options_.method == "crown" || options_.method == "alpha-crown", ErrorKind::Internal, "sound proofs by {}",
+           options_.method);
+}
+
+std::vector<double> SoundProver::bound(DType dtype, const std::vector<const std::vector<double>*>& lower,
+                                       const std::vector<const std::vector<double>*>& upper,
+                                       std::shared_ptr<const AlphaValues> alpha_init) {
+  BoundRequest req;
+  req.graph = graph_;
+  req.spec = problem_.spec(dtype);
+  std::vector<double> lo, hi;
+  for (std::size_t b = 0; b < lower.size(); ++b) {
+    lo.insert(lo.end(), lower[b]->begin(), lower[b]->end());
+    hi.insert(hi.end(), upper[b]->begin(), upper[b]->end());
+  }
+  req.region = input_box(lo, hi, graph_->type(graph_->inputs()[0]).shape, dtype, /*outward=*/true);
+  req.sound_fp = true;
+  req.upper = false;
+  req.max_memory = options_.max_memory;
+  req.export_intermediates = true;
+  if (options_.method == "alpha-crown") {
+    req.alpha = options_.alpha;
+    req.alpha.stop_at_lower.clear();
+    if (alpha_init) {
+      // The search's parameters, evaluated once: any parameters in range give
+      // sound lines, so nothing is optimised again.
+      req.alpha_init = std::move(alpha_init);
+      req.alpha.iterations = 1;
+    }
+  }
+  BoundResult r = make_bound_method(options_.method)->compute(req);
+  intermediates_ = std::move(r.intermediates);
+  return r.outputs[0].lower.to_double_vector();
+}
+
+std::vector<bool> SoundProver::prove(const std::vector<const std::vector<double>*>& lower,
+                                     const std::vector<const std::vector<double>*>& upper, VerifyStats& stats,
+                                     std::shared_ptr<const AlphaValues> alpha_init) {
+  const std::size_t n = lower.size();
+  const auto rows = static_cast<std::size_t>(problem_.num_rows());
+  std::vector<bool> proved(n, false);
+  std::vector<std::size_t> open(n);
+  for (std::size_t b = 0; b < n; ++b) open[b] = b;
+  // f32 bounds of a C that f32 rounds would be of another C: f64 only then.
+  const DType stages[2] = {DType::F32, DType::F64};
+  for (DType dtype : stages) {
+    if (open.empty()) break;
+    if (dtype == DType::F32 && !problem_.spec_exact_in_f32()) continue;
+    std::vector<const std::vector<double>*> lo, hi;
+    for (std::size_t b : open) {
+      lo.push_back(lower[b]);
+      hi.push_back(upper[b]);
+    }
+    const std::vector<double> bounds = bound(dtype, lo, hi, alpha_init);
+    std::vector<std::size_t> still;
+    for (std::size_t i = 0; i < open.size(); ++i) {
+      if (case_refuted(problem_, bounds.data() + i * rows)) {
+        proved[open[i]] = true;
+        ++(dtype == DType::F32 ? stats.sound_f32 : stats.sound_f64);
+      } else {
+        still.push_back(open[i]);
+      }
+    }
+    open = std::move(still);
+  }
+  stats.sound_rejected += static_cast<std::int64_t>(open.size());
+  return proved;
+}
+
+std::vector<OutputBounds> SoundProver::root_intermediates(std::shared_ptr<const AlphaValues> alpha_init) {
+  bound(DType::F64, {&problem_.lower}, {&problem_.upper}, std::move(alpha_init));
+  return intermediates_;
+}
+
+}  // namespace bf

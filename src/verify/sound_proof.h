@@ -1,0 +1,58 @@
+// The last word before a case (or a domain of it) counts as proved: its rows
+// bounded again by the sound program (docs/soundness.md, "Sound floating
+// point"), whose bounds hold in exact real arithmetic on the network's own
+// constants. The search computes in f32 with round-to-nearest, fast and
+// usually within 1e-6 of the truth; what it claims is proved here, in f32 with
+// the rounding account first (cheap), then in f64 for the claims f32's account
+// is too coarse for (deep networks, margins near zero, cancelling terms).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "methods/bound_method.h"
+#include "verify/case_problem.h"
+#include "verify/verdict.h"
+
+namespace bf {
+
+struct SoundProofOptions {
+  std::string method = "crown";  // crown or alpha-crown (then `alpha`, and optionally a warm start)
+  AlphaOptions alpha;
+  std::int64_t max_memory = 0;
+};
+
+class SoundProver {
+ public:
+  SoundProver(std::shared_ptr<const Graph> graph, const CaseProblem& problem, SoundProofOptions options);
+
+  // Which of the boxes (each lower, upper) the case is refuted on in exact
+  // arithmetic. `alpha_init`: the search's optimised parameters (alpha-crown).
+  // Counts each box in `stats` (sound_f32 / sound_f64 / sound_rejected).
+  std::vector<bool> prove(const std::vector<const std::vector<double>*>& lower,
+                          const std::vector<const std::vector<double>*>& upper, VerifyStats& stats,
+                          std::shared_ptr<const AlphaValues> alpha_init = nullptr);
+
+  // The sound bounds of the last box given to prove() that a sound run bounded
+  // (f64 where it came to that): every intermediate value's (export), for the
+  // ReLU split's root.
+  const std::vector<OutputBounds>& last_intermediates() const { return intermediates_; }
+
+  // Sound intermediate bounds over the whole box, f64 (what ReLU split's
+  // relaxations need, whether or not the rows are proved there).
+  std::vector<OutputBounds> root_intermediates(std::shared_ptr<const AlphaValues> alpha_init);
+
+ private:
+  // Row lower bounds of `count` boxes, sound, in `dtype`.
+  std::vector<double> bound(DType dtype, const std::vector<const std::vector<double>*>& lower,
+                            const std::vector<const std::vector<double>*>& upper,
+                            std::shared_ptr<const AlphaValues> alpha_init);
+
+  std::shared_ptr<const Graph> graph_;
+  const CaseProblem& problem_;
+  SoundProofOptions options_;
+  std::vector<OutputBounds> intermediates_;
+};
+
+}  // namespace bf
