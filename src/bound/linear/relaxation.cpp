@@ -129,7 +129,7 @@ ScalarFn scalar_fn(const Node& node) {
       break;
     case OpKind::LeakyRelu:
       f.kind = SoundFn::LeakyRelu;
-      f.alpha = static_cast<double>(static_cast<float>(node.attrs.get_float("alpha", 0.01)));
+      f.alpha = node.attrs.get_float("alpha", 0.01);  // as the IR holds it (an ONNX float, exactly)
       break;
     case OpKind::Sigmoid:
       f.kind = SoundFn::Sigmoid;
@@ -139,10 +139,8 @@ ScalarFn scalar_fn(const Node& node) {
       break;
     default:
       f.kind = SoundFn::Clip;
-      f.lo = static_cast<double>(
-          static_cast<float>(node.attrs.get_float("min", -std::numeric_limits<double>::infinity())));
-      f.hi =
-          static_cast<double>(static_cast<float>(node.attrs.get_float("max", std::numeric_limits<double>::infinity())));
+      f.lo = node.attrs.get_float("min", -std::numeric_limits<double>::infinity());
+      f.hi = node.attrs.get_float("max", std::numeric_limits<double>::infinity());
       break;
   }
   return f;

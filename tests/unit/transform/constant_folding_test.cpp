@@ -157,3 +157,32 @@ TEST(ConstantFolding, IsDeterministic) {
 
 }  // namespace
 }  // namespace bf
+
+namespace bf {
+namespace {
+
+// Folding that may round is named in Graph::rounded; moving values, or a
+// product of f32 constants that f32 holds exactly, is not.
+TEST(ConstantFolding, NamesTheFoldsThatRound) {
+  auto graph = [](float a, float b) {
+    Graph g;
+    ValueId x = g.add_input("x", {DType::F32, {1, 2}});
+    ValueId ca = g.add_constant("a", Tensor::from_vector<float>({2}, {a, a}));
+    ValueId cb = g.add_constant("b", Tensor::from_vector<float>({2}, {b, b}));
+    ValueId p = g.add_inferred_node(OpKind::Mul, "mul", {}, {ca, cb}, {"p"})[0];
+    ValueId n = g.add_inferred_node(OpKind::Neg, "neg", {}, {p}, {"n"})[0];
+    g.add_output(g.add_inferred_node(OpKind::Add, "add", {}, {x, n}, {"y"})[0]);
+    return g;
+  };
+  Graph exact = graph(0.5f, 3.0f);
+  ConstantFolding pass;
+  EXPECT_TRUE(pass.run(exact));
+  EXPECT_TRUE(exact.rounded.empty());
+  Graph rounding = graph(0.1f, 0.3f);
+  EXPECT_TRUE(pass.run(rounding));
+  ASSERT_EQ(rounding.rounded.size(), 1u);
+  EXPECT_NE(rounding.rounded[0].find("mul"), std::string::npos) << rounding.rounded[0];
+}
+
+}  // namespace
+}  // namespace bf

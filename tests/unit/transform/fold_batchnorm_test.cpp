@@ -317,3 +317,29 @@ TEST(FoldBatchNorm, BatchNormsOnBothSidesOfOneConv) {
 
 }  // namespace
 }  // namespace bf
+
+namespace bf {
+namespace {
+
+// Exact mode keeps BatchNormalization (folding rounds the weights); outside
+// it, every fold is named in Graph::rounded.
+TEST(FoldBatchNorm, ExactModeKeepsItAndOtherwiseSaysItRounded) {
+  {
+    Graph g = conv_then_bn(DType::F32, true, 1, 3);
+    FoldBatchNorm pass;
+    pass.set_exact(true);
+    EXPECT_FALSE(pass.run(g));
+    EXPECT_EQ(count_ops(g, OpKind::BatchNormalization), 1);
+    EXPECT_TRUE(g.rounded.empty());
+  }
+  {
+    Graph g = conv_then_bn(DType::F32, true, 1, 3);
+    FoldBatchNorm pass;
+    EXPECT_TRUE(pass.run(g));
+    EXPECT_EQ(count_ops(g, OpKind::BatchNormalization), 0);
+    EXPECT_EQ(g.rounded.size(), 1u);
+  }
+}
+
+}  // namespace
+}  // namespace bf

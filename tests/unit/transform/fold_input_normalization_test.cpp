@@ -231,3 +231,49 @@ TEST(FoldInputNormalization, LeavesTheBiasOfAMatMulForFusion) {
 
 }  // namespace
 }  // namespace bf
+
+namespace bf {
+namespace {
+
+// Exact mode (sound floating point): a composition that rounds is left alone
+// (the graph keeps the model's own constants), one that does not still folds;
+// outside exact mode the rounding fold is named in Graph::rounded.
+TEST(FoldInputNormalization, ExactModeKeepsOnlyCompositionsThatDoNotRound) {
+  auto normalisation = [](float mean, float stdev) {
+    Graph g;
+    ValueId x = g.add_input("x", {DType::F32, {1, 4}});
+    ValueId m = g.add_constant("mean", Tensor::from_vector<float>({1}, {mean}));
+    ValueId s = g.add_constant("std", Tensor::from_vector<float>({1}, {stdev}));
+    ValueId d = binary(g, OpKind::Div, "div", binary(g, OpKind::Sub, "sub", x, m), s);
+    g.add_output(relu(g, "relu", d));
+    return g;
+  };
+  {
+    Graph g = normalisation(0.1307f, 0.3081f);  // 1 / 0.3081 rounds
+    FoldInputNormalization pass;
+    pass.set_exact(true);
+    EXPECT_FALSE(pass.run(g));
+    EXPECT_EQ(op_sequence(g), "Sub,Div,Relu");
+    EXPECT_TRUE(g.rounded.empty());
+    ASSERT_FALSE(pass.remarks().empty());
+    EXPECT_NE(pass.remarks()[0].find("exact mode"), std::string::npos) << pass.remarks()[0];
+  }
+  {
+    Graph g = normalisation(0.5f, 0.25f);  // x * 4 - 2: exact
+    FoldInputNormalization pass;
+    pass.set_exact(true);
+    EXPECT_TRUE(pass.run(g));
+    EXPECT_EQ(op_sequence(g), "ScaleShift,Relu");
+    EXPECT_TRUE(g.rounded.empty());
+  }
+  {
+    Graph g = normalisation(0.1307f, 0.3081f);
+    FoldInputNormalization pass;
+    EXPECT_TRUE(pass.run(g));
+    ASSERT_EQ(g.rounded.size(), 1u);
+    EXPECT_NE(g.rounded[0].find("normalisation"), std::string::npos) << g.rounded[0];
+  }
+}
+
+}  // namespace
+}  // namespace bf
