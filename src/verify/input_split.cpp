@@ -12,6 +12,7 @@
 #include "methods/bound_method.h"
 #include "methods/memory_budget.h"
 #include "support/timer.h"
+#include "verify/box_bounder.h"
 #include "verify/falsify.h"
 #include "verify/recheck.h"
 #include "verify/sound_proof.h"
@@ -22,76 +23,81 @@ namespace {
 
 struct Domain {
   std::vector<double> lo, hi;
-  double score = 0.0;   // least slack over polytopes (more negative: harder)
-  double volume = 1.0;  // fraction of the case's box
+  double score = 0.0;    // least slack over polytopes (more negative: harder)
+  double volume = 1.0;   // fraction of the case's box
+  bool refused = false;  // the search's claim the sound program refused: split it
+};
+
+// Claims of the search waiting for the sound program: certified a full batch
+// at a time (claims come about half a search batch at a time, and a batch's
+// program costs per sample nearly the same however full it is).
+class DeferredProofs {
+ public:
+  DeferredProofs(SoundProver& prover, std::size_t batch) : prover_(prover), batch_(batch) {}
+
+  void add(Domain d) { pending_.push_back(std::move(d)); }
+  bool full() const { return pending_.size() >= batch_; }
+  bool empty() const { return pending_.empty(); }
+
+  // Certifies every pending claim, counting the proved ones in `stats`; the
+  // refused ones come back marked, for the search to split.
+  std::vector<Domain> certify(VerifyStats& stats) {
+    std::vector<const std::vector<double>*> lo, hi;
+    for (const Domain& d : pending_) {
+      lo.push_back(&d.lo);
+      hi.push_back(&d.hi);
+    }
+    const std::vector<bool> proved = prover_.prove(lo, hi, stats);
+    std::vector<Domain> refused;
+    for (std::size_t k = 0; k < pending_.size(); ++k) {
+      if (proved[k]) {
+        ++stats.domains_proved;
+        stats.proved_volume += pending_[k].volume;
+      } else {
+        pending_[k].refused = true;
+        refused.push_back(std::move(pending_[k]));
+      }
+    }
+    pending_.clear();
+    return refused;
+  }
+
+ private:
+  SoundProver& prover_;
+  std::size_t batch_;
+  std::vector<Domain> pending_;
 };
 
 struct Harder {
   bool operator()(const Domain& a, const Domain& b) const { return a.score > b.score; }
 };
 
-// Bounds batches of domains with programs compiled for a ladder of batch
-// sizes (a call takes the smallest that holds its domains).
-class Bounder {
- public:
-  Bounder(std::shared_ptr<const Graph> graph, const CaseProblem& problem, const VerifyOptions& o, std::int64_t batch,
-          DType dtype)
-      : graph_(std::move(graph)), problem_(problem), options_(o), batch_(batch), dtype_(dtype) {
-    shape_ = graph_->type(graph_->inputs()[0]).shape;
-    n_ = numel(shape_);
+// Row lower and upper bounds of the domains (at most the batch), and the
+// lower (and upper) side's coefficients in x, per domain.
+void bound_domains(BoxBounder& bounder, const std::vector<const Domain*>& ds, std::vector<double>& lower,
+                   std::vector<double>& upper, std::vector<double>& coeff, std::vector<double>* coeff_up = nullptr) {
+  std::vector<const std::vector<double>*> lo, hi;
+  for (const Domain* d : ds) {
+    lo.push_back(&d->lo);
+    hi.push_back(&d->hi);
   }
+  const BoundResult r = bounder.bound(lo, hi);
+  lower = r.outputs[0].lower.to_double_vector();
+  upper = r.outputs[0].upper.to_double_vector();
+  coeff = r.coeff_lower.defined() ? r.coeff_lower.to_double_vector() : std::vector<double>{};
+  if (coeff_up) *coeff_up = r.coeff_upper.defined() ? r.coeff_upper.to_double_vector() : std::vector<double>{};
+}
 
-  // Bounds the domains (at most the batch): row lower and upper bounds and the
-  // lower (and upper) side's coefficients in x, per domain.
-  void bound(const std::vector<const Domain*>& ds, std::vector<double>& lower, std::vector<double>& upper,
-             std::vector<double>& coeff, std::vector<double>* coeff_up = nullptr) {
-    std::int64_t size = std::min<std::int64_t>(4, batch_);
-    while (size < static_cast<std::int64_t>(ds.size()) && size < batch_) size = std::min(batch_, size * 4);
-    PreparedBounds& prepared = prepared_for(size);
-    std::vector<double> lo, hi;
-    for (std::int64_t b = 0; b < size; ++b) {
-      const Domain* d =
-          ds[static_cast<std::size_t>(std::min<std::int64_t>(b, static_cast<std::int64_t>(ds.size()) - 1))];
-      lo.insert(lo.end(), d->lo.begin(), d->lo.end());
-      hi.insert(hi.end(), d->hi.begin(), d->hi.end());
-    }
-    const BoundResult r = prepared.run(input_box(lo, hi, shape_, dtype_, /*outward=*/true));
-    lower = r.outputs[0].lower.to_double_vector();
-    upper = r.outputs[0].upper.to_double_vector();
-    coeff = r.coeff_lower.defined() ? r.coeff_lower.to_double_vector() : std::vector<double>{};
-    if (coeff_up) *coeff_up = r.coeff_upper.defined() ? r.coeff_upper.to_double_vector() : std::vector<double>{};
-  }
-
-  std::int64_t batch() const { return batch_; }
-
- private:
-  PreparedBounds& prepared_for(std::int64_t size) {
-    auto it = prepared_.find(size);
-    if (it != prepared_.end()) return *it->second;
-    BoundRequest req;
-    req.graph = graph_;
-    req.spec = problem_.spec(dtype_);
-    req.export_input_coefficients = true;
-    req.max_memory = options_.max_memory;
-    std::vector<double> lo, hi;
-    for (std::int64_t b = 0; b < size; ++b) {
-      lo.insert(lo.end(), problem_.lower.begin(), problem_.lower.end());
-      hi.insert(hi.end(), problem_.upper.begin(), problem_.upper.end());
-    }
-    req.region = input_box(lo, hi, shape_, dtype_, /*outward=*/true);
-    const std::string method = options_.method == "alpha-crown" ? "alpha-crown" : "crown";
-    if (method == "alpha-crown") req.alpha = options_.alpha;
-    return *(prepared_[size] = make_bound_method(method)->prepare(req));
-  }
-
-  std::shared_ptr<const Graph> graph_;
-  const CaseProblem& problem_;
-  VerifyOptions options_;
-  Shape shape_;
-  std::int64_t n_ = 0, batch_ = 1;
-  DType dtype_;
-  std::map<std::int64_t, std::unique_ptr<PreparedBounds>> prepared_;
-};
+BoxBounderSetup split_setup(const VerifyOptions& o, std::int64_t batch, DType dtype) {
+  BoxBounderSetup s;
+  s.method = o.method == "alpha-crown" ? "alpha-crown" : "crown";
+  s.alpha = o.alpha;
+  s.dtype = dtype;
+  s.input_coefficients = true;
+  s.batch = batch;
+  s.max_memory = o.max_memory;
+  return s;
+}
 
 // The hardest polytope's best row of a domain (its lower bounds), or -1.
 std::int64_t key_row(const CaseProblem& c, const double* lower) {
@@ -134,22 +140,25 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
   SplitOutcome out;
   const std::shared_ptr<const Graph> shared_graph = checker.shared_graph();
   const std::int64_t n = eval.inputs(), rows = problem.num_rows();
-  Bounder bounder(shared_graph, problem, options, options.split_batch, DType::F32);
+  BoxBounder bounder(shared_graph, problem, split_setup(options, options.split_batch, DType::F32));
   // What the search claims proved counts once the sound program confirms it;
   // with --fast-unsound-fp, once the plain bound clears the margin (and holds
   // again in f64 with --recheck-unsat-f64).
   const bool margin = !options.sound_fp;
   std::unique_ptr<SoundProver> prover;
+  std::unique_ptr<DeferredProofs> deferred;
   if (options.sound_fp) {
     SoundProofOptions so;
     so.method = options.method == "alpha-crown" ? "alpha-crown" : "crown";
     so.alpha = options.alpha;
     so.max_memory = options.max_memory;
+    so.batch = options.split_batch;
     prover = std::make_unique<SoundProver>(shared_graph, problem, so);
+    deferred = std::make_unique<DeferredProofs>(*prover, static_cast<std::size_t>(options.split_batch));
   }
-  std::unique_ptr<Bounder> rechecker;
+  std::unique_ptr<BoxBounder> rechecker;
   if (!options.sound_fp && options.recheck_unsat_f64)
-    rechecker = std::make_unique<Bounder>(shared_graph, problem, options, 1, DType::F64);
+    rechecker = std::make_unique<BoxBounder>(shared_graph, problem, split_setup(options, 1, DType::F64));
   // The queue holds at most what a quarter of the budget fits.
   const std::int64_t budget = options.max_memory > 0 ? options.max_memory : default_memory_budget();
   const auto max_domains = static_cast<std::size_t>(
@@ -170,7 +179,11 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
     for (std::size_t i = 0; i < top.lo.size(); ++i)
       stats.open_width = std::max(stats.open_width, top.hi[i] - top.lo[i]);
   };
-  while (!queue.empty()) {
+  while (!queue.empty() || (deferred && !deferred->empty())) {
+    if (queue.empty()) {
+      for (Domain& d : deferred->certify(stats)) queue.push(std::move(d));
+      continue;
+    }
     if (elapsed_ms() > deadline_ms) {
       note_open();
       out.verdict = Verdict::Timeout;
@@ -183,30 +196,28 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
     }
     std::vector<const Domain*> ptrs;
     for (const auto& d : batch) ptrs.push_back(&d);
-    bounder.bound(ptrs, lower, upper, coeff, &coeff_up);
+    bound_domains(bounder, ptrs, lower, upper, coeff, &coeff_up);
     stats.domains_bounded += static_cast<std::int64_t>(batch.size());
     std::vector<Domain> children;
     std::vector<double> open_centres;
     std::vector<double> scores(batch.size(), 0.0);
     std::vector<bool> proofs(batch.size(), false);
-    {
-      std::vector<const std::vector<double>*> claim_lo, claim_hi;
-      std::vector<std::size_t> claims;
-      for (std::size_t k = 0; k < batch.size(); ++k) {
-        if (!case_refuted(problem, lower.data() + k * static_cast<std::size_t>(rows), &scores[k], margin)) continue;
-        claims.push_back(k);
-        claim_lo.push_back(&batch[k].lo);
-        claim_hi.push_back(&batch[k].hi);
+    for (std::size_t k = 0; k < batch.size(); ++k) {
+      const double* lo = lower.data() + k * static_cast<std::size_t>(rows);
+      if (!case_refuted(problem, lo, &scores[k], margin) || batch[k].refused) continue;
+      proofs[k] = true;
+      if (deferred) {
+        deferred->add(std::move(batch[k]));
+        continue;
       }
-      std::vector<bool> confirmed(claims.size(), true);
-      if (prover && !claims.empty()) confirmed = prover->prove(claim_lo, claim_hi, stats);
-      for (std::size_t c = 0; c < claims.size(); ++c) {
-        if (confirmed[c] && rechecker) {
-          std::vector<double> l64, u64, c64;
-          rechecker->bound({&batch[claims[c]]}, l64, u64, c64);
-          confirmed[c] = case_refuted(problem, l64.data(), nullptr, margin);
-        }
-        proofs[claims[c]] = confirmed[c];
+      if (rechecker) {
+        std::vector<double> l64, u64, c64;
+        bound_domains(*rechecker, {&batch[k]}, l64, u64, c64);
+        proofs[k] = case_refuted(problem, l64.data(), nullptr, margin);
+      }
+      if (proofs[k]) {
+        ++stats.domains_proved;
+        stats.proved_volume += batch[k].volume;
       }
     }
     for (std::size_t k = 0; k < batch.size(); ++k) {
@@ -214,11 +225,7 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
       const double* lo = lower.data() + k * static_cast<std::size_t>(rows);
       const double* hi = upper.data() + k * static_cast<std::size_t>(rows);
       const double score = scores[k];
-      if (proofs[k]) {
-        ++stats.domains_proved;
-        stats.proved_volume += d.volume;
-        continue;
-      }
+      if (proofs[k]) continue;  // proved, or waiting for the sound program
       // Every row of some polytope below its rhs over the whole domain: any point violates.
       if (satisfied_polytope(problem, hi, 0.0) >= 0) {
         std::vector<double> centre(static_cast<std::size_t>(n));
@@ -273,7 +280,7 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
         for (std::int64_t i = 0; i < n; ++i) {
           auto [a, b] = halves(d, i);
           std::vector<double> la, ua, ca;
-          bounder.bound({&a, &b}, la, ua, ca);
+          bound_domains(bounder, {&a, &b}, la, ua, ca);
           stats.domains_bounded += 2;
           double sa = 0.0, sb = 0.0;
           case_refuted(problem, la.data(), &sa, margin);
@@ -306,6 +313,9 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
       }
     }
     for (auto& c : children) queue.push(std::move(c));
+    if (deferred && deferred->full()) {
+      for (Domain& d : deferred->certify(stats)) queue.push(std::move(d));
+    }
     if (queue.size() > max_domains) {
       note_open();
       out.verdict = Verdict::Unknown;  // the queue would outgrow the memory budget

@@ -1,5 +1,7 @@
 #include "verify/sound_proof.h"
 
+#include <algorithm>
+
 #include "support/error.h"
 
 namespace bf {
@@ -10,9 +12,47 @@ SoundProver::SoundProver(std::shared_ptr<const Graph> graph, const CaseProblem& 
            options_.method);
 }
 
-std::vector<double> SoundProver::bound(DType dtype, const std::vector<const std::vector<double>*>& lower,
-                                       const std::vector<const std::vector<double>*>& upper,
-                                       std::shared_ptr<const AlphaValues> alpha_init) {
+BoxBounder& SoundProver::bounder(DType dtype) {
+  std::unique_ptr<BoxBounder>& b = bounders_[dtype];
+  if (!b) {
+    BoxBounderSetup s;
+    s.method = options_.method;
+    s.alpha = options_.alpha;
+    s.alpha.stop_at_lower.clear();
+    s.dtype = dtype;
+    s.sound_fp = true;
+    s.upper = false;
+    s.batch = std::max<std::int64_t>(1, options_.batch);
+    // Claims come in any number: a finer ladder pads less.
+    s.ladder = 2;
+    s.max_memory = options_.max_memory;
+    b = std::make_unique<BoxBounder>(graph_, problem_, s);
+  }
+  return *b;
+}
+
+std::vector<double> SoundProver::bound_prepared(DType dtype, const std::vector<const std::vector<double>*>& lower,
+                                                const std::vector<const std::vector<double>*>& upper) {
+  const auto rows = static_cast<std::size_t>(problem_.num_rows());
+  std::vector<double> out;
+  {
+    BoxBounder& b = bounder(dtype);
+    const auto step = static_cast<std::size_t>(b.batch());
+    for (std::size_t first = 0; first < lower.size(); first += step) {
+      const std::size_t last = std::min(lower.size(), first + step);
+      const std::vector<const std::vector<double>*> lo(lower.begin() + first, lower.begin() + last),
+          hi(upper.begin() + first, upper.begin() + last);
+      BoundResult r = b.bound(lo, hi);
+      const std::vector<double> l = r.outputs[0].lower.to_double_vector();
+      out.insert(out.end(), l.begin(), l.begin() + static_cast<std::ptrdiff_t>((last - first) * rows));
+    }
+  }
+  return out;
+}
+
+std::vector<double> SoundProver::bound_once(DType dtype, const std::vector<const std::vector<double>*>& lower,
+                                            const std::vector<const std::vector<double>*>& upper,
+                                            std::shared_ptr<const AlphaValues> alpha_init) {
   BoundRequest req;
   req.graph = graph_;
   req.spec = problem_.spec(dtype);
@@ -27,11 +67,11 @@ std::vector<double> SoundProver::bound(DType dtype, const std::vector<const std:
   req.max_memory = options_.max_memory;
   req.export_intermediates = true;
   if (options_.method == "alpha-crown") {
+    // The search's parameters, evaluated once: any parameters in range give
+    // sound lines, so nothing is optimised again.
     req.alpha = options_.alpha;
     req.alpha.stop_at_lower.clear();
     if (alpha_init) {
-      // The search's parameters, evaluated once: any parameters in range give
-      // sound lines, so nothing is optimised again.
       req.alpha_init = std::move(alpha_init);
       req.alpha.iterations = 1;
     }
@@ -59,7 +99,9 @@ std::vector<bool> SoundProver::prove(const std::vector<const std::vector<double>
       lo.push_back(lower[b]);
       hi.push_back(upper[b]);
     }
-    const std::vector<double> bounds = bound(dtype, lo, hi, alpha_init);
+    const std::vector<double> bounds = alpha_init && options_.method == "alpha-crown"
+                                           ? bound_once(dtype, lo, hi, alpha_init)
+                                           : bound_prepared(dtype, lo, hi);
     std::vector<std::size_t> still;
     for (std::size_t i = 0; i < open.size(); ++i) {
       if (case_refuted(problem_, bounds.data() + i * rows)) {
@@ -76,7 +118,7 @@ std::vector<bool> SoundProver::prove(const std::vector<const std::vector<double>
 }
 
 std::vector<OutputBounds> SoundProver::root_intermediates(std::shared_ptr<const AlphaValues> alpha_init) {
-  bound(DType::F64, {&problem_.lower}, {&problem_.upper}, std::move(alpha_init));
+  bound_once(DType::F64, {&problem_.lower}, {&problem_.upper}, std::move(alpha_init));
   return intermediates_;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "methods/bound_method.h"
+#include "verify/box_bounder.h"
 #include "verify/case_problem.h"
 #include "verify/verdict.h"
 
@@ -21,6 +22,7 @@ struct SoundProofOptions {
   std::string method = "crown";  // crown or alpha-crown (then `alpha`, and optionally a warm start)
   AlphaOptions alpha;
   std::int64_t max_memory = 0;
+  std::int64_t batch = 64;  // boxes bounded together (more are taken in turns)
 };
 
 class SoundProver {
@@ -34,25 +36,26 @@ class SoundProver {
                           const std::vector<const std::vector<double>*>& upper, VerifyStats& stats,
                           std::shared_ptr<const AlphaValues> alpha_init = nullptr);
 
-  // The sound bounds of the last box given to prove() that a sound run bounded
-  // (f64 where it came to that): every intermediate value's (export), for the
-  // ReLU split's root.
-  const std::vector<OutputBounds>& last_intermediates() const { return intermediates_; }
-
   // Sound intermediate bounds over the whole box, f64 (what ReLU split's
   // relaxations need, whether or not the rows are proved there).
   std::vector<OutputBounds> root_intermediates(std::shared_ptr<const AlphaValues> alpha_init);
 
  private:
-  // Row lower bounds of `count` boxes, sound, in `dtype`.
-  std::vector<double> bound(DType dtype, const std::vector<const std::vector<double>*>& lower,
-                            const std::vector<const std::vector<double>*>& upper,
-                            std::shared_ptr<const AlphaValues> alpha_init);
+  // Row lower bounds of the boxes, sound, in `dtype`: through programs
+  // prepared once (many small batches come), or, with the search's alpha as a
+  // warm start, by a request of its own (every value's bounds kept).
+  std::vector<double> bound_prepared(DType dtype, const std::vector<const std::vector<double>*>& lower,
+                                     const std::vector<const std::vector<double>*>& upper);
+  std::vector<double> bound_once(DType dtype, const std::vector<const std::vector<double>*>& lower,
+                                 const std::vector<const std::vector<double>*>& upper,
+                                 std::shared_ptr<const AlphaValues> alpha_init);
+  BoxBounder& bounder(DType dtype);
 
   std::shared_ptr<const Graph> graph_;
   const CaseProblem& problem_;
   SoundProofOptions options_;
   std::vector<OutputBounds> intermediates_;
+  std::map<DType, std::unique_ptr<BoxBounder>> bounders_;
 };
 
 }  // namespace bf

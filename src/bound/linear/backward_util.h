@@ -22,11 +22,17 @@ void visit_real(DType dtype, Fn&& fn) {
   }
 }
 
-// Sides the chunk computes: 0 lower, 1 upper.
-inline std::vector<int> sides(const SweepChunk& c) {
-  std::vector<int> s;
-  if (c.lower) s.push_back(0);
-  if (c.upper) s.push_back(1);
+// Sides the chunk computes: 0 lower, 1 upper (no allocation: rules ask per row).
+struct ChunkSides {
+  int side[2] = {0, 0};
+  int count = 0;
+  const int* begin() const { return side; }
+  const int* end() const { return side + count; }
+};
+inline ChunkSides sides(const SweepChunk& c) {
+  ChunkSides s;
+  if (c.lower) s.side[s.count++] = 0;
+  if (c.upper) s.side[s.count++] = 1;
   return s;
 }
 

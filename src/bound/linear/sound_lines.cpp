@@ -15,6 +15,8 @@
 #include <limits>
 #include <type_traits>
 
+#include "support/outward_round.h"
+
 #if defined(__FAST_MATH__)
 #error "sound_lines.cpp needs IEEE arithmetic: -ffast-math reassociates TwoSum away"
 #endif
@@ -33,20 +35,9 @@ struct Iv {  // the closed interval [lo, hi] of reals
   double lo, hi;
 };
 
-// The neighbouring doubles, as std::nextafter(x, -+inf) but inline (they run on most operations): a finite nonzero
-// double's neighbours are one step of its bit pattern away; zeros, infinities and NaN are the special cases.
-double down(double x) {
-  if (!(x > -kInf)) return x;  // -inf, NaN
-  if (x == 0) return -std::numeric_limits<double>::denorm_min();
-  const auto b = std::bit_cast<std::uint64_t>(x);
-  return std::bit_cast<double>(x > 0 ? b - 1 : b + 1);
-}
-double up(double x) {
-  if (!(x < kInf)) return x;  // +inf, NaN
-  if (x == 0) return std::numeric_limits<double>::denorm_min();
-  const auto b = std::bit_cast<std::uint64_t>(x);
-  return std::bit_cast<double>(x > 0 ? b + 1 : b - 1);
-}
+// The neighbouring doubles (support/outward_round.h: inline, they run on most operations).
+double down(double x) { return next_down<double>(x); }
+double up(double x) { return next_up<double>(x); }
 
 // c ? x : y with both computed: the choice depends on rounding errors, which branch prediction cannot learn.
 double select(bool c, double x, double y) {
@@ -274,7 +265,7 @@ T round_down_to(double x) {
     if (x > kMax) return std::isinf(x) ? kTInf : kMax;
     if (x < -kMax) return -kTInf;
     const T t = static_cast<T>(x);
-    return static_cast<double>(t) > x ? std::nextafter(t, -kTInf) : t;
+    return static_cast<double>(t) > x ? next_down<T>(t) : t;
   }
 }
 template <typename T>
@@ -287,7 +278,7 @@ T round_up_to(double x) {
     if (x < -kMax) return std::isinf(x) ? -kTInf : -kMax;
     if (x > kMax) return kTInf;
     const T t = static_cast<T>(x);
-    return static_cast<double>(t) < x ? std::nextafter(t, kTInf) : t;
+    return static_cast<double>(t) < x ? next_up<T>(t) : t;
   }
 }
 

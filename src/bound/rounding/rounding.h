@@ -40,10 +40,19 @@ inline double rounding_gamma(std::int64_t n, DType dtype) {
 }
 
 // An upper bound of a sum of `n` non-negative double products accumulated in
-// double (`sum`): the true sum is at most sum (1 + gamma_double(n + 1)).
-inline double inflate_double_sum(double sum, std::int64_t n) {
-  return sum * (1.0 + rounding_gamma(n + 1, DType::F64)) + static_cast<double>(2 * (n + 1)) * 0x1p-1022;
-}
+// double (`sum`), in any order: the true sum is at most sum (1 + gamma_double(n
+// + 1)), plus underflow. Made once for loops that bound many sums of one length.
+class DoubleSumBound {
+ public:
+  explicit DoubleSumBound(std::int64_t n)
+      : factor_(1.0 + rounding_gamma(n + 1, DType::F64)), under_(static_cast<double>(2 * (n + 1)) * 0x1p-1022) {}
+  double operator()(double sum) const { return sum * factor_ + under_; }
+
+ private:
+  double factor_, under_;
+};
+
+inline double inflate_double_sum(double sum, std::int64_t n) { return DoubleSumBound(n)(sum); }
 
 // a + b rounded down (up) to T: at most (at least) the exact sum, for T float
 // or double (the double sum is stepped one ulp outward first, which also
@@ -51,12 +60,12 @@ inline double inflate_double_sum(double sum, std::int64_t n) {
 template <typename T>
 T add_down(double a, double b) {
   const double s = a + b;
-  return round_down<T>(std::isinf(s) && s < 0 ? s : std::nextafter(s, -std::numeric_limits<double>::infinity()));
+  return round_down<T>(next_down<double>(s));
 }
 template <typename T>
 T add_up(double a, double b) {
   const double s = a + b;
-  return round_up<T>(std::isinf(s) && s > 0 ? s : std::nextafter(s, std::numeric_limits<double>::infinity()));
+  return round_up<T>(next_up<double>(s));
 }
 
 }  // namespace bf
