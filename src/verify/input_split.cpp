@@ -23,9 +23,13 @@ namespace {
 
 struct Domain {
   std::vector<double> lo, hi;
-  double score = 0.0;    // least slack over polytopes (more negative: harder)
-  double volume = 1.0;   // fraction of the case's box
-  bool refused = false;  // the search's claim the sound program refused: split it
+  double score = 0.0;   // least slack over polytopes (more negative: harder)
+  double volume = 1.0;  // fraction of the case's box
+  // Searched by the sound program itself (children inherit it): a claim the
+  // sound program refused lies where its relaxations differ from the plain
+  // search's (a ReLU's slope choice can flip on a rounding), and the plain
+  // search would claim the same subdomains again and again.
+  bool sound = false;
 };
 
 // Claims of the search waiting for the sound program: certified a full batch
@@ -40,7 +44,7 @@ class DeferredProofs {
   bool empty() const { return pending_.empty(); }
 
   // Certifies every pending claim, counting the proved ones in `stats`; the
-  // refused ones come back marked, for the search to split.
+  // refused ones come back marked `sound`, for the search to go on with.
   std::vector<Domain> certify(VerifyStats& stats) {
     std::vector<const std::vector<double>*> lo, hi;
     for (const Domain& d : pending_) {
@@ -54,7 +58,7 @@ class DeferredProofs {
         ++stats.domains_proved;
         stats.proved_volume += pending_[k].volume;
       } else {
-        pending_[k].refused = true;
+        pending_[k].sound = true;
         refused.push_back(std::move(pending_[k]));
       }
     }
@@ -86,6 +90,44 @@ void bound_domains(BoxBounder& bounder, const std::vector<const Domain*>& ds, st
   upper = r.outputs[0].upper.to_double_vector();
   coeff = r.coeff_lower.defined() ? r.coeff_lower.to_double_vector() : std::vector<double>{};
   if (coeff_up) *coeff_up = r.coeff_upper.defined() ? r.coeff_upper.to_double_vector() : std::vector<double>{};
+}
+
+// bound_domains for a batch of plain and sound domains: each kind by its own
+// bounder, the results back in the batch's order.
+void bound_mixed(BoxBounder& plain, BoxBounder* sound, const std::vector<const Domain*>& ds, std::int64_t rows,
+                 std::int64_t n, std::vector<double>& lower, std::vector<double>& upper, std::vector<double>& coeff,
+                 std::vector<double>& coeff_up) {
+  std::vector<const Domain*> part[2];
+  std::vector<std::size_t> at[2];
+  for (std::size_t k = 0; k < ds.size(); ++k) {
+    const int s = sound != nullptr && ds[k]->sound ? 1 : 0;
+    part[s].push_back(ds[k]);
+    at[s].push_back(k);
+  }
+  if (part[1].empty()) return bound_domains(plain, ds, lower, upper, coeff, &coeff_up);
+  const auto r = static_cast<std::size_t>(rows), rn = static_cast<std::size_t>(rows * n);
+  lower.assign(ds.size() * r, 0.0);
+  upper.assign(ds.size() * r, 0.0);
+  coeff.assign(ds.size() * rn, 0.0);
+  coeff_up.assign(ds.size() * rn, 0.0);
+  for (int s = 0; s < 2; ++s) {
+    if (part[s].empty()) continue;
+    std::vector<double> l, u, c, cu;
+    bound_domains(s == 1 ? *sound : plain, part[s], l, u, c, &cu);
+    for (std::size_t j = 0; j < part[s].size(); ++j) {
+      const std::size_t k = at[s][j];
+      std::copy_n(l.begin() + static_cast<std::ptrdiff_t>(j * r), r,
+                  lower.begin() + static_cast<std::ptrdiff_t>(k * r));
+      std::copy_n(u.begin() + static_cast<std::ptrdiff_t>(j * r), r,
+                  upper.begin() + static_cast<std::ptrdiff_t>(k * r));
+      if (!c.empty())
+        std::copy_n(c.begin() + static_cast<std::ptrdiff_t>(j * rn), rn,
+                    coeff.begin() + static_cast<std::ptrdiff_t>(k * rn));
+      if (!cu.empty())
+        std::copy_n(cu.begin() + static_cast<std::ptrdiff_t>(j * rn), rn,
+                    coeff_up.begin() + static_cast<std::ptrdiff_t>(k * rn));
+    }
+  }
 }
 
 BoxBounderSetup split_setup(const VerifyOptions& o, std::int64_t batch, DType dtype) {
@@ -147,6 +189,7 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
   const bool margin = !options.sound_fp;
   std::unique_ptr<SoundProver> prover;
   std::unique_ptr<DeferredProofs> deferred;
+  std::unique_ptr<BoxBounder> sound_bounder;  // for `sound` domains
   if (options.sound_fp) {
     SoundProofOptions so;
     so.method = options.method == "alpha-crown" ? "alpha-crown" : "crown";
@@ -155,6 +198,10 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
     so.batch = options.split_batch;
     prover = std::make_unique<SoundProver>(shared_graph, problem, so);
     deferred = std::make_unique<DeferredProofs>(*prover, static_cast<std::size_t>(options.split_batch));
+    BoxBounderSetup sound =
+        split_setup(options, options.split_batch, problem.spec_exact_in_f32() ? DType::F32 : DType::F64);
+    sound.sound_fp = true;
+    sound_bounder = std::make_unique<BoxBounder>(shared_graph, problem, sound);
   }
   std::unique_ptr<BoxBounder> rechecker;
   if (!options.sound_fp && options.recheck_unsat_f64)
@@ -196,7 +243,7 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
     }
     std::vector<const Domain*> ptrs;
     for (const auto& d : batch) ptrs.push_back(&d);
-    bound_domains(bounder, ptrs, lower, upper, coeff, &coeff_up);
+    bound_mixed(bounder, sound_bounder.get(), ptrs, rows, n, lower, upper, coeff, coeff_up);
     stats.domains_bounded += static_cast<std::int64_t>(batch.size());
     std::vector<Domain> children;
     std::vector<double> open_centres;
@@ -204,9 +251,11 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
     std::vector<bool> proofs(batch.size(), false);
     for (std::size_t k = 0; k < batch.size(); ++k) {
       const double* lo = lower.data() + k * static_cast<std::size_t>(rows);
-      if (!case_refuted(problem, lo, &scores[k], margin) || batch[k].refused) continue;
+      if (!case_refuted(problem, lo, &scores[k], margin)) continue;
       proofs[k] = true;
-      if (deferred) {
+      if (batch[k].sound) {  // the sound program's own bound: proved
+        ++(problem.spec_exact_in_f32() ? stats.sound_f32 : stats.sound_f64);
+      } else if (deferred) {
         deferred->add(std::move(batch[k]));
         continue;
       }
