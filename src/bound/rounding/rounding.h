@@ -52,6 +52,24 @@ class DoubleSumBound {
   double factor_, under_;
 };
 
+// The same for `n` non-negative products of T accumulated in T (s): the
+// computed sum is within gamma_n(T) of the true one relatively (Higham 3.1,
+// any order), so the true sum is at most (s + underflow) / (1 - gamma_{n+1}).
+template <typename T>
+class SumBound {
+ public:
+  explicit SumBound(std::int64_t n) {
+    constexpr DType kType = sizeof(T) == 4 ? DType::F32 : DType::F64;
+    const double g = rounding_gamma(n + 1, kType);
+    factor_ = g < 0.5 ? (1.0 + g / (1.0 - g)) * (1.0 + 0x1p-50) : std::numeric_limits<double>::infinity();
+    under_ = static_cast<double>(2 * (n + 1)) * underflow_eta(kType);
+  }
+  double operator()(T sum) const { return (static_cast<double>(sum) + under_) * factor_; }
+
+ private:
+  double factor_ = 0.0, under_ = 0.0;
+};
+
 inline double inflate_double_sum(double sum, std::int64_t n) { return DoubleSumBound(n)(sum); }
 
 // a + b rounded down (up) to T: at most (at least) the exact sum, for T float

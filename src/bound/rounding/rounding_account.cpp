@@ -99,6 +99,7 @@ class Account {
       R_[b * (n_ + 1) + n_] = round_up<T>(sum_m_[static_cast<std::size_t>(b)]);
     for (std::int64_t b = 0; b < a_.batch; ++b) B_[b * (n_ + 1) + n_] = T(0);
     if (a_.widen.lower != nullptr && terms_.ibp > 0) widen();
+    fold_charge_plane();
   }
 
  private:
@@ -237,6 +238,21 @@ class Account {
     }
   }
 
+  // The B plane is read by the node's charges only, which need f.r R + f.b B
+  // per element: folded here, once per node, instead of in every chunk of
+  // every sweep that charges the node.
+  void fold_charge_plane() {
+    const ChargeFactors f = charge_factors(a_.graph, a_.node, a_.dtype);
+    for (std::int64_t b = 0; b < a_.batch; ++b) {
+      const T* rr = R_ + b * (n_ + 1);
+      T* bb = B_ + b * (n_ + 1);
+      for (std::int64_t j = 0; j < n_; ++j) {
+        const double c = f.r * static_cast<double>(rr[j]) + f.b * static_cast<double>(bb[j]);
+        bb[j] = round_up<T>(std::isnan(c) ? INFINITY : c * (1.0 + 0x1p-50));
+      }
+    }
+  }
+
   // The interval rule's result, computed in T, is within gamma(ibp terms) R of
   // the exact image of its operand intervals (plus underflow): widen it by that.
   void widen() {
@@ -301,18 +317,17 @@ namespace {
 
 constexpr int kLanes = 8;
 
-// Σ |row_e| c_e over `count` entries, in double. Eight partial sums let the
-// loop vectorise; Higham's bound (inflate_double_sum) holds for any order of
-// summation.
+// Σ |row_e| c_e over `count` entries, in T. Eight partial sums let the loop
+// vectorise; Higham's bound (SumBound) holds for any order of summation.
 template <typename T>
-double abs_dot(const T* __restrict row, const double* __restrict c, std::int64_t count) {
-  double lane[kLanes] = {};
+T abs_dot(const T* __restrict row, const T* __restrict c, std::int64_t count) {
+  T lane[kLanes] = {};
   std::int64_t e = 0;
   for (; e + kLanes <= count; e += kLanes) {
-    for (int l = 0; l < kLanes; ++l) lane[l] += std::fabs(static_cast<double>(row[e + l])) * c[e + l];
+    for (int l = 0; l < kLanes; ++l) lane[l] += std::fabs(row[e + l]) * c[e + l];
   }
-  for (int l = 0; e < count; ++e, ++l) lane[l] += std::fabs(static_cast<double>(row[e])) * c[e];
-  double sum = 0.0;
+  for (int l = 0; e < count; ++e, ++l) lane[l] += std::fabs(row[e]) * c[e];
+  T sum = 0;
   for (int l = 0; l < kLanes; ++l) sum += lane[l];
   return sum;
 }
@@ -320,58 +335,15 @@ double abs_dot(const T* __restrict row, const double* __restrict c, std::int64_t
 // A zero entry adds nothing even where the plane is infinite (the fast sum
 // gives NaN there): the exact sum, entry by entry.
 template <typename T>
-double abs_dot_skipping_zeros(const RowCoords& coords, const T* row, const double* c) {
-  double sum = 0.0;
+T abs_dot_skipping_zeros(const RowCoords& coords, const T* row, const T* c) {
+  T sum = 0;
   for (std::int64_t e = 0; e < coords.elements(); ++e) {
     if (row[e] == T(0)) continue;
     const std::int64_t k = coords.value_index(e);
-    if (k >= 0) sum += std::fabs(static_cast<double>(row[e])) * c[k];
+    if (k >= 0) sum += std::fabs(row[e]) * c[k];
   }
   return sum;
 }
-
-// The charge of one row is f.r |A| R + f.b (|A| B + |bias|) + underflow: both
-// planes folded into one, C = f.r R + f.b B (rounded up), per sample, so a row
-// costs one pass over its entries.
-template <typename T>
-class ChargePlane {
- public:
-  ChargePlane(const T* account, std::int64_t batch, std::int64_t n, const ChargeFactors& f)
-      : R_(account), B_(account + batch * (n + 1)), n_(n), f_(f), scratch_(thread_scratch()) {
-    // Reused across calls: a fresh allocation per chunk (the planes of every
-    // sample) cost more in page faults than the charges themselves.
-    scratch_.ready.assign(static_cast<std::size_t>(batch), 0);
-    if (scratch_.c.size() < static_cast<std::size_t>(batch * n)) scratch_.c.resize(static_cast<std::size_t>(batch * n));
-  }
-
-  // Rows of one sample need not be adjacent: each sample's plane is made once.
-  const double* of_sample(std::int64_t b) {
-    double* c = scratch_.c.data() + b * n_;
-    if (scratch_.ready[static_cast<std::size_t>(b)] == 0) {
-      const T* rr = R_ + b * (n_ + 1);
-      const T* bb = B_ + b * (n_ + 1);
-      for (std::int64_t k = 0; k < n_; ++k)
-        c[k] = (f_.r * static_cast<double>(rr[k]) + f_.b * static_cast<double>(bb[k])) * (1.0 + 0x1p-50);
-      scratch_.ready[static_cast<std::size_t>(b)] = 1;
-    }
-    return c;
-  }
-  double magnitude_sum(std::int64_t b) const { return static_cast<double>(R_[b * (n_ + 1) + n_]); }
-
- private:
-  const T *R_, *B_;
-  std::int64_t n_;
-  ChargeFactors f_;
-  struct Scratch {
-    std::vector<char> ready;
-    std::vector<double> c;
-  };
-  static Scratch& thread_scratch() {
-    thread_local Scratch scratch;
-    return scratch;
-  }
-  Scratch& scratch_;
-};
 
 // bias - total (side 0) or bias + total (side 1), rounded outward to T, for
 // a total at least the true charge. The double difference d is within 2^-53
@@ -391,31 +363,36 @@ void apply_charges(T* bias, const double* total, std::int64_t rows, int side) {
 template <typename T>
 void charge_typed(const SweepChunk& c, const LinearView& at, const void* account, const ChargeFactors& f,
                   const BiasView& bias) {
+  // The charge of one row is f.r |A| R + f.b (|A| B + |bias|) + underflow; the
+  // account folded f.r R + f.b B into its second plane (C), so a row costs
+  // one pass over its entries, in T.
   const std::int64_t n = numel(at.value_shape);
-  ChargePlane<T> plane(static_cast<const T*>(account), c.batch, n, f);
+  const T* R = static_cast<const T*>(account);
+  const T* C = R + c.batch * (n + 1);
   RowCoords coords(at, c);
-  const DoubleSumBound bound_sum(coords.elements());
-  thread_local std::vector<double> total;
-  total.resize(static_cast<std::size_t>(c.rows));
+  const SumBound<T> bound_sum(coords.elements());
+  thread_local std::vector<double> total_scratch;
+  total_scratch.resize(static_cast<std::size_t>(c.rows));
+  double* total = total_scratch.data();
   for (int s : sides(c)) {
     T* acc = static_cast<T*>(bias.side(s));
     for (std::int64_t r = 0; r < c.rows; ++r) {
       const std::int64_t b = c.samples[r];
-      const double* cc = plane.of_sample(b);
+      const T* cc = C + b * (n + 1);
       coords.set_row(r);
       const T* row = row_of<T>(static_cast<const void*>(at.side(s)), at, r);
       // Runs of entries inside the value (the whole row when dense) map to
       // consecutive elements.
-      double sum = 0.0;
+      T sum = 0;
       coords.for_each_inside_run([&](std::int64_t from, std::int64_t to) {
         sum += abs_dot(row + from, cc + coords.value_index(from), to - from);
       });
       if (std::isnan(sum)) sum = abs_dot_skipping_zeros(coords, row, cc);
       const double charge = bound_sum(sum) + f.b * std::fabs(static_cast<double>(acc[r])) +
-                            f.underflow * (1.0 + plane.magnitude_sum(b));
-      total[static_cast<std::size_t>(r)] = charge * (1.0 + 0x1p-50);
+                            f.underflow * (1.0 + static_cast<double>(R[b * (n + 1) + n]));
+      total[r] = charge * (1.0 + 0x1p-50);
     }
-    apply_charges(acc, total.data(), c.rows, s);
+    apply_charges(acc, total, c.rows, s);
   }
 }
 

@@ -21,7 +21,9 @@
 //
 // Concretize's own rounding is accounted in concretize_rows (concretize.h).
 // The account planes are [batch, numel(y) + 1] each: element numel(y) of the R
-// plane holds the sum of the inputs' magnitudes (the underflow terms).
+// plane holds the sum of the inputs' magnitudes (the underflow terms). The
+// second plane leaves account_node as C = f.r R + f.b B (ChargeFactors, rounded
+// up): B is read by the node's charges only, and they need that sum.
 #pragma once
 
 #include <cstdint>
