@@ -35,17 +35,17 @@ std::vector<double> SoundProver::bound_prepared(DType dtype, const std::vector<c
                                                 const std::vector<const std::vector<double>*>& upper) {
   const auto rows = static_cast<std::size_t>(problem_.num_rows());
   std::vector<double> out;
-  {
-    BoxBounder& b = bounder(dtype);
-    const auto step = static_cast<std::size_t>(b.batch());
-    for (std::size_t first = 0; first < lower.size(); first += step) {
-      const std::size_t last = std::min(lower.size(), first + step);
-      const std::vector<const std::vector<double>*> lo(lower.begin() + first, lower.begin() + last),
-          hi(upper.begin() + first, upper.begin() + last);
-      BoundResult r = b.bound(lo, hi);
-      const std::vector<double> l = r.outputs[0].lower.to_double_vector();
-      out.insert(out.end(), l.begin(), l.begin() + static_cast<std::ptrdiff_t>((last - first) * rows));
-    }
+  BoxBounder& b = bounder(dtype);
+  // In pieces of prepared sizes: a program's cost is per sample, padding included.
+  for (std::size_t first = 0; first < lower.size();) {
+    const auto step = static_cast<std::size_t>(b.unpadded(static_cast<std::int64_t>(lower.size() - first)));
+    const std::size_t last = std::min(lower.size(), first + step);
+    const std::vector<const std::vector<double>*> lo(lower.begin() + first, lower.begin() + last),
+        hi(upper.begin() + first, upper.begin() + last);
+    BoundResult r = b.bound(lo, hi);
+    const std::vector<double> l = r.outputs[0].lower.to_double_vector();
+    out.insert(out.end(), l.begin(), l.begin() + static_cast<std::ptrdiff_t>((last - first) * rows));
+    first = last;
   }
   return out;
 }
