@@ -229,6 +229,7 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
   while (!queue.empty() || (deferred && !deferred->empty())) {
     if (queue.empty()) {
       for (Domain& d : deferred->certify(stats)) queue.push(std::move(d));
+      if (!stats.sound_unsupported.empty()) break;
       continue;
     }
     if (elapsed_ms() > deadline_ms) {
@@ -365,6 +366,7 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
     if (deferred && deferred->full()) {
       for (Domain& d : deferred->certify(stats)) queue.push(std::move(d));
     }
+    if (!stats.sound_unsupported.empty()) break;
     if (queue.size() > max_domains) {
       note_open();
       out.verdict = Verdict::Unknown;  // the queue would outgrow the memory budget
@@ -400,7 +402,8 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
     }
   }
   if (tty) std::fprintf(stderr, "\r%80s\r", "");
-  out.verdict = Verdict::Unsat;
+  // Without a sound program no claim counted: the search ends open.
+  out.verdict = stats.sound_unsupported.empty() ? Verdict::Unsat : Verdict::Unknown;
   return out;
 }
 

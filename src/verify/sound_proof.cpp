@@ -99,9 +99,16 @@ std::vector<bool> SoundProver::prove(const std::vector<const std::vector<double>
       lo.push_back(lower[b]);
       hi.push_back(upper[b]);
     }
-    const std::vector<double> bounds = alpha_init && options_.method == "alpha-crown"
-                                           ? bound_once(dtype, lo, hi, alpha_init)
-                                           : bound_prepared(dtype, lo, hi);
+    std::vector<double> bounds;
+    try {
+      bounds = alpha_init && options_.method == "alpha-crown" ? bound_once(dtype, lo, hi, alpha_init)
+                                                              : bound_prepared(dtype, lo, hi);
+    } catch (const Error& e) {
+      // An op without a rounding account (Softmax): no claim can be proved.
+      if (e.kind() != ErrorKind::Unsupported) throw;
+      stats.sound_unsupported = e.what();
+      break;
+    }
     std::vector<std::size_t> still;
     for (std::size_t i = 0; i < open.size(); ++i) {
       if (case_refuted(problem_, bounds.data() + i * rows)) {

@@ -346,6 +346,10 @@ VerifyResult verify(std::shared_ptr<const Graph> graph, const VnnlibProperty& pr
         "violation by {:.3g} (over the tolerance {:g}; --sat-exact answers sat)",
         checker.exact_only_miss(), CounterexampleChecker::kF32Tolerance);
   }
+  if ((r.verdict == Verdict::Timeout || r.verdict == Verdict::Unknown) && !r.stats.sound_unsupported.empty()) {
+    r.verdict = Verdict::Unknown;
+    r.message = fmt::format("no bound can be proved sound for this network: {}", r.stats.sound_unsupported);
+  }
   // A graph whose constants import or normalisation rounded is not the model:
   // proofs about it are not proofs about the model (docs/soundness.md).
   if (r.verdict == Verdict::Unsat && options.sound_fp && !graph->rounded.empty()) {
