@@ -7,6 +7,7 @@
 // is too coarse for (deep networks, margins near zero, cancelling terms).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -23,6 +24,9 @@ struct SoundProofOptions {
   AlphaOptions alpha;
   std::int64_t max_memory = 0;
   std::int64_t batch = 64;  // boxes bounded together (more are taken in turns)
+  // Milliseconds left to the verifier's deadline (none: no limit). The f64
+  // stage is skipped (its claims refused) when its estimate would pass it.
+  std::function<double()> ms_left;
 };
 
 class SoundProver {
@@ -50,6 +54,7 @@ class SoundProver {
                                  const std::vector<const std::vector<double>*>& upper,
                                  std::shared_ptr<const AlphaValues> alpha_init);
   BoxBounder& bounder(DType dtype);
+  double f64_estimate_ms(double f32_ms) const;
 
   std::shared_ptr<const Graph> graph_;
   const CaseProblem& problem_;

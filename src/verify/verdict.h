@@ -90,8 +90,9 @@ struct VerifyStats {
   // Sound floating point: proofs (cases, domains) the sound program confirmed
   // in f32, in f64, and search claims it did not confirm.
   std::int64_t sound_f32 = 0, sound_f64 = 0, sound_rejected = 0;
-  std::string sound_unsupported;  // why the network has no sound program (then nothing is proved)
-  double split_closed = 0.0;      // relu split: the share of its search space closed (2^-splits per proved domain)
+  std::int64_t sound_f64_skipped = 0;  // claims whose f64 stage the time left could not hold
+  std::string sound_unsupported;       // why the network has no sound program (then nothing is proved)
+  double split_closed = 0.0;           // relu split: the share of its search space closed (2^-splits per proved domain)
   std::int64_t domain_attacks = 0, domain_attacks_inside = 0;  // relu split: PGD runs inside subdomains, and those
                                                                // whose best point met every split
   // relu split, --mip-refine: programs solved, bounds tightened, neurons made stable, seconds.

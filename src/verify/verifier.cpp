@@ -121,6 +121,7 @@ VerifyResult search(CounterexampleChecker& checker, const VerifyOptions& options
     so.method = method == "alpha-crown" ? "alpha-crown" : "crown";
     so.alpha = o.alpha;
     so.max_memory = o.max_memory;
+    so.ms_left = [&] { return deadline - elapsed(); };
     return so;
   };
   // A proof counts once the sound program confirms it (f32, then f64); with

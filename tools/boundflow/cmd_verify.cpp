@@ -198,6 +198,7 @@ void add_verify_command(CLI::App& app) {
     if (!args->fast_unsound_fp && s.sound_f32 + s.sound_f64 + s.sound_rejected > 0) {
       sound = fmt::format("; sound proofs: {} in f32, {} in f64, {} claims refused", s.sound_f32, s.sound_f64,
                           s.sound_rejected);
+      if (s.sound_f64_skipped > 0) sound += fmt::format(" ({} with no time left for f64)", s.sound_f64_skipped);
     }
     const std::string why = r.verdict == Verdict::Unknown && !r.message.empty() ? ": " + r.message : "";
     std::fprintf(stderr, "boundflow verify: %s%s in %.3f s%s%s (attacks %.0f ms, %lld PGD steps; bounds %.0f ms%s%s)\n",
