@@ -48,7 +48,6 @@ PreparedBounds& BoxBounder::prepared_for(std::int64_t size) {
   req.sound_fp = setup_.sound_fp;
   req.upper = setup_.upper;
   req.export_input_coefficients = setup_.input_coefficients;
-  req.export_intermediates = setup_.intermediates;
   req.max_memory = setup_.max_memory;
   std::vector<double> lo, hi;
   for (std::int64_t b = 0; b < size; ++b) {

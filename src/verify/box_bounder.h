@@ -22,7 +22,6 @@ struct BoxBounderSetup {
   bool sound_fp = false;            // the sound program (BoundRequest::sound_fp)
   bool upper = true;                // upper bounds of the rows too
   bool input_coefficients = false;  // the rows' coefficients in x (BoundRequest::export_input_coefficients)
-  bool intermediates = false;       // every value's bounds (BoundRequest::export_intermediates)
   std::int64_t batch = 1;           // the most boxes one call bounds
   std::int64_t ladder = 4;          // each prepared size this many times the last (from 4)
   std::int64_t max_memory = 0;

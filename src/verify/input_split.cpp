@@ -191,11 +191,7 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
   std::unique_ptr<DeferredProofs> deferred;
   std::unique_ptr<BoxBounder> sound_bounder;  // for `sound` domains
   if (options.sound_fp) {
-    SoundProofOptions so;
-    so.method = options.method == "alpha-crown" ? "alpha-crown" : "crown";
-    so.alpha = options.alpha;
-    so.max_memory = options.max_memory;
-    so.ms_left = [&] { return deadline_ms - elapsed_ms(); };
+    SoundProofOptions so = sound_proof_options(options, options.method, [&] { return deadline_ms - elapsed_ms(); });
     so.batch = options.split_batch;
     prover = std::make_unique<SoundProver>(shared_graph, problem, so);
     deferred = std::make_unique<DeferredProofs>(*prover, static_cast<std::size_t>(options.split_batch));

@@ -11,6 +11,22 @@ SoundProver::SoundProver(std::shared_ptr<const Graph> graph, const CaseProblem& 
     : graph_(std::move(graph)), problem_(problem), options_(std::move(options)) {
   BF_CHECK(options_.method == "crown" || options_.method == "alpha-crown", ErrorKind::Internal, "sound proofs by {}",
            options_.method);
+  // f64 runs on plain loops where f32 has oneDNN and the fast kernels; measured
+  // ratios f64 / f32 of the sound program: 2-5 on dense networks, 20-80 on
+  // sri_resnet_b's convolutions (0.6 s against 11-49 s).
+  for (const Node& n : graph_->nodes()) {
+    if (n.op == OpKind::Conv) f64_per_f32_ = 100.0;
+  }
+}
+
+SoundProofOptions sound_proof_options(const VerifyOptions& o, const std::string& method,
+                                      std::function<double()> ms_left) {
+  SoundProofOptions so;
+  so.method = method == "alpha-crown" ? "alpha-crown" : "crown";
+  so.alpha = o.alpha;
+  so.max_memory = o.max_memory;
+  so.ms_left = std::move(ms_left);
+  return so;
 }
 
 BoxBounder& SoundProver::bounder(DType dtype) {
@@ -82,14 +98,7 @@ std::vector<double> SoundProver::bound_once(DType dtype, const std::vector<const
   return r.outputs[0].lower.to_double_vector();
 }
 
-double SoundProver::f64_estimate_ms(double f32_ms) const {
-  // f64 runs on plain loops where f32 has oneDNN and the fast kernels; measured
-  // ratios f64 / f32 of the sound program: 2-5 on dense networks, 20-80 on
-  // sri_resnet_b's convolutions (0.6 s against 11-49 s).
-  bool conv = false;
-  for (const Node& n : graph_->nodes()) conv = conv || n.op == OpKind::Conv;
-  return (conv ? 100.0 : 10.0) * f32_ms + 50.0;
-}
+double SoundProver::f64_estimate_ms(double f32_ms) const { return f64_per_f32_ * f32_ms + 50.0; }
 
 std::vector<bool> SoundProver::prove(const std::vector<const std::vector<double>*>& lower,
                                      const std::vector<const std::vector<double>*>& upper, VerifyStats& stats,

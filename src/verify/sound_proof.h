@@ -29,6 +29,11 @@ struct SoundProofOptions {
   std::function<double()> ms_left;
 };
 
+// The options a verify run's proofs by `method` (crown or alpha-crown; other
+// methods' claims are certified by crown) take from its VerifyOptions.
+SoundProofOptions sound_proof_options(const VerifyOptions& o, const std::string& method,
+                                      std::function<double()> ms_left);
+
 class SoundProver {
  public:
   SoundProver(std::shared_ptr<const Graph> graph, const CaseProblem& problem, SoundProofOptions options);
@@ -61,6 +66,7 @@ class SoundProver {
   SoundProofOptions options_;
   std::vector<OutputBounds> intermediates_;
   std::map<DType, std::unique_ptr<BoxBounder>> bounders_;
+  double f64_per_f32_ = 10.0;  // f64_estimate_ms's ratio, from the graph's ops
 };
 
 }  // namespace bf

@@ -117,12 +117,7 @@ VerifyResult search(CounterexampleChecker& checker, const VerifyOptions& options
   std::vector<std::shared_ptr<const AlphaValues>> alphas(problems.size());  // the search's alpha-CROWN parameters
   const bool margin = !o.sound_fp;
   auto sound_options = [&](const std::string& method) {
-    SoundProofOptions so;
-    so.method = method == "alpha-crown" ? "alpha-crown" : "crown";
-    so.alpha = o.alpha;
-    so.max_memory = o.max_memory;
-    so.ms_left = [&] { return deadline - elapsed(); };
-    return so;
+    return sound_proof_options(o, method, [&] { return deadline - elapsed(); });
   };
   // A proof counts once the sound program confirms it (f32, then f64); with
   // --fast-unsound-fp, once its plain bound clears the margin (and holds again

@@ -41,16 +41,10 @@ inline double rounding_gamma(std::int64_t n, DType dtype) {
 
 // An upper bound of a sum of `n` non-negative double products accumulated in
 // double (`sum`), in any order: the true sum is at most sum (1 + gamma_double(n
-// + 1)), plus underflow. Made once for loops that bound many sums of one length.
-class DoubleSumBound {
- public:
-  explicit DoubleSumBound(std::int64_t n)
-      : factor_(1.0 + rounding_gamma(n + 1, DType::F64)), under_(static_cast<double>(2 * (n + 1)) * 0x1p-1022) {}
-  double operator()(double sum) const { return sum * factor_ + under_; }
-
- private:
-  double factor_, under_;
-};
+// + 1)), plus underflow.
+inline double inflate_double_sum(double sum, std::int64_t n) {
+  return sum * (1.0 + rounding_gamma(n + 1, DType::F64)) + static_cast<double>(2 * (n + 1)) * 0x1p-1022;
+}
 
 // The same for `n` non-negative products of T accumulated in T (s): the
 // computed sum is within gamma_n(T) of the true one relatively (Higham 3.1,
@@ -69,8 +63,6 @@ class SumBound {
  private:
   double factor_ = 0.0, under_ = 0.0;
 };
-
-inline double inflate_double_sum(double sum, std::int64_t n) { return DoubleSumBound(n)(sum); }
 
 // a + b rounded down (up) to T: at most (at least) the exact sum, for T float
 // or double (the double sum is stepped one ulp outward first, which also

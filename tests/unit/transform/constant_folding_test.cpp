@@ -155,12 +155,6 @@ TEST(ConstantFolding, IsDeterministic) {
   EXPECT_EQ(count_ops(g1, OpKind::Sub), 0);
 }
 
-}  // namespace
-}  // namespace bf
-
-namespace bf {
-namespace {
-
 // Folding that may round is named in Graph::rounded; moving values, or a
 // product of f32 constants that f32 holds exactly, is not.
 TEST(ConstantFolding, NamesTheFoldsThatRound) {

@@ -315,12 +315,6 @@ TEST(FoldBatchNorm, BatchNormsOnBothSidesOfOneConv) {
   test::expect_equivalent(before, g);
 }
 
-}  // namespace
-}  // namespace bf
-
-namespace bf {
-namespace {
-
 // Exact mode keeps BatchNormalization (folding rounds the weights); outside
 // it, every fold is named in Graph::rounded.
 TEST(FoldBatchNorm, ExactModeKeepsItAndOtherwiseSaysItRounded) {

@@ -229,12 +229,6 @@ TEST(FoldInputNormalization, LeavesTheBiasOfAMatMulForFusion) {
   EXPECT_EQ(op_sequence(g), "ScaleShift,MatMul,Add,Relu");
 }
 
-}  // namespace
-}  // namespace bf
-
-namespace bf {
-namespace {
-
 // Exact mode (sound floating point): a composition that rounds is left alone
 // (the graph keeps the model's own constants), one that does not still folds;
 // outside exact mode the rounding fold is named in Graph::rounded.
