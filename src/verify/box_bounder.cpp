@@ -10,8 +10,8 @@ BoxBounder::BoxBounder(std::shared_ptr<const Graph> graph, const CaseProblem& pr
     : graph_(std::move(graph)), problem_(problem), setup_(std::move(setup)) {
   BF_CHECK(setup_.method == "crown" || setup_.method == "alpha-crown", ErrorKind::Internal, "box bounds by {}",
            setup_.method);
-  BF_CHECK(setup_.batch >= 1 && setup_.ladder >= 2, ErrorKind::Internal, "box bounds in batches of {} (ladder {})",
-           setup_.batch, setup_.ladder);
+  BF_CHECK(setup_.batch >= 1 && setup_.smallest >= 1 && setup_.ladder >= 2, ErrorKind::Internal,
+           "box bounds in batches of {} (from {}, ladder {})", setup_.batch, setup_.smallest, setup_.ladder);
   shape_ = graph_->type(graph_->inputs()[0]).shape;
 }
 
@@ -20,8 +20,14 @@ BoundResult BoxBounder::bound(const std::vector<const std::vector<double>*>& low
   const auto count = static_cast<std::int64_t>(lower.size());
   BF_CHECK(count >= 1 && count <= setup_.batch && upper.size() == lower.size(), ErrorKind::Internal,
            "box bounds of {} boxes in batches of {}", count, setup_.batch);
-  std::int64_t size = std::min<std::int64_t>(4, setup_.batch);
+  std::int64_t size = std::min(setup_.smallest, setup_.batch);
   while (size < count && size < setup_.batch) size = std::min(setup_.batch, size * setup_.ladder);
+  if (setup_.reuse_larger && !prepared_.contains(size)) {
+    // A program prepared already, up to four times larger, pads more but
+    // costs no preparation and no first run (its arena's fresh pages).
+    auto larger = prepared_.upper_bound(size);
+    if (larger != prepared_.end() && larger->first <= 4 * size) size = larger->first;
+  }
   PreparedBounds& prepared = prepared_for(size);
   std::vector<double> lo, hi;
   for (std::int64_t b = 0; b < size; ++b) {
@@ -33,7 +39,7 @@ BoundResult BoxBounder::bound(const std::vector<const std::vector<double>*>& low
 }
 
 std::int64_t BoxBounder::unpadded(std::int64_t count) const {
-  std::int64_t size = std::min<std::int64_t>(4, setup_.batch);
+  std::int64_t size = std::min(setup_.smallest, setup_.batch);
   while (size < setup_.batch && std::min(setup_.batch, size * setup_.ladder) <= count)
     size = std::min(setup_.batch, size * setup_.ladder);
   return size;
@@ -49,6 +55,7 @@ PreparedBounds& BoxBounder::prepared_for(std::int64_t size) {
   req.upper = setup_.upper;
   req.export_input_coefficients = setup_.input_coefficients;
   req.max_memory = setup_.max_memory;
+  req.cache = setup_.cache;
   std::vector<double> lo, hi;
   for (std::int64_t b = 0; b < size; ++b) {
     lo.insert(lo.end(), problem_.lower.begin(), problem_.lower.end());

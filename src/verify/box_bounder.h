@@ -23,8 +23,11 @@ struct BoxBounderSetup {
   bool upper = true;                // upper bounds of the rows too
   bool input_coefficients = false;  // the rows' coefficients in x (BoundRequest::export_input_coefficients)
   std::int64_t batch = 1;           // the most boxes one call bounds
-  std::int64_t ladder = 4;          // each prepared size this many times the last (from 4)
+  std::int64_t smallest = 4;        // the smallest prepared size
+  std::int64_t ladder = 4;          // each prepared size this many times the last
+  bool reuse_larger = false;        // pad to a prepared size up to 4x larger rather than prepare one
   std::int64_t max_memory = 0;
+  CompileCache* cache = nullptr;  // null: the process-wide cache
 };
 
 class BoxBounder {
@@ -39,7 +42,7 @@ class BoxBounder {
 
   std::int64_t batch() const { return setup_.batch; }
   // How many of `count` waiting boxes to bound in one call so that nothing is
-  // padded: the largest prepared size at most count (the smallest if none is).
+  // padded: the largest ladder size at most count (the smallest if none is).
   std::int64_t unpadded(std::int64_t count) const;
 
  private:

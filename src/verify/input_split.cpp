@@ -1,5 +1,6 @@
 #include "verify/input_split.h"
 
+#include <omp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "methods/memory_budget.h"
 #include "support/timer.h"
 #include "verify/box_bounder.h"
+#include "verify/deferred_proofs.h"
 #include "verify/falsify.h"
 #include "verify/recheck.h"
 #include "verify/sound_proof.h"
@@ -21,55 +23,18 @@ namespace bf {
 
 namespace {
 
-struct Domain {
-  std::vector<double> lo, hi;
-  double score = 0.0;   // least slack over polytopes (more negative: harder)
-  double volume = 1.0;  // fraction of the case's box
-  // Searched by the sound program itself (children inherit it): a claim the
-  // sound program refused lies where its relaxations differ from the plain
-  // search's (a ReLU's slope choice can flip on a rounding), and the plain
-  // search would claim the same subdomains again and again.
-  bool sound = false;
-};
+using Domain = SplitDomain;
 
-// Claims of the search waiting for the sound program: certified a full batch
-// at a time (claims come about half a search batch at a time, and a batch's
-// program costs per sample nearly the same however full it is).
-class DeferredProofs {
+// The OpenMP threads of this thread's kernels, for a scope.
+class ThreadsFor {
  public:
-  DeferredProofs(SoundProver& prover, std::size_t batch) : prover_(prover), batch_(batch) {}
-
-  void add(Domain d) { pending_.push_back(std::move(d)); }
-  bool full() const { return pending_.size() >= batch_; }
-  bool empty() const { return pending_.empty(); }
-
-  // Certifies every pending claim, counting the proved ones in `stats`; the
-  // refused ones come back marked `sound`, for the search to go on with.
-  std::vector<Domain> certify(VerifyStats& stats) {
-    std::vector<const std::vector<double>*> lo, hi;
-    for (const Domain& d : pending_) {
-      lo.push_back(&d.lo);
-      hi.push_back(&d.hi);
-    }
-    const std::vector<bool> proved = prover_.prove(lo, hi, stats);
-    std::vector<Domain> refused;
-    for (std::size_t k = 0; k < pending_.size(); ++k) {
-      if (proved[k]) {
-        ++stats.domains_proved;
-        stats.proved_volume += pending_[k].volume;
-      } else {
-        pending_[k].sound = true;
-        refused.push_back(std::move(pending_[k]));
-      }
-    }
-    pending_.clear();
-    return refused;
-  }
+  explicit ThreadsFor(int threads) : before_(omp_get_max_threads()) { omp_set_num_threads(threads); }
+  ~ThreadsFor() { omp_set_num_threads(before_); }
+  ThreadsFor(const ThreadsFor&) = delete;
+  ThreadsFor& operator=(const ThreadsFor&) = delete;
 
  private:
-  SoundProver& prover_;
-  std::size_t batch_;
-  std::vector<Domain> pending_;
+  int before_;
 };
 
 struct Harder {
@@ -77,19 +42,37 @@ struct Harder {
 };
 
 // Row lower and upper bounds of the domains (at most the batch), and the
-// lower (and upper) side's coefficients in x, per domain.
+// lower (and upper) side's coefficients in x, per domain. In pieces of the
+// prepared sizes, the last one padded: a program's cost goes by its size, and
+// a box's bounds do not depend on the boxes beside it.
 void bound_domains(BoxBounder& bounder, const std::vector<const Domain*>& ds, std::vector<double>& lower,
                    std::vector<double>& upper, std::vector<double>& coeff, std::vector<double>* coeff_up = nullptr) {
-  std::vector<const std::vector<double>*> lo, hi;
-  for (const Domain* d : ds) {
-    lo.push_back(&d->lo);
-    hi.push_back(&d->hi);
+  lower.clear();
+  upper.clear();
+  coeff.clear();
+  if (coeff_up) coeff_up->clear();
+  auto append = [](std::vector<double>& to, const Tensor& t, std::size_t count, std::size_t boxes) {
+    if (!t.defined()) return;
+    const std::vector<double> v = t.to_double_vector();
+    const std::size_t per_box = v.size() / boxes;
+    to.insert(to.end(), v.begin(), v.begin() + static_cast<std::ptrdiff_t>(count * per_box));
+  };
+  for (std::size_t first = 0; first < ds.size();) {
+    const auto left = static_cast<std::int64_t>(ds.size() - first);
+    const std::size_t last = first + static_cast<std::size_t>(std::min(left, bounder.unpadded(left)));
+    std::vector<const std::vector<double>*> lo, hi;
+    for (std::size_t k = first; k < last; ++k) {
+      lo.push_back(&ds[k]->lo);
+      hi.push_back(&ds[k]->hi);
+    }
+    const BoundResult r = bounder.bound(lo, hi);
+    const auto boxes = static_cast<std::size_t>(r.outputs[0].batch);
+    append(lower, r.outputs[0].lower, last - first, boxes);
+    append(upper, r.outputs[0].upper, last - first, boxes);
+    append(coeff, r.coeff_lower, last - first, boxes);
+    if (coeff_up) append(*coeff_up, r.coeff_upper, last - first, boxes);
+    first = last;
   }
-  const BoundResult r = bounder.bound(lo, hi);
-  lower = r.outputs[0].lower.to_double_vector();
-  upper = r.outputs[0].upper.to_double_vector();
-  coeff = r.coeff_lower.defined() ? r.coeff_lower.to_double_vector() : std::vector<double>{};
-  if (coeff_up) *coeff_up = r.coeff_upper.defined() ? r.coeff_upper.to_double_vector() : std::vector<double>{};
 }
 
 // bound_domains for a batch of plain and sound domains: each kind by its own
@@ -187,6 +170,11 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
   // with --fast-unsound-fp, once the plain bound clears the margin (and holds
   // again in f64 with --recheck-unsat-f64).
   const bool margin = !options.sound_fp;
+  // With two threads or more, one certifies claims beside the search (which
+  // keeps the rest); the search's small kernels gain little from a second.
+  const int threads = omp_get_max_threads();
+  const bool background = options.sound_fp && threads >= 2;
+  ThreadsFor search_threads(background ? threads - 1 : threads);
   std::unique_ptr<SoundProver> prover;
   std::unique_ptr<DeferredProofs> deferred;
   std::unique_ptr<BoxBounder> sound_bounder;  // for `sound` domains
@@ -194,7 +182,7 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
     SoundProofOptions so = sound_proof_options(options, options.method, [&] { return deadline_ms - elapsed_ms(); });
     so.batch = options.split_batch;
     prover = std::make_unique<SoundProver>(shared_graph, problem, so);
-    deferred = std::make_unique<DeferredProofs>(*prover, static_cast<std::size_t>(options.split_batch));
+    deferred = std::make_unique<DeferredProofs>(*prover, static_cast<std::size_t>(options.split_batch), background);
     BoxBounderSetup sound =
         split_setup(options, options.split_batch, problem.spec_exact_in_f32() ? DType::F32 : DType::F64);
     sound.sound_fp = true;
@@ -223,9 +211,9 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
     for (std::size_t i = 0; i < top.lo.size(); ++i)
       stats.open_width = std::max(stats.open_width, top.hi[i] - top.lo[i]);
   };
-  while (!queue.empty() || (deferred && !deferred->empty())) {
+  while (!queue.empty() || (deferred && !deferred->idle())) {
     if (queue.empty()) {
-      for (Domain& d : deferred->certify(stats)) queue.push(std::move(d));
+      for (Domain& d : deferred->drain(stats)) queue.push(std::move(d));
       if (!stats.sound_unsupported.empty()) break;
       continue;
     }
@@ -360,8 +348,8 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
       }
     }
     for (auto& c : children) queue.push(std::move(c));
-    if (deferred && deferred->full()) {
-      for (Domain& d : deferred->certify(stats)) queue.push(std::move(d));
+    if (deferred) {
+      for (Domain& d : deferred->after_batch(stats)) queue.push(std::move(d));
     }
     if (!stats.sound_unsupported.empty()) break;
     if (queue.size() > max_domains) {

@@ -40,9 +40,13 @@ BoxBounder& SoundProver::bounder(DType dtype) {
     s.sound_fp = true;
     s.upper = false;
     s.batch = std::max<std::int64_t>(1, options_.batch);
-    // Claims come in any number: a finer ladder pads less.
+    // Claims come in any number, one alone for a whole box, and often once:
+    // each program prepared costs more than padding one rung up.
+    s.smallest = 1;
     s.ladder = 2;
+    s.reuse_larger = true;
     s.max_memory = options_.max_memory;
+    s.cache = &cache_;
     b = std::make_unique<BoxBounder>(graph_, problem_, s);
   }
   return *b;
@@ -53,10 +57,12 @@ std::vector<double> SoundProver::bound_prepared(DType dtype, const std::vector<c
   const auto rows = static_cast<std::size_t>(problem_.num_rows());
   std::vector<double> out;
   BoxBounder& b = bounder(dtype);
-  // In pieces of prepared sizes: a program's cost is per sample, padding included.
+  // In pieces of the largest batch, the last one padded to the next prepared
+  // size: a program's first run costs more than the padding (its arena's
+  // pages, its weights' preparation), and short searches end in a single
+  // remainder.
   for (std::size_t first = 0; first < lower.size();) {
-    const auto step = static_cast<std::size_t>(b.unpadded(static_cast<std::int64_t>(lower.size() - first)));
-    const std::size_t last = std::min(lower.size(), first + step);
+    const std::size_t last = std::min(lower.size(), first + static_cast<std::size_t>(b.batch()));
     const std::vector<const std::vector<double>*> lo(lower.begin() + first, lower.begin() + last),
         hi(upper.begin() + first, upper.begin() + last);
     BoundResult r = b.bound(lo, hi);
@@ -82,6 +88,7 @@ std::vector<double> SoundProver::bound_once(DType dtype, const std::vector<const
   req.sound_fp = true;
   req.upper = false;
   req.max_memory = options_.max_memory;
+  req.cache = &cache_;
   req.export_intermediates = true;
   if (options_.method == "alpha-crown") {
     // The search's parameters, evaluated once: any parameters in range give

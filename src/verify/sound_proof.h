@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "methods/bound_method.h"
+#include "runtime/compiled/compile_cache.h"
 #include "verify/box_bounder.h"
 #include "verify/case_problem.h"
 #include "verify/verdict.h"
@@ -66,6 +67,9 @@ class SoundProver {
   SoundProofOptions options_;
   std::vector<OutputBounds> intermediates_;
   std::map<DType, std::unique_ptr<BoxBounder>> bounders_;
+  // The prover's programs share no compiled task with any other program: it
+  // may run on a thread of its own beside the search (verify/deferred_proofs.h).
+  CompileCache cache_;
   double f64_per_f32_ = 10.0;  // f64_estimate_ms's ratio, from the graph's ops
 };
 

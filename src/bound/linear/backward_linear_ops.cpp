@@ -45,7 +45,12 @@ void affine_typed(const BackwardArgs& a) {
       if (k < 0) continue;
       const std::int64_t p = k / n_out, n = k % n_out;
       const T* wr = w + n * k_in;
-      for (std::int64_t j = 0; j < k_in; ++j) target.add(p * k_in + j, v * wr[j]);
+      if (T* t = target.dense()) {
+        t += p * k_in;
+        for (std::int64_t j = 0; j < k_in; ++j) t[j] += v * wr[j];
+      } else {
+        for (std::int64_t j = 0; j < k_in; ++j) target.add(p * k_in + j, v * wr[j]);
+      }
       if (bias) acc += v * bias[n];
     }
   });

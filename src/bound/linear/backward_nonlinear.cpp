@@ -55,12 +55,26 @@ void relaxed_typed(const BackwardArgs& a) {
     const T* us = static_cast<const T*>(a.relax.upper_slope) + b * n;
     const T* ui = static_cast<const T*>(a.relax.upper_icpt) + b * n;
     T& acc = bias_at<T>(a, s, r);
+    // The lower side takes the lower line where A > 0, the upper side where A < 0.
+    if (T* t = target.dense(); t != nullptr && oc.dense()) {
+      // Entry e is element e on both sides: no index arithmetic, and selects
+      // where the side of each line would be an unpredictable branch.
+      T sum = acc;
+      for (std::int64_t e = 0; e < oc.elements(); ++e) {
+        const T v = row[e];
+        const bool lower_line = (s == 0) == (v > T(0));
+        const T slope = lower_line ? ls[e] : us[e], icpt = lower_line ? li[e] : ui[e];
+        t[e] += v == T(0) ? T(0) : v * slope;
+        sum += v == T(0) ? T(0) : v * icpt;
+      }
+      acc = sum;
+      return;
+    }
     for (std::int64_t e = 0; e < oc.elements(); ++e) {
       const T v = row[e];
       if (v == T(0)) continue;
       const std::int64_t k = oc.value_index(e);
       if (k < 0) continue;
-      // The lower side takes the lower line where A > 0, the upper side where A < 0.
       const bool lower_line = (s == 0) == (v > T(0));
       target.add(k, v * (lower_line ? ls[k] : us[k]));
       acc += v * (lower_line ? li[k] : ui[k]);

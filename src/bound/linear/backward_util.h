@@ -58,6 +58,9 @@ class TargetRow {
     row_ = row_of<T>(t_.view.side(side), t_.view, r);
     coords_.set_row(r);
   }
+  // The current row when entry e holds element e (rules may index it by
+  // element directly), else null.
+  T* dense() const { return coords_.dense() ? row_ : nullptr; }
   void add(std::int64_t k, T v) {
     const std::int64_t e = coords_.entry_of(k);
     BF_ASSERT(e >= 0);

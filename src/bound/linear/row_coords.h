@@ -15,6 +15,8 @@ class RowCoords {
  public:
   RowCoords(const LinearView& v, const SweepChunk& chunk) : w_(v.window), start_(chunk.start), chunk_(chunk) {
     elements_ = v.elements;
+    // A whole-image window maps entry e to element e: no index arithmetic.
+    if (w_.full()) w_.spatial = false;
     if (w_.spatial) {
       plane_ = w_.win_h * w_.win_w;
       image_ = w_.height * w_.width;
@@ -22,6 +24,8 @@ class RowCoords {
   }
 
   std::int64_t elements() const { return elements_; }
+  // Entry e holds element e (no window, or the whole image).
+  bool dense() const { return !w_.spatial; }
 
   // Chooses the row (chunk-local index r).
   void set_row(std::int64_t r) {

@@ -59,6 +59,8 @@ class SumBound {
     under_ = static_cast<double>(2 * (n + 1)) * underflow_eta(kType);
   }
   double operator()(T sum) const { return (static_cast<double>(sum) + under_) * factor_; }
+  double factor() const { return factor_; }
+  double under() const { return under_; }
 
  private:
   double factor_ = 0.0, under_ = 0.0;

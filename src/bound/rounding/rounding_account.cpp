@@ -92,7 +92,7 @@ class Account {
         }
         [[fallthrough]];  // no lines (the node is not in a sweep): its interval rule
       case MagnitudeRule::Interval:
-        by_interval_rule();
+        if (!affine()) by_interval_rule();
         break;
     }
     for (std::int64_t b = 0; b < a_.batch; ++b)
@@ -134,6 +134,45 @@ class Account {
       }
       m_.push_back(m);
     }
+  }
+
+  // Affine, y = x W^T + b with constant W [n, k] and b: R = |W| M + |b| and
+  // B = |b|, by dot products in double. (The interval rule gets the same from
+  // two library matrix products per plane, each one built anew, JIT and all,
+  // for every batch size a program is prepared for.) The double sums err far
+  // less than the T computation inflate() allows for.
+  bool affine() {
+    if (a_.node.op != OpKind::Affine || a_.inputs.size() < 2 || m_.empty() || m_[0] == nullptr) return false;
+    const Tensor* w = a_.inputs[1].ibp.is_constant ? a_.inputs[1].ibp.constant : nullptr;
+    if (w == nullptr || w->shape().size() != 2) return false;
+    const bool has_bias = a_.inputs.size() > 2 && a_.inputs[2].ibp.present;
+    const Tensor* bias = has_bias && a_.inputs[2].ibp.is_constant ? a_.inputs[2].ibp.constant : nullptr;
+    if (has_bias && (bias == nullptr || bias->numel() != w->shape()[0])) return false;
+    const std::int64_t n = w->shape()[0], k = w->shape()[1], in = numel(*a_.inputs[0].ibp.shape);
+    if (k <= 0 || in % k != 0 || n_ != in / k * n) return false;
+    const T* aw = abs_.abs_of(*w).template data<T>();
+    const T* b = bias != nullptr ? bias->template data<T>() : nullptr;
+    const std::int64_t rule_terms = std::max(terms_.ibp, std::int64_t{1});
+    for (std::int64_t s = 0; s < a_.batch; ++s) {
+      for (std::int64_t p = 0; p < in / k; ++p) {
+        const T* m = m_[0] + s * in + p * k;
+        for (std::int64_t j = 0; j < n; ++j) {
+          const T* wr = aw + j * k;
+          double part[4] = {0.0, 0.0, 0.0, 0.0};
+          std::int64_t t = 0;
+          for (; t + 4 <= k; t += 4) {
+            for (int l = 0; l < 4; ++l) part[l] += static_cast<double>(wr[t + l]) * static_cast<double>(m[t + l]);
+          }
+          for (; t < k; ++t) part[0] += static_cast<double>(wr[t]) * static_cast<double>(m[t]);
+          const double c = b != nullptr ? std::fabs(static_cast<double>(b[j])) : 0.0;
+          const double r = ((part[0] + part[1]) + (part[2] + part[3])) + c;
+          const std::int64_t at = s * (n_ + 1) + p * n + j;
+          R_[at] = round_up<T>(std::isnan(r) ? INFINITY : inflate(r, rule_terms, a_.dtype));
+          B_[at] = round_up<T>(inflate(c, rule_terms, a_.dtype));
+        }
+      }
+    }
+    return true;
   }
 
   // The interval rule on the box [-M, M] of every activation (R: the largest
@@ -318,18 +357,21 @@ namespace {
 constexpr int kLanes = 8;
 
 // Σ |row_e| c_e over `count` entries, in T. Eight partial sums let the loop
-// vectorise; Higham's bound (SumBound) holds for any order of summation.
+// vectorise, and a pairwise reduction keeps them in registers; Higham's bound
+// (SumBound) holds for any order of summation.
 template <typename T>
-T abs_dot(const T* __restrict row, const T* __restrict c, std::int64_t count) {
+[[gnu::always_inline]] inline T abs_dot(const T* __restrict row, const T* __restrict c, std::int64_t count) {
   T lane[kLanes] = {};
   std::int64_t e = 0;
   for (; e + kLanes <= count; e += kLanes) {
     for (int l = 0; l < kLanes; ++l) lane[l] += std::fabs(row[e + l]) * c[e + l];
   }
-  for (int l = 0; e < count; ++e, ++l) lane[l] += std::fabs(row[e]) * c[e];
-  T sum = 0;
-  for (int l = 0; l < kLanes; ++l) sum += lane[l];
-  return sum;
+  T tail = 0;
+  for (; e < count; ++e) tail += std::fabs(row[e]) * c[e];
+  for (int l = 0; l < kLanes / 2; ++l) lane[l] += lane[l + kLanes / 2];
+  lane[0] += lane[2];
+  lane[1] += lane[3];
+  return (lane[0] + lane[1]) + tail;
 }
 
 // A zero entry adds nothing even where the plane is infinite (the fast sum
@@ -345,19 +387,12 @@ T abs_dot_skipping_zeros(const RowCoords& coords, const T* row, const T* c) {
   return sum;
 }
 
-// bias - total (side 0) or bias + total (side 1), rounded outward to T, for
-// a total at least the true charge. The double difference d is within 2^-53
-// |d| of the exact one (exact where it is subnormal), so one step of 2^-52
-// |d| outward covers it; no branch on the data, so the loop vectorises.
+// x rounded up to T, and stepped one more T up when `inflate` (a factor that
+// also covers the few T operations it goes through).
 template <typename T>
-void apply_charges(T* bias, const double* total, std::int64_t rows, int side) {
-  const double sign = side == 0 ? -1.0 : 1.0;
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const double d = static_cast<double>(bias[r]) + sign * total[r];
-    const double outward = d + sign * std::fabs(d) * 0x1p-52;
-    const double v = std::isinf(d) || std::isnan(total[r]) ? d + total[r] * 0.0 : outward;
-    bias[r] = side == 0 ? round_down<T>(v) : round_up<T>(v);
-  }
+T factor_up(double x) {
+  constexpr double kU = sizeof(T) == 4 ? 0x1p-24 : 0x1p-53;
+  return round_up<T>(x * (1.0 + 4.0 * kU) * (1.0 + 0x1p-50));
 }
 
 template <typename T>
@@ -365,34 +400,63 @@ void charge_typed(const SweepChunk& c, const LinearView& at, const void* account
                   const BiasView& bias) {
   // The charge of one row is f.r |A| R + f.b (|A| B + |bias|) + underflow; the
   // account folded f.r R + f.b B into its second plane (C), so a row costs
-  // one pass over its entries, in T.
+  // one pass over its entries, in T. With s the computed Σ|A| C, the true
+  // charge is at most  s F + |bias| Fb + K_b  (SumBound: F its factor; K_b its
+  // underflow term plus the node's, per sample b). It is formed in T: each of
+  // its three operations errs by at most u relatively (the terms are not
+  // negative, and K_b, far above T's subnormals, absorbs their absolute
+  // errors), which the factors, inflated by 4u, cover; the new bias is then
+  // stepped one T outward. Rows are independent: the loops vectorise.
   const std::int64_t n = numel(at.value_shape);
   const T* R = static_cast<const T*>(account);
   const T* C = R + c.batch * (n + 1);
   RowCoords coords(at, c);
   const SumBound<T> bound_sum(coords.elements());
-  thread_local std::vector<double> total_scratch;
-  total_scratch.resize(static_cast<std::size_t>(c.rows));
-  double* total = total_scratch.data();
+  const T F = factor_up<T>(bound_sum.factor()), Fb = factor_up<T>(f.b);
+  thread_local std::vector<T> scratch;
+  scratch.resize(static_cast<std::size_t>(c.rows + c.batch));
+  T* sums = scratch.data();
+  T* K = sums + c.rows;
+  for (std::int64_t b = 0; b < c.batch; ++b)
+    K[b] = factor_up<T>(bound_sum.under() * bound_sum.factor() +
+                        f.underflow * (1.0 + static_cast<double>(R[b * (n + 1) + n])));
+  // Dense rows (entry e is element e) need no coordinates.
+  const bool dense = at.window.dense() && at.elements == n;
   for (int s : sides(c)) {
     T* acc = static_cast<T*>(bias.side(s));
-    for (std::int64_t r = 0; r < c.rows; ++r) {
-      const std::int64_t b = c.samples[r];
-      const T* cc = C + b * (n + 1);
-      coords.set_row(r);
-      const T* row = row_of<T>(static_cast<const void*>(at.side(s)), at, r);
-      // Runs of entries inside the value (the whole row when dense) map to
-      // consecutive elements.
-      T sum = 0;
-      coords.for_each_inside_run([&](std::int64_t from, std::int64_t to) {
-        sum += abs_dot(row + from, cc + coords.value_index(from), to - from);
-      });
-      if (std::isnan(sum)) sum = abs_dot_skipping_zeros(coords, row, cc);
-      const double charge = bound_sum(sum) + f.b * std::fabs(static_cast<double>(acc[r])) +
-                            f.underflow * (1.0 + static_cast<double>(R[b * (n + 1) + n]));
-      total[r] = charge * (1.0 + 0x1p-50);
+    const void* side = at.side(s);
+    if (dense) {
+      const T* a = static_cast<const T*>(side);
+      for (std::int64_t r = 0; r < c.rows; ++r) sums[r] = abs_dot(a + r * n, C + c.samples[r] * (n + 1), n);
+    } else {
+      for (std::int64_t r = 0; r < c.rows; ++r) {
+        const T* cc = C + c.samples[r] * (n + 1);
+        coords.set_row(r);
+        const T* row = row_of<T>(side, at, r);
+        // Runs of entries inside the value map to consecutive elements.
+        T sum = 0;
+        coords.for_each_inside_run([&](std::int64_t from, std::int64_t to) {
+          sum += abs_dot(row + from, cc + coords.value_index(from), to - from);
+        });
+        sums[r] = sum;
+      }
     }
-    apply_charges(acc, total, c.rows, s);
+    for (std::int64_t r = 0; r < c.rows; ++r) {
+      if (!std::isnan(sums[r])) continue;
+      coords.set_row(r);
+      sums[r] = abs_dot_skipping_zeros(coords, row_of<T>(side, at, r), C + c.samples[r] * (n + 1));
+    }
+    if (s == 0) {
+      for (std::int64_t r = 0; r < c.rows; ++r) {
+        const T charge = sums[r] * F + (std::fabs(acc[r]) * Fb + K[c.samples[r]]);
+        acc[r] = next_down<T>(acc[r] - charge);
+      }
+    } else {
+      for (std::int64_t r = 0; r < c.rows; ++r) {
+        const T charge = sums[r] * F + (std::fabs(acc[r]) * Fb + K[c.samples[r]]);
+        acc[r] = next_up<T>(acc[r] + charge);
+      }
+    }
   }
 }
 
