@@ -38,13 +38,6 @@ BoundResult BoxBounder::bound(const std::vector<const std::vector<double>*>& low
   return prepared.run(input_box(lo, hi, shape_, setup_.dtype, /*outward=*/true));
 }
 
-std::int64_t BoxBounder::unpadded(std::int64_t count) const {
-  std::int64_t size = std::min(setup_.smallest, setup_.batch);
-  while (size < setup_.batch && std::min(setup_.batch, size * setup_.ladder) <= count)
-    size = std::min(setup_.batch, size * setup_.ladder);
-  return size;
-}
-
 PreparedBounds& BoxBounder::prepared_for(std::int64_t size) {
   auto it = prepared_.find(size);
   if (it != prepared_.end()) return *it->second;

@@ -41,9 +41,6 @@ class BoxBounder {
                     const std::vector<const std::vector<double>*>& upper);
 
   std::int64_t batch() const { return setup_.batch; }
-  // How many of `count` waiting boxes to bound in one call so that nothing is
-  // padded: the largest ladder size at most count (the smallest if none is).
-  std::int64_t unpadded(std::int64_t count) const;
 
  private:
   PreparedBounds& prepared_for(std::int64_t size);

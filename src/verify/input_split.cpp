@@ -42,37 +42,19 @@ struct Harder {
 };
 
 // Row lower and upper bounds of the domains (at most the batch), and the
-// lower (and upper) side's coefficients in x, per domain. In pieces of the
-// prepared sizes, the last one padded: a program's cost goes by its size, and
-// a box's bounds do not depend on the boxes beside it.
+// lower (and upper) side's coefficients in x, per domain.
 void bound_domains(BoxBounder& bounder, const std::vector<const Domain*>& ds, std::vector<double>& lower,
                    std::vector<double>& upper, std::vector<double>& coeff, std::vector<double>* coeff_up = nullptr) {
-  lower.clear();
-  upper.clear();
-  coeff.clear();
-  if (coeff_up) coeff_up->clear();
-  auto append = [](std::vector<double>& to, const Tensor& t, std::size_t count, std::size_t boxes) {
-    if (!t.defined()) return;
-    const std::vector<double> v = t.to_double_vector();
-    const std::size_t per_box = v.size() / boxes;
-    to.insert(to.end(), v.begin(), v.begin() + static_cast<std::ptrdiff_t>(count * per_box));
-  };
-  for (std::size_t first = 0; first < ds.size();) {
-    const auto left = static_cast<std::int64_t>(ds.size() - first);
-    const std::size_t last = first + static_cast<std::size_t>(std::min(left, bounder.unpadded(left)));
-    std::vector<const std::vector<double>*> lo, hi;
-    for (std::size_t k = first; k < last; ++k) {
-      lo.push_back(&ds[k]->lo);
-      hi.push_back(&ds[k]->hi);
-    }
-    const BoundResult r = bounder.bound(lo, hi);
-    const auto boxes = static_cast<std::size_t>(r.outputs[0].batch);
-    append(lower, r.outputs[0].lower, last - first, boxes);
-    append(upper, r.outputs[0].upper, last - first, boxes);
-    append(coeff, r.coeff_lower, last - first, boxes);
-    if (coeff_up) append(*coeff_up, r.coeff_upper, last - first, boxes);
-    first = last;
+  std::vector<const std::vector<double>*> lo, hi;
+  for (const Domain* d : ds) {
+    lo.push_back(&d->lo);
+    hi.push_back(&d->hi);
   }
+  const BoundResult r = bounder.bound(lo, hi);
+  lower = r.outputs[0].lower.to_double_vector();
+  upper = r.outputs[0].upper.to_double_vector();
+  coeff = r.coeff_lower.defined() ? r.coeff_lower.to_double_vector() : std::vector<double>{};
+  if (coeff_up) *coeff_up = r.coeff_upper.defined() ? r.coeff_upper.to_double_vector() : std::vector<double>{};
 }
 
 // bound_domains for a batch of plain and sound domains: each kind by its own
