@@ -387,12 +387,13 @@ T abs_dot_skipping_zeros(const RowCoords& coords, const T* row, const T* c) {
   return sum;
 }
 
-// x rounded up to T, and stepped one more T up when `inflate` (a factor that
-// also covers the few T operations it goes through).
+// x inflated by 8u (u: T's unit roundoff) and rounded up to T: a factor that
+// also covers the three T operations the charge goes through, with room for
+// their absolute errors near underflow (charge_typed).
 template <typename T>
 T factor_up(double x) {
   constexpr double kU = sizeof(T) == 4 ? 0x1p-24 : 0x1p-53;
-  return round_up<T>(x * (1.0 + 4.0 * kU) * (1.0 + 0x1p-50));
+  return round_up<T>(x * (1.0 + 8.0 * kU) * (1.0 + 0x1p-50));
 }
 
 template <typename T>
@@ -403,10 +404,11 @@ void charge_typed(const SweepChunk& c, const LinearView& at, const void* account
   // one pass over its entries, in T. With s the computed Σ|A| C, the true
   // charge is at most  s F + |bias| Fb + K_b  (SumBound: F its factor; K_b its
   // underflow term plus the node's, per sample b). It is formed in T: each of
-  // its three operations errs by at most u relatively (the terms are not
-  // negative, and K_b, far above T's subnormals, absorbs their absolute
-  // errors), which the factors, inflated by 4u, cover; the new bias is then
-  // stepped one T outward. Rows are independent: the loops vectorise.
+  // its three operations errs by at most u relatively or, below T's normal
+  // range, by half a subnormal step: (1 + 8u)(1 - u)^3 >= 1 + 4u leaves 4u of
+  // the charge, at least 4u K_b >= 16 u (n + 1) eta, for those absolute
+  // errors, many times over. The new bias is then stepped one T outward.
+  // Rows are independent: the loops vectorise.
   const std::int64_t n = numel(at.value_shape);
   const T* R = static_cast<const T*>(account);
   const T* C = R + c.batch * (n + 1);
