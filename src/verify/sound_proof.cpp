@@ -40,8 +40,9 @@ BoxBounder& SoundProver::bounder(DType dtype) {
     s.sound_fp = true;
     s.upper = false;
     s.batch = std::max<std::int64_t>(1, options_.batch);
-    // Claims come in any number, one alone for a whole box, and often once:
-    // each program prepared costs more than padding one rung up.
+    // Claims come in any number, one alone for a whole box, and a size is
+    // often needed once: preparing a program (and its first run) costs more
+    // than padding to one up to four times larger that exists already.
     s.smallest = 1;
     s.ladder = 2;
     s.reuse_larger = true;
