@@ -56,8 +56,8 @@ std::vector<SplitDomain> DeferredProofs::certify_here(VerifyStats& stats) {
 void DeferredProofs::submit() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    todo_.push_back(Job{});
-    todo_.back().domains = std::move(pending_);
+    queued_.push_back(Job{});
+    queued_.back().domains = std::move(pending_);
   }
   pending_.clear();
   ++submitted_;
@@ -97,13 +97,13 @@ void DeferredProofs::work() {
   omp_set_num_threads(1);
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    cv_.wait(lock, [this] { return stop_ || !todo_.empty(); });
+    cv_.wait(lock, [this] { return stop_ || !queued_.empty(); });
     if (stop_) return;
     // One job at a time, as submitted: a claim's bound may depend on the
     // batch it is bounded in (the rows a kernel tile takes together), and the
     // batches must not depend on timing.
-    Job job = std::move(todo_.front());
-    todo_.pop_front();
+    Job job = std::move(queued_.front());
+    queued_.pop_front();
     lock.unlock();
     try {
       run_prover(job);

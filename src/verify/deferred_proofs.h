@@ -75,7 +75,7 @@ class DeferredProofs {
   std::thread worker_;
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<Job> todo_, done_;
+  std::deque<Job> queued_, done_;
   bool stop_ = false;
 };
 

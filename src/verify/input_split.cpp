@@ -12,6 +12,7 @@
 
 #include "methods/bound_method.h"
 #include "methods/memory_budget.h"
+#include "runtime/compiled/compile_cache.h"
 #include "support/timer.h"
 #include "verify/box_bounder.h"
 #include "verify/deferred_proofs.h"
@@ -157,12 +158,14 @@ SplitOutcome input_split(CounterexampleChecker& checker, std::size_t case_index,
   const int threads = omp_get_max_threads();
   const bool background = options.sound_fp && threads >= 2;
   ThreadsFor search_threads(background ? threads - 1 : threads);
+  CompileCache worker_cache;  // the background prover's: no task shared with the search's programs
   std::unique_ptr<SoundProver> prover;
   std::unique_ptr<DeferredProofs> deferred;
   std::unique_ptr<BoxBounder> sound_bounder;  // for `sound` domains
   if (options.sound_fp) {
     SoundProofOptions so = sound_proof_options(options, options.method, [&] { return deadline_ms - elapsed_ms(); });
     so.batch = options.split_batch;
+    if (background) so.cache = &worker_cache;
     prover = std::make_unique<SoundProver>(shared_graph, problem, so);
     deferred = std::make_unique<DeferredProofs>(*prover, static_cast<std::size_t>(options.split_batch), background);
     BoxBounderSetup sound =

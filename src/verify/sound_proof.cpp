@@ -47,7 +47,7 @@ BoxBounder& SoundProver::bounder(DType dtype) {
     s.ladder = 2;
     s.reuse_larger = true;
     s.max_memory = options_.max_memory;
-    s.cache = &cache_;
+    s.cache = options_.cache;
     b = std::make_unique<BoxBounder>(graph_, problem_, s);
   }
   return *b;
@@ -89,7 +89,7 @@ std::vector<double> SoundProver::bound_once(DType dtype, const std::vector<const
   req.sound_fp = true;
   req.upper = false;
   req.max_memory = options_.max_memory;
-  req.cache = &cache_;
+  req.cache = options_.cache;
   req.export_intermediates = true;
   if (options_.method == "alpha-crown") {
     // The search's parameters, evaluated once: any parameters in range give

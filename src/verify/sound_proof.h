@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "methods/bound_method.h"
-#include "runtime/compiled/compile_cache.h"
 #include "verify/box_bounder.h"
 #include "verify/case_problem.h"
 #include "verify/verdict.h"
@@ -28,6 +27,10 @@ struct SoundProofOptions {
   // Milliseconds left to the verifier's deadline (none: no limit). The f64
   // stage is skipped (its claims refused) when its estimate would pass it.
   std::function<double()> ms_left;
+  // Where its programs' compiled tasks are cached (null: the process-wide
+  // cache). A prover that runs on a thread of its own beside another program
+  // (verify/deferred_proofs.h) needs one of its own: kernels keep state.
+  CompileCache* cache = nullptr;
 };
 
 // The options a verify run's proofs by `method` (crown or alpha-crown; other
@@ -67,9 +70,6 @@ class SoundProver {
   SoundProofOptions options_;
   std::vector<OutputBounds> intermediates_;
   std::map<DType, std::unique_ptr<BoxBounder>> bounders_;
-  // The prover's programs share no compiled task with any other program: it
-  // may run on a thread of its own beside the search (verify/deferred_proofs.h).
-  CompileCache cache_;
   double f64_per_f32_ = 10.0;  // f64_estimate_ms's ratio, from the graph's ops
 };
 

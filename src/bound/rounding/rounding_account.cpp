@@ -423,7 +423,7 @@ void charge_typed(const SweepChunk& c, const LinearView& at, const void* account
     K[b] = factor_up<T>(bound_sum.under() * bound_sum.factor() +
                         f.underflow * (1.0 + static_cast<double>(R[b * (n + 1) + n])));
   // Dense rows (entry e is element e) need no coordinates.
-  const bool dense = at.window.dense() && at.elements == n;
+  const bool dense = coords.dense() && at.elements == n;
   for (int s : sides(c)) {
     T* acc = static_cast<T*>(bias.side(s));
     const void* side = at.side(s);
