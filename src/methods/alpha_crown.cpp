@@ -1,7 +1,5 @@
 #include "methods/alpha_crown.h"
 
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -11,6 +9,7 @@
 
 #include "bound/linear/relaxation.h"
 #include "bound/linear/sweep_steps.h"
+#include "methods/adam.h"
 #include "methods/crown_program.h"
 #include "planner/planner.h"
 #include "runtime/compiled/compiled_program.h"
@@ -112,18 +111,14 @@ class Optimiser {
   BoundResult optimise(const BoundResult& crown, AlphaReport& report) {
     const AlphaOptions& opt = request_.alpha;
     // Adam's moments, in the parameters' dtype.
-    std::vector<std::vector<T>> m(alpha_.size()), v(alpha_.size());
-    for (std::size_t a = 0; a < alpha_.size(); ++a) {
-      m[a].assign(count_of(alpha_[a]), T(0));
-      v[a].assign(count_of(alpha_[a]), T(0));
-    }
+    std::vector<Adam<T>> adam;
+    for (std::size_t a = 0; a < alpha_.size(); ++a) adam.emplace_back(count_of(alpha_[a]));
     BoundRunResult last;
     last.outputs = crown.outputs;
     std::vector<double> best_lo = crown.outputs[0].lower.to_double_vector();
     std::vector<double> best_hi = crown.outputs[0].upper.to_double_vector();
     int since_improved = 0;
     double lr = opt.lr;
-    const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
     Stopwatch watch;
     for (int it = 0; it < opt.iterations; ++it) {
       std::vector<StateBinding> bindings;
@@ -161,19 +156,12 @@ class Optimiser {
       drop_stable_rows();
       // Adam: ascent on the lower side's parameters, descent on the upper side's.
       // A parameter not shaping a line (NaN: CROWN's choice, zero gradient) stays NaN.
-      const T c1 = static_cast<T>(1.0 - std::pow(beta1, it + 1)), c2 = static_cast<T>(1.0 - std::pow(beta2, it + 1));
-      const T lr_c = static_cast<T>(lr) / c1, inv_c2 = T(1) / c2;
-      const T b1 = static_cast<T>(beta1), b2 = static_cast<T>(beta2), e = static_cast<T>(eps);
       for (std::size_t a = 0; a < alpha_.size(); ++a) {
         T* p = typed(state_of(alpha_[a]));
         const T* g = typed(state_of(grad_[a]));
-        T* ma = m[a].data();
-        T* va = v[a].data();
         const std::size_t n = count_of(alpha_[a]), half = n / 2;
-        for (int side = 0; side < 2; ++side) {
-          const T sign = side == 0 ? T(1) : T(-1);
-          adam_step(p, g, ma, va, side == 0 ? 0 : half, side == 0 ? half : n, sign, b1, b2, lr_c, inv_c2, e);
-        }
+        adam[a].update(p, g, 0, half, T(1), it, lr);
+        adam[a].update(p, g, half, n, T(-1), it, lr);
       }
       lr *= opt.lr_decay;
       if (reached(opt.stop_at_lower, best_lo) || (opt.early_stop > 0 && since_improved >= opt.early_stop)) {
@@ -194,33 +182,6 @@ class Optimiser {
   }
 
   std::int64_t warm_started() const { return warm_started_; }
-
-  // p += lr_c m / (sqrt(v / c2) + eps) after the moment updates, on [i0, i1).
-  static void adam_step(T* p, const T* g, T* m, T* v, std::size_t i0, std::size_t i1, T sign, T b1, T b2, T lr_c,
-                        T inv_c2, T e) {
-    std::size_t i = i0;
-    if constexpr (std::is_same_v<T, float>) {
-      const __m256 vs = _mm256_set1_ps(sign), vb1 = _mm256_set1_ps(b1), vb2 = _mm256_set1_ps(b2);
-      const __m256 vb1c = _mm256_set1_ps(1.0f - b1), vb2c = _mm256_set1_ps(1.0f - b2);
-      const __m256 vlr = _mm256_set1_ps(lr_c), vic = _mm256_set1_ps(inv_c2), ve = _mm256_set1_ps(e);
-      for (; i + 8 <= i1; i += 8) {
-        const __m256 gi = _mm256_mul_ps(_mm256_loadu_ps(g + i), vs);
-        const __m256 mi = _mm256_fmadd_ps(vb1, _mm256_loadu_ps(m + i), _mm256_mul_ps(vb1c, gi));
-        const __m256 vi = _mm256_fmadd_ps(vb2, _mm256_loadu_ps(v + i), _mm256_mul_ps(vb2c, _mm256_mul_ps(gi, gi)));
-        _mm256_storeu_ps(m + i, mi);
-        _mm256_storeu_ps(v + i, vi);
-        const __m256 step =
-            _mm256_div_ps(_mm256_mul_ps(vlr, mi), _mm256_add_ps(_mm256_sqrt_ps(_mm256_mul_ps(vi, vic)), ve));
-        _mm256_storeu_ps(p + i, _mm256_add_ps(_mm256_loadu_ps(p + i), step));
-      }
-    }
-    for (; i < i1; ++i) {
-      const T gi = g[i] * sign;
-      m[i] = b1 * m[i] + (T(1) - b1) * gi;
-      v[i] = b2 * v[i] + (T(1) - b2) * gi * gi;
-      p[i] += lr_c * m[i] / (std::sqrt(v[i] * inv_c2) + e);
-    }
-  }
 
  private:
   // A row of an Unstable sweep whose neuron the best bounds now show stable

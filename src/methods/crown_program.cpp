@@ -407,13 +407,15 @@ class Builder {
     const ValueId v = s.start;
     // Rows are (sample, element) pairs: at most every element of every sample
     // (alpha: exactly the fixed list, at least one row of room).
-    const bool alpha = options_.alpha;
+    const bool alpha = options_.alpha || options_.branch;
+    const bool final_sweep = v == output_;
+    const bool optimise_lines = options_.alpha || (options_.branch && final_sweep);
+    const bool beta = options_.branch && final_sweep;
     const std::int64_t capacity =
         alpha ? std::max<std::int64_t>(1, options_.fixed_rows.at(v)) : config_.batch * g_.type(v).numel();
     auto chunk_it = options_.rows_per_chunk.find(v);
     const std::int64_t chunk =
         chunk_it == options_.rows_per_chunk.end() ? capacity : std::clamp<std::int64_t>(chunk_it->second, 1, capacity);
-    const bool final_sweep = v == output_;
     SweepInfo info;
     info.value = v;
     info.rows = s.rows;
@@ -503,11 +505,52 @@ class Builder {
       a.sweep = s.index;
       return table[n] = add_buffer(a, config_.dtype, 1);
     };
-    auto optimised = [&](const Node& nd) { return alpha && alpha_params(nd) > 0; };
+    auto optimised = [&](const Node& nd) { return optimise_lines && alpha_params(nd) > 0; };
+    // beta: per ReLU input z, the parameters, their gradients and the scores.
+    auto beta_of = [&](ValueId z, std::map<ValueId, BufferId>& table, const char* what) {
+      auto it = table.find(z);
+      if (it != table.end()) return it->second;
+      const LinearWindow& w = s.windows.at(z);
+      BF_CHECK(!w.spatial || w.full(), ErrorKind::Internal, "beta at '{}': the final sweep's rows are not whole",
+               g_.value(z).name);
+      BufferSpec b;
+      b.name = std::string(what) + "[" + g_.value(z).name + "]" + tag;
+      b.layout = BufferLayout::Alpha;
+      b.scope = BufferScope::State;
+      b.window = w;
+      b.shape = {capacity, static_cast<std::int64_t>(options_.branch_elements.at(z).size())};
+      b.value = z;
+      b.sweep = s.index;
+      return table[z] = add_buffer(b, config_.dtype, 1);
+    };
 
     std::set<BufferId> written = {a_of(v)};
     for (NodeId n : s.cone) {
       const Node& nd = node(n);
+      if (beta && nd.op == OpKind::Relu && split_inputs_.count(nd.inputs[0])) {
+        // A at the ReLU's output is complete: its scores.
+        const ValueId z = nd.inputs[0];
+        TaskOp score;
+        score.node = n;
+        score.op = nd.op;
+        score.kind = TaskOpKind::Score;
+        score.start = s.index;
+        score.reads = {a_of(nd.outputs[0]), interval(z)};
+        score.writes = {beta_of(z, info.score_buffers, "score")};
+        t.ops.push_back(std::move(score));
+      }
+      if (beta && split_inputs_.count(nd.outputs[0])) {
+        // A at a ReLU input is complete: the split constraints enter here.
+        const ValueId z = nd.outputs[0];
+        TaskOp b;
+        b.node = n;
+        b.op = nd.op;
+        b.kind = TaskOpKind::Beta;
+        b.start = s.index;
+        b.reads = {a_of(z), beta_of(z, info.beta_buffers, "beta"), interval(z)};
+        b.writes = {a_of(z), beta_of(z, info.beta_buffers, "beta")};
+        t.ops.push_back(std::move(b));
+      }
       if (config_.sound_fp && rounding_terms(g_, nd).backward > 0) {
         // Its rounding, charged to the bias while A of its output is complete.
         TaskOp charge;
@@ -566,7 +609,11 @@ class Builder {
     }
     t.ops.push_back(std::move(concretize));
 
-    if (alpha) emit_duals(s, t, info, a_of, alpha_of);
+    if (optimise_lines && (!options_.branch || options_.branch_gradients))
+      emit_duals(s, t, info, a_of, alpha_of, beta_of);
+    if (beta) {
+      for (ValueId z : split_inputs_) info.branch_elements[z] = options_.branch_elements.at(z);
+    }
 
     program_.tasks.push_back(std::move(t));
     program_.sweeps.push_back(info);
@@ -574,8 +621,8 @@ class Builder {
 
   // alpha: the rows' relaxed forward values (D) from the input corner up to the
   // highest node with optimised lines, and their gradients there.
-  template <typename AOf, typename AlphaOf>
-  void emit_duals(const Sweep& s, Task& t, SweepInfo& info, AOf& a_of, AlphaOf& alpha_of) {
+  template <typename AOf, typename AlphaOf, typename BetaOf>
+  void emit_duals(const Sweep& s, Task& t, SweepInfo& info, AOf& a_of, AlphaOf& alpha_of, BetaOf& beta_of) {
     std::vector<NodeId> up(s.cone.rbegin(), s.cone.rend());  // ascending topological order
     std::int64_t top = -1;
     for (std::size_t i = 0; i < up.size(); ++i) {
@@ -622,6 +669,17 @@ class Builder {
         op.writes.push_back(alpha_of(n, true));
       }
       t.ops.push_back(std::move(op));
+      if (info.beta_buffers.count(nd.outputs[0])) {
+        const ValueId z = nd.outputs[0];
+        TaskOp g;
+        g.node = n;
+        g.op = nd.op;
+        g.kind = TaskOpKind::BetaGradient;
+        g.start = s.index;
+        g.reads = {d_of(z)};
+        g.writes = {beta_of(z, info.beta_grad_buffers, "beta_grad")};
+        t.ops.push_back(std::move(g));
+      }
     }
   }
 
@@ -637,14 +695,35 @@ class Builder {
     return best_buffers_[v] = add_buffer(s);
   }
 
+  // branch: a value IBP bounds starts from the domain's bounds, intersected
+  // with what IBP (and its rounding account) found this run.
+  void emit_domain_restore(NodeId n) {
+    const ValueId v = node(n).outputs[0];
+    TaskOp restore;
+    restore.node = n;
+    restore.op = node(n).op;
+    restore.kind = TaskOpKind::Restore;
+    restore.reads = {best(v), interval(v)};
+    restore.writes = {interval(v)};
+    forward_.push_back(std::move(restore));
+  }
+
   void emit() {
     interval(input_);
+    if (options_.branch) {
+      for (const auto& n : g_.nodes()) {
+        if (n.op != OpKind::Relu || n.inputs[0] == input_) continue;
+        auto it = options_.branch_elements.find(n.inputs[0]);
+        if (it != options_.branch_elements.end() && !it->second.empty()) split_inputs_.insert(n.inputs[0]);
+      }
+    }
     for (std::size_t i = 0; i < g_.nodes().size(); ++i) {
       const auto n = static_cast<NodeId>(i);
       if (relax_needed_.count(n)) emit_relax(n);
       if (ibp_nodes_.count(n)) emit_interval(n);
       if (config_.sound_fp && (ibp_nodes_.count(n) || in_cone_.count(n))) emit_account(n);
       const ValueId v = node(n).outputs[0];
+      if (options_.branch && bounded_.count(v) && !sweep_of_.count(v)) emit_domain_restore(n);
       auto it = sweep_of_.find(v);
       if (it != sweep_of_.end()) emit_sweep(sweeps_[static_cast<std::size_t>(it->second)]);
     }
@@ -658,6 +737,7 @@ class Builder {
   std::map<ValueId, std::vector<NodeId>> consumers_;
   ValueId input_ = -1, output_ = -1;
   std::set<ValueId> bounded_;
+  std::set<ValueId> split_inputs_;  // branch: the ReLU inputs beta enters at
   std::vector<ValueId> bounded_order_;
   std::map<ValueId, SweepRows> sweep_rows_;
   std::vector<Sweep> sweeps_;

@@ -53,6 +53,19 @@ struct CrownProgramOptions {
   // caller binds): the rows' linear bounds in x. At a point region these are
   // the gradients of the rows (attacks); over a box, what split heuristics read.
   bool export_input_coefficients = false;
+  // Branch and bound (docs/relu_split.md): each sample of the batch is one
+  // domain. Every value with intermediate bounds starts from the domain's
+  // bounds (its `best` State buffer: the parent's, clipped by the splits) and
+  // only tightens from there. Intermediate sweeps have fixed row lists (left
+  // empty, the given bounds stand) and CROWN's lines; the final sweep is
+  // alpha-CROWN's, with beta entering at every ReLU input
+  // (bound/linear/beta_steps.h) and BaBSR's scores written for every ReLU.
+  // Needs fixed_rows for every sweep. `branch_elements`: per ReLU input, the
+  // elements a search may split (ascending; those unstable over its root box):
+  // the only ones with beta and scores.
+  bool branch = false;
+  std::map<ValueId, std::vector<std::int64_t>> branch_elements;
+  bool branch_gradients = true;  // branch: the final sweep's dual ops (false: bounds with given parameters only)
 };
 
 // What the method needs to know about the program besides the plan.
@@ -60,7 +73,8 @@ struct CrownProgramInfo {
   std::vector<ValueId> intermediate_values;  // values that get intermediate bounds, in topological order
   std::map<ValueId, bool> by_sweep;          // for each of them: a sweep (true) or IBP (false)
   std::vector<ValueId> sweep_starts;         // start value of each sweep, in program order (the output last)
-  std::map<ValueId, BufferId> best_buffers;  // alpha: the best bounds so far of each swept value (State)
+  std::map<ValueId, BufferId> best_buffers;  // alpha: the best bounds so far of each swept value (State);
+                                             // branch: of every value with intermediate bounds, and the output
 };
 
 // `graph`: normalised, single input, single output (the spec, if any, already

@@ -103,6 +103,12 @@ struct SweepInfo {
   // Concretize also copies each row's A at the graph input here (State,
   // [row_capacity, input elements] per side): row r at position slots[r].
   BufferId export_buffer = -1;
+  // Branch and bound (bound/linear/beta_steps.h), final sweep: per ReLU input
+  // z, the elements a search may split (ascending), and the rows' beta
+  // parameters at them, their gradients, and BaBSR's scores (State, laid out
+  // as alpha's with one parameter per branch element).
+  std::map<ValueId, std::vector<std::int64_t>> branch_elements;
+  std::map<ValueId, BufferId> beta_buffers, beta_grad_buffers, score_buffers;
 };
 
 struct PassTiming {

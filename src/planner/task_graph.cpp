@@ -44,6 +44,12 @@ const char* task_op_kind_name(TaskOpKind kind) {
       return "account";
     case TaskOpKind::Charge:
       return "charge";
+    case TaskOpKind::Beta:
+      return "beta";
+    case TaskOpKind::BetaGradient:
+      return "beta_gradient";
+    case TaskOpKind::Score:
+      return "score";
   }
   return "?";
 }

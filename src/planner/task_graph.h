@@ -36,6 +36,10 @@ enum class TaskOpKind : std::uint8_t {
   // Sound floating point (bound/rounding/rounding_account.h):
   Account,  // `node`'s rounding account from its inputs' magnitudes; widens the interval its interval op wrote
   Charge,   // before `node`'s backward op in sweep `start`: its rounding, charged to the rows' bias
+  // beta-CROWN (bound/linear/beta_steps.h), in a branch-and-bound program's final sweep:
+  Beta,          // the domains' split constraints added to A at a ReLU input (per-row parameters, State)
+  BetaGradient,  // the gradient of the rows' bounds by those parameters, from the dual of the ReLU input
+  Score,         // BaBSR branching scores of a ReLU's input elements, from A at its output
 };
 const char* task_op_kind_name(TaskOpKind kind);
 

@@ -44,6 +44,10 @@ struct StateBinding {
   void* data = nullptr;
   bool in = true;
   bool out = true;
+  // The compiled executor reads and writes `data` in place for the run (no
+  // copy in or out; `in` and `out` are then implied): for large parameter
+  // buffers run many times (beta-CROWN's). Other executors copy.
+  bool direct = false;
 };
 
 class BoundExecutor {

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "bound/linear/backward.h"
+#include "bound/linear/beta_steps.h"
 #include "bound/linear/concretize.h"
 #include "bound/linear/dual.h"
 #include "bound/linear/linear_rules.h"
@@ -111,6 +112,18 @@ void ReferenceExecutor::run_linear_op(const TaskOp& op, const SweepChunk* chunk,
     v.elements = sp.shape.at(1) / v.params;
     return v;
   };
+  // One parameter per element of a row (beta, its gradient, branching scores).
+  auto parameter_view = [&](BufferId b, bool writing) {
+    const BufferSpec& sp = spec(b);
+    char* base = writing ? static_cast<char*>(env.write(b)) : const_cast<char*>(static_cast<const char*>(env.read(b)));
+    return AlphaView{base, base + sp.plane_bytes(), sp.shape.at(1), 1};
+  };
+  // The branch elements a beta, gradient or score buffer stands for (bound/linear/beta_steps.h).
+  auto branch_elements = [&](BufferId b) {
+    const BufferSpec& sp = spec(b);
+    const auto& list = bundle_.sweeps.at(static_cast<std::size_t>(sp.sweep)).branch_elements.at(sp.value);
+    return BranchElements{list.data(), static_cast<std::int64_t>(list.size()), g.type(sp.value).numel()};
+  };
   auto relax_view = [&](NodeId n) {
     const BufferId rb = relax_buffer_.at(n);
     const auto* base = static_cast<const char*>(env.read(rb));
@@ -185,8 +198,7 @@ void ReferenceExecutor::run_linear_op(const TaskOp& op, const SweepChunk* chunk,
       }
       case TaskOpKind::Restore: {
         // The best bounds so far, intersected with this run's IBP bounds when read.
-        const SweepInfo& sw = bundle_.sweeps.at(static_cast<std::size_t>(op.start));
-        const BufferId best = op.reads.at(0), iv = s.buffer_of(sw.value);
+        const BufferId best = op.reads.at(0), iv = op.writes.at(0);
         const bool intersect = op.reads.size() > 1;
         const std::int64_t n = spec(iv).plane_elements();
         const auto* from = static_cast<const char*>(env.read(best));
@@ -309,7 +321,28 @@ void ReferenceExecutor::run_linear_op(const TaskOp& op, const SweepChunk* chunk,
                     charge_factors(g, node, dtype), bias_view(op.writes.at(0), true));
         return;
       }
-      default:
+      case TaskOpKind::Beta: {
+        BF_ASSERT(chunk != nullptr);
+        const BufferId iv = op.reads.at(2);
+        apply_beta(*chunk, dtype, linear_view(op.writes.at(0), true), parameter_view(op.writes.at(1), true),
+                   interval_of(env.read(iv), spec(iv)), branch_elements(op.writes.at(1)));
+        return;
+      }
+      case TaskOpKind::BetaGradient: {
+        BF_ASSERT(chunk != nullptr);
+        beta_gradient(*chunk, dtype, linear_view(op.reads.at(0), false), parameter_view(op.writes.at(0), true),
+                      branch_elements(op.writes.at(0)));
+        return;
+      }
+      case TaskOpKind::Score: {
+        BF_ASSERT(chunk != nullptr);
+        const BufferId iv = op.reads.at(1);
+        branch_scores(*chunk, dtype, linear_view(op.reads.at(0), false), interval_of(env.read(iv), spec(iv)),
+                      parameter_view(op.writes.at(0), true), branch_elements(op.writes.at(0)));
+        return;
+      }
+      case TaskOpKind::Interval:
+      case TaskOpKind::Primal:
         fail(ErrorKind::Internal, "op kind {} in a linear task", task_op_kind_name(op.kind));
     }
   } catch (Error& e) {

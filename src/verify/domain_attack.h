@@ -14,11 +14,16 @@
 #include <cstdint>
 #include <vector>
 
-#include "verify/beta_crown.h"
 #include "verify/case_problem.h"
 #include "verify/relu_network.h"
 
 namespace bf {
+
+// A split of the dense form: z_layer[neuron] >= 0 (sign +1) or <= 0 (sign -1).
+struct ReluSplit {
+  std::int32_t layer = 0, neuron = 0;
+  std::int8_t sign = 1;
+};
 
 struct DomainAttackOptions {
   int steps = 20;

@@ -18,7 +18,6 @@
 #include "support/error.h"
 #include "support/outward_round.h"
 #include "support/timer.h"
-#include "verify/beta_crown.h"
 
 namespace bf {
 namespace {
@@ -266,35 +265,6 @@ int refine_layer(const ReluNetwork& net, const Encoding& e, std::int64_t k, cons
   return 1 + static_cast<int>(children.size());
 }
 
-// Every layer's bounds computed again by CROWN through the ones just refined
-// (BetaCrown's tightening of the whole box, no splits), keeping the tighter:
-// a cheap pass that leaves the next layer fewer unstable neurons to program
-// and tighter big-M rows.
-std::int64_t crown_tighten(const ReluNetwork& net, const std::vector<double>& lower, const std::vector<double>& upper,
-                           std::vector<std::vector<float>>& lo, std::vector<std::vector<float>>& hi, bool sound) {
-  const BetaCrown bc(net, lower, upper, lo, hi, sound);
-  std::vector<float> glo, ghi;
-  bc.root_bounds(glo, ghi);
-  const std::vector<ReluSplit> none;
-  std::vector<float> params(bc.unstable().size(), std::numeric_limits<float>::quiet_NaN());
-  BetaCrown::Options o;
-  o.tighten = true;
-  BetaCrown::Result r;
-  bc.bound({BetaCrown::Domain{&none, &glo, &ghi}}, {BetaCrown::Item{0, 0, &params}}, o, r);
-  if (r.infeasible.at(0)) return 0;  // the whole box is feasible: only rounding could say otherwise
-  std::int64_t stabilised = 0;
-  std::size_t at = 0;
-  for (std::size_t k = 0; k < lo.size(); ++k) {
-    for (std::size_t j = 0; j < lo[k].size(); ++j, ++at) {
-      const bool was = lo[k][j] < 0.0f && hi[k][j] > 0.0f;
-      lo[k][j] = std::max(lo[k][j], glo[at]);
-      hi[k][j] = std::min(hi[k][j], ghi[at]);
-      if (was && !(lo[k][j] < 0.0f && hi[k][j] > 0.0f)) ++stabilised;
-    }
-  }
-  return stabilised;
-}
-
 // How far each neuron z_k of the dense layers may be from the exact network's
 // over the box (their deviations, relu_network.h, carried up the layers: ReLU
 // moves by no more than its input): D_k = dev_w_k sum(M(h_k) + D_{k-1}) +
@@ -386,8 +356,8 @@ MipRefineStats mip_refine(const ReluNetwork& net, const std::vector<double>& low
       if (!(l[jj] < 0.0f && u[jj] > 0.0f)) ++stats.stabilised;
     }
     if (whole) ++stats.layers;
-    if (k + 1 < net.relu_layers() && !stopped(options))
-      stats.crown_stabilised += crown_tighten(net, lower, upper, lo, hi, options.sound);
+    if (k + 1 < net.relu_layers() && !stopped(options) && options.tighten)
+      stats.crown_stabilised += options.tighten(lo, hi);
   }
   stats.seconds = watch.elapsed_ms() / 1000.0;
   return stats;

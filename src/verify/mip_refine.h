@@ -38,8 +38,12 @@ struct MipRefineOptions {
   std::function<bool()> stop;   // true: stop refining now (a deadline), asked between programs (in every process)
   // Sound floating point: the programs encode the dense layers (verify/relu_network.h), which may stand off
   // the exact network by their deviations; their big-M bounds and results are widened by how far that lets a
-  // neuron move, and the CROWN pass between layers is BetaCrown's sound one (docs/soundness.md).
+  // neuron move (docs/soundness.md).
   bool sound = false;
+  // The CROWN pass after each layer, the caller's (through the planned
+  // program, sound where `sound`): every z_k bounded again through the bounds
+  // just refined, the tighter kept; returns the neurons it made stable.
+  std::function<std::int64_t(std::vector<std::vector<float>>& lo, std::vector<std::vector<float>>& hi)> tighten;
 };
 
 struct MipRefineStats {

@@ -7,7 +7,6 @@
 #include "bound/rounding/rounding.h"
 #include "bound/rounding/rounding_account.h"
 #include "bound/rounding/rounding_rules.h"
-#include "kernels/rowwise_gemm.h"
 #include "runtime/forward_executor.h"
 #include "support/error.h"
 
@@ -200,28 +199,16 @@ DenseLayer dense_layer(std::int64_t in, std::int64_t out, const std::vector<doub
   l.b.assign(b.begin(), b.end());
   l.dev_w.assign(static_cast<std::size_t>(out), 0.0);
   l.dev_b.assign(static_cast<std::size_t>(out), 0.0);
-  l.row_l1.assign(static_cast<std::size_t>(out), 0.0);
   for (std::int64_t o = 0; o < out; ++o) {
     const auto ko = static_cast<std::size_t>(o);
-    double worst = 0.0, l1 = 0.0;
+    double worst = 0.0;
     for (std::int64_t i = 0; i < in; ++i) {
       const auto k = static_cast<std::size_t>(o * in + i);
       worst = std::max(worst, std::fabs(w[k] - static_cast<double>(l.w[k])));
-      l1 += std::fabs(static_cast<double>(l.w[k]));
     }
     l.dev_w[ko] = (worst + dev_w[ko]) * (1.0 + 0x1p-40);
     l.dev_b[ko] = (std::fabs(b[ko] - static_cast<double>(l.b[ko])) + dev_b[ko]) * (1.0 + 0x1p-40);
-    l.row_l1[ko] = inflate_double_sum(l1, in);
   }
-  std::vector<float> wt(static_cast<std::size_t>(in * out));
-  for (std::int64_t o = 0; o < out; ++o) {
-    for (std::int64_t i = 0; i < in; ++i)
-      wt[static_cast<std::size_t>(i * out + o)] = l.w[static_cast<std::size_t>(o * in + i)];
-  }
-  l.packed_w.resize(static_cast<std::size_t>(packed_b_floats(out, in)));
-  pack_b(l.w.data(), in, out, in, nullptr, l.packed_w.data());
-  l.packed_wt.resize(static_cast<std::size_t>(packed_b_floats(in, out)));
-  pack_b(wt.data(), out, in, out, nullptr, l.packed_wt.data());
   return l;
 }
 

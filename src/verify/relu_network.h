@@ -1,5 +1,7 @@
-// A network of affine layers and ReLUs in dense form, for ReLU-split branch
-// and bound (verify/relu_split.h): z_k = W_k h_k + b_k, h_{k+1} = relu(z_k),
+// A network of affine layers and ReLUs in dense form: what MIP refinement
+// (verify/mip_refine.h) encodes and PGD inside a ReLU-split subdomain
+// (verify/domain_attack.h) runs on. Bounds never come from it: branch and
+// bound bounds through the planned program (methods/branch_bounds.h). z_k = W_k h_k + b_k, h_{k+1} = relu(z_k),
 // h_0 = x, and the case's spec C folded into the last layer (its rows are the
 // spec's rows). Extracted from the normalised graph: the nodes between two
 // ReLUs (or the input and the first ReLU, the last ReLU and the output) must
@@ -21,17 +23,14 @@ namespace bf {
 
 struct DenseLayer {
   std::int64_t in = 0, out = 0;
-  std::vector<float> w;          // out x in, row-major
-  std::vector<float> b;          // out
-  std::vector<float> packed_w;   // W as a [out, in] right operand (kernels/rowwise_gemm.h)
-  std::vector<float> packed_wt;  // W^T as an [in, out] right operand
+  std::vector<float> w;  // out x in, row-major
+  std::vector<float> b;  // out
   // How far w and b may be from the segment's exact map (its ops composed in
   // real arithmetic on the graph's constants, the spec folded in exactly):
   // |W_ji - w_ji| <= dev_w[j] for every i, |b_j - b[j]| <= dev_b[j]. Zero where
   // the segment is one layer whose weights w holds as they are (sound
   // floating point charges these: docs/soundness.md).
   std::vector<double> dev_w, dev_b;
-  std::vector<double> row_l1;  // sum_i |w_ji| per row, for the rounding account
 };
 
 struct ReluNetwork {

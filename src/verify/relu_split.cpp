@@ -6,11 +6,13 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <tuple>
 
+#include "methods/branch_bounds.h"
 #include "methods/memory_budget.h"
 #include "support/timer.h"
-#include "verify/beta_crown.h"
+#include "verify/attack_budget.h"
 #include "verify/domain_attack.h"
 #include "verify/falsify.h"
 #include "verify/recheck.h"
@@ -23,16 +25,16 @@ namespace {
 constexpr std::size_t kDomainAttacks = 4;
 
 struct Domain {
-  std::vector<ReluSplit> splits;
-  std::vector<float> lo, hi;               // bounds of every ReLU input (--relu-tighten; else the root's, not stored)
-  std::vector<std::int64_t> rows;          // rows of the polytopes still open
-  std::vector<double> row_lower;           // per open row: the best lower bound so far
-  std::vector<std::vector<float>> params;  // per open row: alpha and beta (BetaCrown::Item)
+  std::vector<BranchSplit> splits;
+  std::vector<float> lo, hi;       // bounds of every bounded value (--relu-tighten; else the root's, not stored)
+  std::vector<std::int64_t> rows;  // rows of the polytopes still open
+  std::vector<double> row_lower;   // per open row: the best lower bound so far
+  std::vector<std::vector<float>> params;  // per open row: alpha and beta (BranchDomain::params)
   double score = 0.0;                      // least slack over open polytopes (more negative: harder)
   std::int64_t next = -1;                  // the unstable neuron to split next (-1: none left)
 
   std::int64_t bytes() const {
-    std::int64_t b = static_cast<std::int64_t>(sizeof(Domain) + splits.size() * sizeof(ReluSplit) +
+    std::int64_t b = static_cast<std::int64_t>(sizeof(Domain) + splits.size() * sizeof(BranchSplit) +
                                                (lo.size() + hi.size()) * sizeof(float) +
                                                rows.size() * (2 * sizeof(double) + sizeof(std::vector<float>)));
     for (const auto& p : params) b += static_cast<std::int64_t>(p.size() * sizeof(float));
@@ -138,89 +140,121 @@ bool settle(const CaseProblem& p, Domain& d, bool margin) {
   return d.rows.empty();
 }
 
-Domain child(const Domain& parent, std::int64_t u, const BetaCrown& bc, std::int8_t sign) {
-  Domain c = parent;
-  const auto [layer, neuron] = bc.unstable()[static_cast<std::size_t>(u)];
-  c.splits.push_back({layer, neuron, sign});
-  for (auto& p : c.params) p[static_cast<std::size_t>(u)] = 0.0f;  // the new split's beta
-  c.next = -1;
-  return c;
-}
+// The bounds of one call: lower bound per item, and per domain whether its splits cannot all hold.
+using Bounds = BranchBoundResult;
 
-}  // namespace
-
-SplitOutcome relu_split(CounterexampleChecker& checker, std::size_t case_index, const CaseProblem& problem,
-                        const ReluNetwork& net, const ReluRootBounds& root, const VerifyOptions& options,
-                        PointEvaluator& eval, std::mt19937_64& rng, const std::function<double()>& elapsed_ms,
-                        double deadline_ms, VerifyStats& stats, const std::function<bool(double closed)>& give_way) {
-  SplitOutcome out;
-  // Sound floating point: proofs rest on BetaCrown::lower_f64's sound bounds
-  // and need only clear the right-hand side; --fast-unsound-fp: the margin.
-  const bool margin = !options.sound_fp;
-  const BetaCrown bc(net, problem.lower, problem.upper, root.lower, root.upper, options.sound_fp);
-  const auto U = static_cast<std::int64_t>(bc.unstable().size());
-  const std::int64_t n = net.inputs();
-  const std::int64_t budget = options.max_memory > 0 ? options.max_memory : default_memory_budget();
-  DomainStore store(options.domain_store_bytes > 0 ? options.domain_store_bytes : budget / 4);
-  stats.store_cap_bytes = store.cap();
-  // Items per call: what half the budget holds, at most --relu-batch.
-  const std::int64_t max_items = std::clamp<std::int64_t>(budget / 2 / bc.bytes_per_item(), 1, options.relu_batch);
-  stats.relu_batch_items = max_items;
-  stats.relu_unstable = U;
-
-  // `proofs`: the rows whose f32 bound clears their right-hand side get their
-  // bound from the f64 sweep (BetaCrown::lower_f64) before anything counts on it.
-  auto bound = [&](std::vector<Domain*>& ds, int iterations, bool tighten, bool extras, BetaCrown::Result& r,
-                   bool proofs = true) {
-    std::vector<BetaCrown::Domain> doms;
-    std::vector<BetaCrown::Item> items;
-    // Domains that store no bounds of their own start from the root's (a copy: splits clip it).
-    std::vector<std::vector<float>> lo(ds.size()), hi(ds.size());
-    for (Domain* d : ds) {
-      const auto di = static_cast<std::int64_t>(doms.size());
-      auto& l = lo[static_cast<std::size_t>(di)];
-      auto& h = hi[static_cast<std::size_t>(di)];
-      if (d->lo.empty()) {
-        bc.root_bounds(l, h);
-      } else {
-        l = d->lo;
-        h = d->hi;
-      }
-      doms.push_back({&d->splits, &l, &h});
-      for (std::size_t k = 0; k < d->rows.size(); ++k) items.push_back({di, d->rows[k], &d->params[k]});
+class ReluSplitSearch {
+ public:
+  ReluSplitSearch(CounterexampleChecker& checker, std::size_t case_index, const CaseProblem& problem,
+                  const ReluSplitSetup& setup, const VerifyOptions& options, PointEvaluator& eval, std::mt19937_64& rng,
+                  const std::function<double()>& elapsed_ms, double deadline_ms, VerifyStats& stats)
+      : checker_(checker),
+        case_index_(case_index),
+        problem_(problem),
+        setup_(setup),
+        options_(options),
+        eval_(eval),
+        rng_(rng),
+        elapsed_ms_(elapsed_ms),
+        deadline_ms_(deadline_ms),
+        stats_(stats),
+        margin_(!options.sound_fp),
+        budget_(options.max_memory > 0 ? options.max_memory : default_memory_budget()),
+        store_(options.domain_store_bytes > 0 ? options.domain_store_bytes : budget_ / 4) {
+    Stopwatch watch;
+    const std::int64_t rows = std::max<std::int64_t>(1, problem.num_rows());
+    search_ = std::make_unique<BranchBounds>(request(DType::F32), *setup.root,
+                                             std::max<std::int64_t>(2, options.relu_batch / rows));
+    if (setup.sound_root != nullptr) {
+      // Proofs come in smaller numbers than the search's domains.
+      certify_ = std::make_unique<BranchBounds>(request(DType::F64), *setup.sound_root,
+                                                std::max<std::int64_t>(1, search_->domains_per_call() / 4),
+                                                /*optimise=*/false);
     }
-    BetaCrown::Options o;
+    U_ = static_cast<std::int64_t>(search_->unstable().size());
+    n_ = search_->inputs();
+    stats_.store_cap_bytes = store_.cap();
+    stats_.relu_batch_items = search_->domains_per_call() * rows;
+    stats_.relu_unstable = U_;
+    stats_.relu_setup_ms += watch.elapsed_ms();
+    if (setup.dense != nullptr) {
+      for (std::size_t k = 0; k < setup.dense->relu_input_names.size(); ++k)
+        dense_layer_[setup.dense->relu_input_names[k]] = static_cast<std::int32_t>(k);
+    }
+  }
+
+  SplitOutcome run(const std::function<bool(double)>& give_way);
+
+ private:
+  BoundRequest request(DType dtype) const {
+    BoundRequest r;
+    r.graph = setup_.graph;
+    r.spec = problem_.spec(dtype);
+    r.region = input_box(problem_.lower, problem_.upper, setup_.graph->type(setup_.graph->inputs()[0]).shape, dtype,
+                         /*outward=*/dtype == DType::F32);
+    r.max_memory = budget_ / 2;
+    r.sound_fp = dtype == DType::F64 && setup_.sound_root != nullptr;
+    return r;
+  }
+
+  static std::vector<BranchDomain> views(std::vector<Domain*>& ds, std::size_t first, std::size_t count) {
+    std::vector<BranchDomain> out;
+    for (std::size_t i = first; i < first + count; ++i) {
+      Domain* d = ds[i];
+      BranchDomain b;
+      b.splits = &d->splits;
+      if (!d->lo.empty()) {
+        b.lo = &d->lo;
+        b.hi = &d->hi;
+      }
+      b.rows = &d->rows;
+      for (auto& p : d->params) b.params.push_back(&p);
+      out.push_back(std::move(b));
+    }
+    return out;
+  }
+
+  // Bounds `ds` in calls of at most a batch each; results joined in order.
+  Bounds bound_all(BranchBounds& bb, std::vector<Domain*>& ds, const BranchBoundOptions& o) {
+    Bounds all;
+    const auto per_call = static_cast<std::size_t>(bb.domains_per_call());
+    for (std::size_t first = 0; first < ds.size(); first += per_call) {
+      const std::size_t count = std::min(per_call, ds.size() - first);
+      Bounds r = bb.bound(views(ds, first, count), o);
+      all.lower.insert(all.lower.end(), r.lower.begin(), r.lower.end());
+      all.infeasible.insert(all.infeasible.end(), r.infeasible.begin(), r.infeasible.end());
+      all.scores.insert(all.scores.end(), r.scores.begin(), r.scores.end());
+      all.points.insert(all.points.end(), r.points.begin(), r.points.end());
+      for (auto& v : r.lo) all.lo.push_back(std::move(v));
+      for (auto& v : r.hi) all.hi.push_back(std::move(v));
+    }
+    return all;
+  }
+
+  // The search's bounds of `ds`; with `proofs`, every row whose f32 bound
+  // clears its right-hand side (and every domain it finds infeasible) bounded
+  // again by the sound program before anything counts on it.
+  Bounds bound(std::vector<Domain*>& ds, int iterations, bool tighten, bool extras, bool proofs = true) {
+    BranchBoundOptions o;
     o.iterations = iterations;
     o.tighten = tighten;
-    o.lr_alpha = options.relu_lr_alpha;
-    o.lr_beta = options.relu_lr_beta;
+    o.lr_alpha = options_.relu_lr_alpha;
+    o.lr_beta = options_.relu_lr_beta;
     o.scores = extras;
     o.points = extras;
-    bc.bound(doms, items, o, r);
+    Stopwatch watch;
+    Bounds r = bound_all(*search_, ds, o);
+    stats_.relu_bound_ms += watch.elapsed_ms();
     if (tighten) {
       for (std::size_t i = 0; i < ds.size(); ++i) {
-        ds[i]->lo = lo[i];
-        ds[i]->hi = hi[i];
+        ds[i]->lo = std::move(r.lo[i]);
+        ds[i]->hi = std::move(r.hi[i]);
       }
     }
     if (proofs) {
-      std::vector<BetaCrown::Item> claimed;
-      std::vector<std::size_t> where;
-      for (std::size_t i = 0; i < items.size(); ++i) {
-        if (r.infeasible[static_cast<std::size_t>(items[i].domain)]) continue;
-        if (!row_refuted(r.lower[i], problem.rhs[static_cast<std::size_t>(items[i].row)], margin)) continue;
-        claimed.push_back(items[i]);
-        where.push_back(i);
-      }
-      if (!claimed.empty()) {
-        const std::vector<double> exact = bc.lower_f64(doms, claimed);
-        for (std::size_t c = 0; c < where.size(); ++c) {
-          if (!row_refuted(exact[c], problem.rhs[static_cast<std::size_t>(claimed[c].row)], margin))
-            ++stats.f64_rejected;
-          r.lower[where[c]] = exact[c];
-        }
-        stats.f64_rechecked += static_cast<std::int64_t>(claimed.size());
-      }
+      Stopwatch proof_watch;
+      certify(ds, r, tighten);
+      stats_.relu_proof_ms += proof_watch.elapsed_ms();
     }
     std::size_t at = 0;
     for (Domain* d : ds) {
@@ -228,22 +262,76 @@ SplitOutcome relu_split(CounterexampleChecker& checker, std::size_t case_index, 
         d->row_lower[k] = std::isnan(d->row_lower[k]) ? r.lower[at] : std::max(d->row_lower[k], r.lower[at]);
       }
     }
-  };
+    return r;
+  }
+
+  // The claims of `r` (rows refuted, domains infeasible) through the sound
+  // program, from the sound root bounds (the search's own are not sound);
+  // what it does not confirm is replaced by what it found.
+  void certify(std::vector<Domain*>& ds, Bounds& r, bool tighten) {
+    if (!certify_) return;                              // --fast-unsound-fp: the f32 bounds and the margin
+    std::vector<Domain> claims;                         // copies holding the claimed rows only
+    std::vector<std::size_t> owner;                     // per claim: its domain in ds
+    std::vector<std::pair<std::size_t, double>> items;  // per claimed row: its item in r, its right-hand side
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < ds.size(); ++i) {
+      const Domain& d = *ds[i];
+      const bool infeasible = i < r.infeasible.size() && r.infeasible[i];
+      Domain c;
+      for (std::size_t k = 0; k < d.rows.size(); ++k, ++at) {
+        const double rhs = problem_.rhs[static_cast<std::size_t>(d.rows[k])];
+        if (!infeasible && !row_refuted(r.lower[at], rhs, margin_)) continue;
+        c.rows.push_back(d.rows[k]);
+        c.params.push_back(d.params[k]);
+        items.emplace_back(at, rhs);
+      }
+      if (c.rows.empty()) continue;
+      c.splits = d.splits;
+      claims.push_back(std::move(c));
+      owner.push_back(i);
+    }
+    if (claims.empty()) return;
+    std::vector<Domain*> cp;
+    for (auto& c : claims) cp.push_back(&c);
+    BranchBoundOptions o;
+    o.tighten = tighten;
+    const Bounds sound = bound_all(*certify_, cp, o);
+    std::size_t e = 0;
+    for (std::size_t c = 0; c < claims.size(); ++c) {
+      // Bounds that cross in the sound program: the splits cannot all hold.
+      const bool infeasible = tighten && sound.infeasible.at(c);
+      if (owner[c] < r.infeasible.size()) r.infeasible[owner[c]] = infeasible ? 1 : 0;
+      for (std::size_t k = 0; k < claims[c].rows.size(); ++k, ++e) {
+        const double v = infeasible ? std::numeric_limits<double>::infinity() : sound.lower.at(e);
+        if (!row_refuted(v, items[e].second, margin_)) ++stats_.f64_rejected;
+        r.lower[items[e].first] = v;
+        ++stats_.f64_rechecked;
+      }
+    }
+  }
+
+  Domain child(const Domain& parent, std::int64_t u, std::int8_t sign) const {
+    Domain c = parent;
+    c.splits.push_back({static_cast<std::int32_t>(u), sign});
+    for (auto& p : c.params) p[static_cast<std::size_t>(U_ + u)] = 0.0f;  // the new split's beta
+    c.next = -1;
+    return c;
+  }
 
   // The branching decision of a bounded, open domain: `scores` holds one row of
   // unstable() scores per row in `bound_rows` (the rows it was bounded with);
   // those of the rows still open (d.rows, a subsequence) are summed.
-  auto choose = [&](Domain& d, const std::vector<std::int64_t>& bound_rows, const float* scores,
-                    std::vector<std::int64_t>* top) {
-    std::vector<char> split(static_cast<std::size_t>(U), 0);
-    for (const auto& s : d.splits) split[static_cast<std::size_t>(bc.unstable_index(s.layer, s.neuron))] = 1;
+  void choose(Domain& d, const std::vector<std::int64_t>& bound_rows, const float* scores,
+              std::vector<std::int64_t>* top) const {
+    std::vector<char> split(static_cast<std::size_t>(U_), 0);
+    for (const auto& s : d.splits) split[static_cast<std::size_t>(s.neuron)] = 1;
     std::vector<const float*> kept;
     for (std::size_t k = 0; k < bound_rows.size(); ++k) {
       if (std::find(d.rows.begin(), d.rows.end(), bound_rows[k]) != d.rows.end())
-        kept.push_back(scores + k * static_cast<std::size_t>(U));
+        kept.push_back(scores + k * static_cast<std::size_t>(U_));
     }
     std::vector<std::pair<float, std::int64_t>> cand;
-    for (std::int64_t u = 0; u < U; ++u) {
+    for (std::int64_t u = 0; u < U_; ++u) {
       if (split[static_cast<std::size_t>(u)]) continue;
       float s = 0.0f;
       for (const float* row : kept) s += row[u];
@@ -255,44 +343,32 @@ SplitOutcome relu_split(CounterexampleChecker& checker, std::size_t case_index, 
     d.next = cand.empty() ? -1 : cand.front().second;
     if (top) {
       top->clear();
-      for (std::size_t i = 0; i < cand.size() && static_cast<std::int64_t>(i) < options.fsb_candidates; ++i)
+      for (std::size_t i = 0; i < cand.size() && static_cast<std::int64_t>(i) < options_.fsb_candidates; ++i)
         top->push_back(cand[i].second);
     }
-  };
+  }
 
   // FSB: bound both children of each candidate cheaply (the parameters as they
   // are), keep the candidate whose worse child is best.
-  auto fsb = [&](std::vector<Domain*>& ds, const std::vector<std::vector<std::int64_t>>& tops) {
+  void fsb(std::vector<Domain*>& ds, const std::vector<std::vector<std::int64_t>>& tops) {
     std::vector<Domain> trial;
     std::vector<std::pair<std::size_t, std::int64_t>> owner;  // (domain, candidate) per trial pair
     for (std::size_t i = 0; i < ds.size(); ++i) {
       for (std::int64_t u : tops[i]) {
-        trial.push_back(child(*ds[i], u, bc, 1));
-        trial.push_back(child(*ds[i], u, bc, -1));
+        trial.push_back(child(*ds[i], u, 1));
+        trial.push_back(child(*ds[i], u, -1));
         owner.emplace_back(i, u);
       }
     }
     if (trial.empty()) return;
     std::vector<Domain*> tp;
     for (auto& t : trial) tp.push_back(&t);
-    BetaCrown::Result r;
-    // In chunks of the item budget.
-    std::size_t first = 0;
-    while (first < tp.size()) {
-      std::vector<Domain*> part;
-      std::int64_t items = 0;
-      while (first < tp.size() &&
-             (part.empty() || items + static_cast<std::int64_t>(tp[first]->rows.size()) <= max_items)) {
-        items += static_cast<std::int64_t>(tp[first]->rows.size());
-        part.push_back(tp[first++]);
-      }
-      bound(part, 0, false, false, r, /*proofs=*/false);
-    }
+    bound(tp, 0, false, false, /*proofs=*/false);
     std::vector<double> best(ds.size(), -std::numeric_limits<double>::infinity());
     for (std::size_t t = 0; t < owner.size(); ++t) {
       Domain& a = trial[2 * t];
       Domain& b = trial[2 * t + 1];
-      const bool pa = settle(problem, a, margin), pb = settle(problem, b, margin);
+      const bool pa = settle(problem_, a, margin_), pb = settle(problem_, b, margin_);
       const double worst = std::min(pa ? std::numeric_limits<double>::infinity() : a.score,
                                     pb ? std::numeric_limits<double>::infinity() : b.score);
       const auto [i, u] = owner[t];
@@ -301,238 +377,285 @@ SplitOutcome relu_split(CounterexampleChecker& checker, std::size_t case_index, 
         ds[i]->next = u;
       }
     }
-    stats.trial_bounds += static_cast<std::int64_t>(trial.size());
-  };
+    stats_.trial_bounds += static_cast<std::int64_t>(trial.size());
+  }
 
   // Points evaluated on the network; any that violates (or nearly) goes to the checker.
-  auto check_points = [&](const std::vector<double>& pts) -> std::optional<Counterexample> {
+  std::optional<Counterexample> check_points(const std::vector<double>& pts) {
     std::vector<double> values;
-    eval.evaluate(pts, values, nullptr);
-    const std::size_t count = pts.size() / static_cast<std::size_t>(n);
-    stats.samples += static_cast<std::int64_t>(count);
+    eval_.evaluate(pts, values, nullptr);
+    const std::size_t count = pts.size() / static_cast<std::size_t>(n_);
+    stats_.samples += static_cast<std::int64_t>(count);
     for (std::size_t c = 0; c < count; ++c) {
-      if (!checker.worth_checking(
-              violation_margin(problem, values.data() + c * static_cast<std::size_t>(problem.num_rows()))))
-        continue;
-      std::vector<double> x(pts.begin() + static_cast<std::ptrdiff_t>(c * n),
-                            pts.begin() + static_cast<std::ptrdiff_t>((c + 1) * n));
-      if (auto cex = checker.check(case_index, std::move(x))) return cex;
+      const double margin =
+          violation_margin(problem_, values.data() + c * static_cast<std::size_t>(problem_.num_rows()));
+      if (!std::isnan(margin)) seen_margin_ = std::min(seen_margin_, margin);
+      if (!checker_.worth_checking(margin)) continue;
+      std::vector<double> x(pts.begin() + static_cast<std::ptrdiff_t>(c * n_),
+                            pts.begin() + static_cast<std::ptrdiff_t>((c + 1) * n_));
+      if (auto cex = checker_.check(case_index_, std::move(x))) return cex;
     }
     return std::nullopt;
-  };
+  }
 
   // Minimisers of the hardest items' bounds: real points to test (and PGD starts).
-  std::vector<double> starts;
-  // The hardest open subdomains of the last round, for PGD inside them.
-  struct AttackTarget {
-    std::vector<ReluSplit> splits;
-    std::vector<double> start;
-  };
-  std::vector<AttackTarget> targets;
-  auto test_points = [&](const std::vector<Domain*>& ds, const BetaCrown::Result& r) -> std::optional<Counterexample> {
+  std::optional<Counterexample> test_points(const std::vector<Domain*>& ds, const Bounds& r) {
     std::vector<std::pair<double, std::size_t>> hard;
     std::size_t at = 0;
     for (Domain* d : ds) {
       for (std::size_t k = 0; k < d->rows.size(); ++k, ++at) {
-        hard.emplace_back(r.lower[at] - problem.rhs[static_cast<std::size_t>(d->rows[k])], at);
+        hard.emplace_back(r.lower[at] - problem_.rhs[static_cast<std::size_t>(d->rows[k])], at);
       }
     }
     std::sort(hard.begin(), hard.end());
-    const std::size_t take = std::min<std::size_t>(hard.size(), static_cast<std::size_t>(eval.batch()));
+    const std::size_t take = std::min<std::size_t>(hard.size(), static_cast<std::size_t>(eval_.batch()));
     std::vector<double> pts;
     for (std::size_t h = 0; h < take; ++h) {
-      const double* x = r.points.data() + hard[h].second * static_cast<std::size_t>(n);
-      pts.insert(pts.end(), x, x + n);
+      const double* x = r.points.data() + hard[h].second * static_cast<std::size_t>(n_);
+      pts.insert(pts.end(), x, x + n_);
     }
     if (pts.empty()) return std::nullopt;
-    starts = pts;
-    return check_points(pts);
-  };
-
-  // The root: every row, parameters from CROWN's choice, optimised longer.
-  {
-    Domain d;
-    for (std::int64_t r = 0; r < problem.num_rows(); ++r) {
-      d.rows.push_back(r);
-      d.row_lower.push_back(std::numeric_limits<double>::quiet_NaN());
-      d.params.emplace_back(static_cast<std::size_t>(U), std::numeric_limits<float>::quiet_NaN());
-    }
-    std::vector<Domain*> ds{&d};
-    BetaCrown::Result r;
-    bound(ds, 3 * options.relu_iterations, false, true, r);
-    ++stats.domains_bounded;
-    if (auto cex = test_points(ds, r)) {
-      out.verdict = Verdict::Sat;
-      out.counterexample = std::move(cex);
-      return out;
-    }
-    if (settle(problem, d, margin)) {
-      ++stats.domains_proved;
-      stats.split_closed = 1.0;
-      out.verdict = Verdict::Unsat;
-      return out;
-    }
-    // The scores again, at the parameters the children inherit (those of each
-    // row's best bound; the bound above ended at Adam's last step).
-    std::vector<std::int64_t> top;
-    BetaCrown::Result rr;
-    bound(ds, 0, false, true, rr);
-    choose(d, d.rows, rr.scores.data(), &top);
-    if (options.relu_branching == ReluBranching::Fsb) fsb(ds, {top});
-    store.push(std::move(d));
+    starts_ = pts;
+    Stopwatch watch;
+    auto found = check_points(pts);
+    attack_ms_ += watch.elapsed_ms();
+    stats_.relu_attack_ms += watch.elapsed_ms();
+    return found;
   }
 
-  const bool tty = options.progress && isatty(2) != 0;
-  double last_progress = 0.0, attack_ms = 0.0;
-  const double start_ms = elapsed_ms();
-  bool exhausted = false;  // a domain with every unstable neuron split and still open
-  double closed = 0.0;     // the share of the search space proved (2^-splits per domain)
-  auto note = [&] {
-    stats.split_closed = closed;
-    stats.store_peak_bytes = store.peak_bytes();
-    stats.store_peak_domains = store.peak_count();
-    stats.store_went_depth_first = store.went_depth_first();
-    stats.open_slack = store.empty() ? 0.0 : store.worst_score();
-    stats.open_domains = static_cast<std::int64_t>(store.size());
+  // The splits of a domain in the dense form's (layer, neuron) terms.
+  std::vector<ReluSplit> dense_splits(const std::vector<BranchSplit>& splits) const {
+    std::vector<ReluSplit> out;
+    for (const BranchSplit& s : splits) {
+      const BranchNeuron& nu = search_->unstable()[static_cast<std::size_t>(s.neuron)];
+      auto it = dense_layer_.find(setup_.graph->value(nu.value).name);
+      if (it == dense_layer_.end()) continue;
+      out.push_back({it->second, static_cast<std::int32_t>(nu.element), s.sign});
+    }
+    return out;
+  }
+
+  // PGD from the hardest minimisers, and inside the hardest domains.
+  std::optional<Counterexample> attack() {
+    FalsifyBudget fb;
+    fb.samples = 0;
+    fb.restarts = 4;
+    fb.steps = 30;
+    fb.deadline_ms = deadline_ms_;
+    fb.starts = starts_;
+    FalsifyStats fs;
+    auto cex =
+        falsify_box(checker_, case_index_, problem_, problem_.lower, problem_.upper, eval_, fb, rng_, elapsed_ms_, fs);
+    stats_.attack_steps += fs.steps;
+    if (cex || targets_.empty() || setup_.dense == nullptr) return cex;
+    // PGD inside the hardest subdomains, their splits as a penalty (verify/domain_attack.h).
+    std::vector<double> pts;
+    for (const AttackTarget& t : targets_) {
+      const DomainAttackResult a =
+          attack_domain(*setup_.dense, problem_, dense_splits(t.splits), t.start, DomainAttackOptions{});
+      pts.insert(pts.end(), a.x.begin(), a.x.end());
+      stats_.attack_steps += DomainAttackOptions{}.steps;
+      ++stats_.domain_attacks;
+      stats_.domain_attacks_inside += a.splits_missed == 0;
+    }
+    return check_points(pts);
+  }
+
+  void note() {
+    stats_.split_closed = closed_;
+    stats_.store_peak_bytes = store_.peak_bytes();
+    stats_.store_peak_domains = store_.peak_count();
+    stats_.store_went_depth_first = store_.went_depth_first();
+    stats_.open_slack = store_.empty() ? 0.0 : store_.worst_score();
+    stats_.open_domains = static_cast<std::int64_t>(store_.size());
+  }
+
+  SplitOutcome ends(Verdict v, std::optional<Counterexample> cex = std::nullopt) {
+    note();
+    SplitOutcome out;
+    out.verdict = v;
+    out.counterexample = std::move(cex);
+    return out;
+  }
+
+  std::optional<SplitOutcome> root();
+  std::optional<SplitOutcome> round();
+
+  struct AttackTarget {
+    std::vector<BranchSplit> splits;
+    std::vector<double> start;
   };
+
+  CounterexampleChecker& checker_;
+  std::size_t case_index_;
+  const CaseProblem& problem_;
+  const ReluSplitSetup& setup_;
+  const VerifyOptions& options_;
+  PointEvaluator& eval_;
+  std::mt19937_64& rng_;
+  const std::function<double()>& elapsed_ms_;
+  double deadline_ms_;
+  VerifyStats& stats_;
+  // Sound floating point: proofs rest on the sound program's bounds and need
+  // only clear the right-hand side; --fast-unsound-fp: the margin.
+  bool margin_;
+  std::int64_t budget_;
+  DomainStore store_;
+  std::unique_ptr<BranchBounds> search_, certify_;
+  std::int64_t U_ = 0, n_ = 0;
+  std::map<std::string, std::int32_t> dense_layer_;
+  std::vector<double> starts_;
+  std::vector<AttackTarget> targets_;
+  bool exhausted_ = false;  // a domain with every unstable neuron split and still open
+  double closed_ = 0.0;     // the share of the search space proved (2^-splits per domain)
+  double attack_ms_ = 0.0, start_ms_ = 0.0;
+  double seen_margin_ = std::numeric_limits<double>::infinity();  // least violation margin of any point evaluated
+};
+
+// The root: every row, parameters from CROWN's choice, optimised longer.
+std::optional<SplitOutcome> ReluSplitSearch::root() {
+  Domain d;
+  for (std::int64_t r = 0; r < problem_.num_rows(); ++r) {
+    d.rows.push_back(r);
+    d.row_lower.push_back(std::numeric_limits<double>::quiet_NaN());
+    std::vector<float> p(static_cast<std::size_t>(2 * U_), 0.0f);
+    std::fill(p.begin(), p.begin() + U_, std::numeric_limits<float>::quiet_NaN());
+    d.params.push_back(std::move(p));
+  }
+  std::vector<Domain*> ds{&d};
+  const Bounds r = bound(ds, 3 * options_.relu_iterations, false, true);
+  ++stats_.domains_bounded;
+  if (auto cex = test_points(ds, r)) return ends(Verdict::Sat, std::move(cex));
+  if (settle(problem_, d, margin_)) {
+    ++stats_.domains_proved;
+    closed_ = 1.0;
+    return ends(Verdict::Unsat);
+  }
+  // The scores again, at the parameters the children inherit (those of each
+  // row's best bound; the bound above ended at Adam's last step).
+  std::vector<std::int64_t> top;
+  const Bounds rr = bound(ds, 0, false, true);
+  choose(d, d.rows, rr.scores.data(), &top);
+  if (options_.relu_branching == ReluBranching::Fsb) fsb(ds, {top});
+  store_.push(std::move(d));
+  return std::nullopt;
+}
+
+// One round: the hardest parents split, their children bounded, tested and stored.
+std::optional<SplitOutcome> ReluSplitSearch::round() {
+  // Parents whose children fill one call.
+  std::vector<Domain> parents;
+  const std::int64_t per_call = search_->domains_per_call();
+  while (!store_.empty() && (parents.empty() || 2 * static_cast<std::int64_t>(parents.size() + 1) <= per_call)) {
+    parents.push_back(store_.pop());
+  }
+  std::vector<Domain> children;
+  for (const Domain& p : parents) {
+    if (p.next < 0) {
+      exhausted_ = true;
+      continue;
+    }
+    children.push_back(child(p, p.next, 1));
+    children.push_back(child(p, p.next, -1));
+  }
+  std::vector<Domain*> cs;
+  for (auto& c : children) cs.push_back(&c);
+  const Bounds r = bound(cs, options_.relu_iterations, options_.relu_tighten, true);
+  stats_.domains_bounded += static_cast<std::int64_t>(children.size());
+  if (auto cex = test_points(cs, r)) return ends(Verdict::Sat, std::move(cex));
+  // Branching decisions for the children left open (scores of the rows they keep).
+  std::vector<Domain*> open;
+  std::vector<std::vector<std::int64_t>> tops;
+  targets_.clear();
+  std::vector<std::tuple<double, std::size_t, std::size_t>> hardest;  // (score, index in open, weakest item)
+  std::size_t first = 0;
+  for (std::size_t ci = 0; ci < cs.size(); ++ci) {
+    Domain* c = cs[ci];
+    const std::vector<std::int64_t> rows_before = c->rows;
+    const std::size_t at = first;
+    first += rows_before.size();
+    if (ci < r.infeasible.size() && r.infeasible[ci]) {
+      // Its splits cannot all hold (--relu-tighten): no point to violate anything.
+      ++stats_.domains_proved;
+      ++stats_.infeasible_pruned;
+      closed_ += std::ldexp(1.0, -static_cast<int>(c->splits.size()));
+      continue;
+    }
+    if (settle(problem_, *c, margin_)) {
+      ++stats_.domains_proved;
+      closed_ += std::ldexp(1.0, -static_cast<int>(c->splits.size()));
+      continue;
+    }
+    tops.emplace_back();
+    choose(*c, rows_before, r.scores.data() + at * static_cast<std::size_t>(U_), &tops.back());
+    open.push_back(c);
+    // Its weakest item's minimiser would start a PGD inside it.
+    std::size_t weakest = at;
+    for (std::size_t k = at; k < at + rows_before.size(); ++k) {
+      if (r.lower[k] - problem_.rhs[static_cast<std::size_t>(rows_before[k - at])] <
+          r.lower[weakest] - problem_.rhs[static_cast<std::size_t>(rows_before[weakest - at])])
+        weakest = k;
+    }
+    hardest.push_back({c->score, open.size() - 1, weakest});
+  }
+  // The hardest few open children (copied before they move into the store).
+  const std::size_t keep = std::min(kDomainAttacks, hardest.size());
+  std::partial_sort(hardest.begin(), hardest.begin() + static_cast<std::ptrdiff_t>(keep), hardest.end());
+  for (std::size_t h = 0; h < keep; ++h) {
+    const auto [score, which, item] = hardest[h];
+    const double* x = r.points.data() + item * static_cast<std::size_t>(n_);
+    targets_.push_back({open[which]->splits, std::vector<double>(x, x + n_)});
+  }
+  if (options_.relu_branching == ReluBranching::Fsb) fsb(open, tops);
+  for (Domain* c : open) {
+    if (!store_.fits(c->bytes())) return ends(Verdict::Unknown);  // the store would outgrow its cap
+    store_.push(std::move(*c));
+  }
+  // Attacks: their share of the time from how far proof and attack each are from done (verify/attack_budget.h).
+  const double share = attack_share(store_.empty() ? 0.0 : -store_.worst_score(), seen_margin_);
+  stats_.relu_attack_share = share;
+  if (!store_.empty() && attack_ms_ < share * (elapsed_ms_() - start_ms_)) {
+    Stopwatch aw;
+    auto cex = attack();
+    attack_ms_ += aw.elapsed_ms();
+    stats_.relu_attack_ms += aw.elapsed_ms();
+    if (cex) return ends(Verdict::Sat, std::move(cex));
+  }
+  return std::nullopt;
+}
+
+SplitOutcome ReluSplitSearch::run(const std::function<bool(double)>& give_way) {
+  if (auto out = root()) return std::move(*out);
+  const bool tty = options_.progress && isatty(2) != 0;
+  double last_progress = 0.0;
+  start_ms_ = elapsed_ms_();
   double round_ms = 0.0;  // the last round's time: a round that would end past the deadline is not started
-  while (!store.empty()) {
-    if (elapsed_ms() + round_ms > deadline_ms) {
-      note();
-      out.verdict = Verdict::Timeout;
-      return out;
-    }
-    if (give_way && give_way(closed)) {
-      note();
-      out.verdict = Verdict::Timeout;
-      return out;
-    }
+  while (!store_.empty()) {
+    if (elapsed_ms_() + round_ms > deadline_ms_) return ends(Verdict::Timeout);
+    if (give_way && give_way(closed_)) return ends(Verdict::Timeout);
     Stopwatch round_watch;
-    // Parents whose children fit one call.
-    std::vector<Domain> parents;
-    std::int64_t items = 0;
-    while (!store.empty() &&
-           (parents.empty() || items + 2 * static_cast<std::int64_t>(store.top().rows.size()) <= max_items)) {
-      items += 2 * static_cast<std::int64_t>(store.top().rows.size());
-      parents.push_back(store.pop());
-    }
-    std::vector<Domain> children;
-    for (const Domain& p : parents) {
-      if (p.next < 0) {
-        exhausted = true;
-        continue;
-      }
-      children.push_back(child(p, p.next, bc, 1));
-      children.push_back(child(p, p.next, bc, -1));
-    }
-    std::vector<Domain*> cs;
-    for (auto& c : children) cs.push_back(&c);
-    BetaCrown::Result r;
-    bound(cs, options.relu_iterations, options.relu_tighten, true, r);
-    stats.domains_bounded += static_cast<std::int64_t>(children.size());
-    if (auto cex = test_points(cs, r)) {
-      note();
-      out.verdict = Verdict::Sat;
-      out.counterexample = std::move(cex);
-      return out;
-    }
-    // Branching decisions for the children left open (scores of the rows they keep).
-    std::vector<Domain*> open;
-    std::vector<std::vector<std::int64_t>> tops;
-    targets.clear();
-    std::vector<std::tuple<double, std::size_t, std::size_t>> hardest;  // (score, index in open, weakest item)
-    std::size_t first = 0;
-    for (std::size_t ci = 0; ci < cs.size(); ++ci) {
-      Domain* c = cs[ci];
-      const std::vector<std::int64_t> rows_before = c->rows;
-      const std::size_t at = first;
-      first += rows_before.size();
-      if (r.infeasible[ci]) {
-        // Its splits cannot all hold (--relu-tighten): no point to violate anything.
-        ++stats.domains_proved;
-        ++stats.infeasible_pruned;
-        closed += std::ldexp(1.0, -static_cast<int>(c->splits.size()));
-        continue;
-      }
-      if (settle(problem, *c, margin)) {
-        ++stats.domains_proved;
-        closed += std::ldexp(1.0, -static_cast<int>(c->splits.size()));
-        continue;
-      }
-      tops.emplace_back();
-      choose(*c, rows_before, r.scores.data() + at * static_cast<std::size_t>(U), &tops.back());
-      open.push_back(c);
-      // Its weakest item's minimiser would start a PGD inside it.
-      std::size_t weakest = at;
-      for (std::size_t k = at; k < at + rows_before.size(); ++k) {
-        if (r.lower[k] - problem.rhs[static_cast<std::size_t>(rows_before[k - at])] <
-            r.lower[weakest] - problem.rhs[static_cast<std::size_t>(rows_before[weakest - at])])
-          weakest = k;
-      }
-      hardest.push_back({c->score, open.size() - 1, weakest});
-    }
-    // The hardest few open children (copied before they move into the store).
-    const std::size_t keep = std::min(kDomainAttacks, hardest.size());
-    std::partial_sort(hardest.begin(), hardest.begin() + static_cast<std::ptrdiff_t>(keep), hardest.end());
-    for (std::size_t h = 0; h < keep; ++h) {
-      const auto [score, which, item] = hardest[h];
-      const double* x = r.points.data() + item * static_cast<std::size_t>(n);
-      targets.push_back({open[which]->splits, std::vector<double>(x, x + n)});
-    }
-    if (options.relu_branching == ReluBranching::Fsb) fsb(open, tops);
-    for (Domain* c : open) {
-      if (!store.fits(c->bytes())) {
-        note();
-        out.verdict = Verdict::Unknown;  // the domain store would outgrow its cap
-        return out;
-      }
-      store.push(std::move(*c));
-    }
-    // PGD from the hardest minimisers, a fifth of the time.
-    if (!store.empty() && attack_ms < 0.25 * (elapsed_ms() - start_ms - attack_ms)) {
-      Stopwatch aw;
-      FalsifyBudget fb;
-      fb.samples = 0;
-      fb.restarts = 4;
-      fb.steps = 30;
-      fb.deadline_ms = deadline_ms;
-      fb.starts = starts;
-      FalsifyStats fs;
-      auto cex = falsify_box(checker, case_index, problem, problem.lower, problem.upper, eval, fb, rng, elapsed_ms, fs);
-      stats.attack_steps += fs.steps;
-      if (!cex && !targets.empty()) {
-        // PGD inside the hardest subdomains, their splits as a penalty (verify/domain_attack.h).
-        std::vector<double> pts;
-        for (const AttackTarget& t : targets) {
-          const DomainAttackResult a = attack_domain(net, problem, t.splits, t.start, DomainAttackOptions{});
-          pts.insert(pts.end(), a.x.begin(), a.x.end());
-          stats.attack_steps += DomainAttackOptions{}.steps;
-          ++stats.domain_attacks;
-          stats.domain_attacks_inside += a.splits_missed == 0;
-        }
-        cex = check_points(pts);
-      }
-      attack_ms += aw.elapsed_ms();
-      if (cex) {
-        note();
-        out.verdict = Verdict::Sat;
-        out.counterexample = std::move(cex);
-        return out;
-      }
-    }
+    if (auto out = round()) return std::move(*out);
     round_ms = round_watch.elapsed_ms();
-    if (tty && elapsed_ms() - last_progress > 200.0) {
-      last_progress = elapsed_ms();
-      std::fprintf(stderr, "\r  relu split: domains left %zu (%s%s)  bounded %lld  worst %.4g  %.1f s   ", store.size(),
-                   format_bytes(store.bytes()).c_str(), store.depth_first() ? ", depth-first" : "",
-                   static_cast<long long>(stats.domains_bounded), store.worst_score(), elapsed_ms() / 1000.0);
+    if (tty && elapsed_ms_() - last_progress > 200.0) {
+      last_progress = elapsed_ms_();
+      std::fprintf(stderr, "\r  relu split: domains left %zu (%s%s)  bounded %lld  worst %.4g  %.1f s   ",
+                   store_.size(), format_bytes(store_.bytes()).c_str(), store_.depth_first() ? ", depth-first" : "",
+                   static_cast<long long>(stats_.domains_bounded), store_.worst_score(), elapsed_ms_() / 1000.0);
       std::fflush(stderr);
     }
   }
   if (tty) std::fprintf(stderr, "\r%100s\r", "");
-  note();
-  out.verdict = exhausted ? Verdict::Unknown : Verdict::Unsat;
-  return out;
+  return ends(exhausted_ ? Verdict::Unknown : Verdict::Unsat);
+}
+
+}  // namespace
+
+SplitOutcome relu_split(CounterexampleChecker& checker, std::size_t case_index, const CaseProblem& problem,
+                        const ReluSplitSetup& setup, const VerifyOptions& options, PointEvaluator& eval,
+                        std::mt19937_64& rng, const std::function<double()>& elapsed_ms, double deadline_ms,
+                        VerifyStats& stats, const std::function<bool(double closed)>& give_way) {
+  ReluSplitSearch search(checker, case_index, problem, setup, options, eval, rng, elapsed_ms, deadline_ms, stats);
+  return search.run(give_way);
 }
 
 }  // namespace bf

@@ -87,6 +87,9 @@ struct VerifyStats {
   std::int64_t trial_bounds = 0;                         // fsb: cheap bounds of candidate children
   std::int64_t f64_rechecked = 0, f64_rejected = 0;      // relu split: proofs re-bounded in f64, and those that failed
   std::int64_t infeasible_pruned = 0;                    // relu split: domains whose splits cannot all hold
+  // relu split's time: the root's bounds and programs, bounding domains, proving them, attacks.
+  double relu_setup_ms = 0.0, relu_bound_ms = 0.0, relu_proof_ms = 0.0, relu_attack_ms = 0.0;
+  double relu_attack_share = 0.0;  // the attacks' last share of the time (verify/attack_budget.h)
   // Sound floating point: proofs (cases, domains) the sound program confirmed
   // in f32, in f64, and search claims it did not confirm.
   std::int64_t sound_f32 = 0, sound_f64 = 0, sound_rejected = 0;

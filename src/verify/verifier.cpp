@@ -8,6 +8,7 @@
 #include <random>
 
 #include "methods/bound_method.h"
+#include "methods/branch_bounds.h"
 #include "support/error.h"
 #include "support/outward_round.h"
 #include "support/timer.h"
@@ -59,6 +60,11 @@ BoundResult root_bounds(std::shared_ptr<const Graph> graph, const CaseProblem& p
 
 std::vector<double> row_lower(const BoundResult& r) { return r.outputs[0].lower.to_double_vector(); }
 
+// The bounds of every ReLU input of a dense form, layer by layer (what MIP refinement works on).
+struct ReluRootBounds {
+  std::vector<std::vector<float>> lower, upper;
+};
+
 // The bounds of every ReLU input of `net` among a bound computation's intermediates.
 ReluRootBounds relu_root(const ReluNetwork& net, const std::vector<OutputBounds>& intermediates) {
   ReluRootBounds root;
@@ -77,6 +83,115 @@ ReluRootBounds relu_root(const ReluNetwork& net, const std::vector<OutputBounds>
     root.upper.push_back(std::move(u));
   }
   return root;
+}
+
+// The bounds of every ReLU input of `net`, written back into `bounds` (by name).
+void write_relu_root(const ReluNetwork& net, const ReluRootBounds& root, std::vector<OutputBounds>& bounds) {
+  for (std::size_t k = 0; k < net.relu_input_names.size(); ++k) {
+    auto it = std::find_if(bounds.begin(), bounds.end(),
+                           [&](const OutputBounds& ob) { return ob.name == net.relu_input_names[k]; });
+    BF_CHECK(it != bounds.end(), ErrorKind::Internal, "relu split: no intermediate bounds of {}",
+             net.relu_input_names[k]);
+    std::vector<double> lo(root.lower[k].begin(), root.lower[k].end()), hi(root.upper[k].begin(), root.upper[k].end());
+    it->lower = Tensor::from_vector<double>(it->lower.shape(), lo);
+    it->upper = Tensor::from_vector<double>(it->upper.shape(), hi);
+  }
+}
+
+// MIP refinement's CROWN pass between layers, through the planned program
+// (sound f64 with sound floating point): every value bounded again over the
+// whole box through the bounds refined so far, the tighter kept.
+std::int64_t tighten_through_program(std::shared_ptr<const Graph> graph, const CaseProblem& p, const ReluNetwork& net,
+                                     std::vector<OutputBounds> bounds, const VerifyOptions& o,
+                                     std::vector<std::vector<float>>& lo, std::vector<std::vector<float>>& hi) {
+  write_relu_root(net, ReluRootBounds{lo, hi}, bounds);
+  const DType dtype = o.sound_fp ? DType::F64 : DType::F32;
+  BoundRequest req;
+  req.graph = graph;
+  req.spec = p.spec(dtype);
+  req.region = input_box(p.lower, p.upper, graph->type(graph->inputs()[0]).shape, dtype, dtype == DType::F32);
+  req.max_memory = o.max_memory;
+  req.sound_fp = o.sound_fp;
+  BranchBounds bb(req, bounds, 1);
+  const std::vector<BranchSplit> none;
+  const std::vector<std::int64_t> rows{0};
+  std::vector<float> params(static_cast<std::size_t>(bb.params_per_row()), 0.0f);
+  BranchDomain d;
+  d.splits = &none;
+  d.rows = &rows;
+  d.params = {&params};
+  BranchBoundOptions opt;
+  opt.tighten = true;
+  const BranchBoundResult r = bb.bound({d}, opt);
+  if (r.infeasible.at(0)) return 0;  // the whole box is feasible: only rounding could say otherwise
+  std::int64_t stabilised = 0;
+  for (std::size_t k = 0; k < lo.size(); ++k) {
+    const std::int64_t at = bb.bounded_offset(*graph->find_value(net.relu_input_names[k]));
+    if (at < 0) continue;
+    for (std::size_t j = 0; j < lo[k].size(); ++j) {
+      const auto i = static_cast<std::size_t>(at) + j;
+      const bool was = lo[k][j] < 0.0f && hi[k][j] > 0.0f;
+      lo[k][j] = std::max(lo[k][j], r.lo[0][i]);
+      hi[k][j] = std::min(hi[k][j], r.hi[0][i]);
+      if (was && !(lo[k][j] < 0.0f && hi[k][j] > 0.0f)) ++stabilised;
+    }
+  }
+  return stabilised;
+}
+
+// ReLU split on one case from `root` (every intermediate value's bounds over
+// its box). With --mip-refine, where the network has a dense form: branch and
+// bound alone first (easy cases end there, without programs); where the case
+// had at least 3 x `mip_after_s` (the programs take minutes to pay), from
+// `mip_after_s` on it gives way to programs once the pace it closes its search
+// space at (over the last half of its time) would not close the rest by the
+// deadline; then branch and bound again from the refined bounds.
+SplitOutcome relu_split_case(CounterexampleChecker& checker, std::size_t k, const CaseProblem& problem,
+                             std::shared_ptr<const Graph> graph, std::vector<OutputBounds> root, const VerifyOptions& o,
+                             PointEvaluator& eval, std::mt19937_64& rng, const std::function<double()>& elapsed,
+                             double deadline, double split_start, VerifyStats& stats) {
+  std::optional<ReluNetwork> net;  // the dense form, where there is one: attacks inside domains, MIP
+  try {
+    net = extract_relu_network(*graph, problem);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::Unsupported) throw;
+  }
+  ReluSplitSetup setup;
+  setup.graph = graph;
+  setup.root = &root;
+  setup.sound_root = o.sound_fp ? &root : nullptr;
+  setup.dense = net ? &*net : nullptr;
+  const bool mip = net && o.mip_refine && deadline - elapsed() >= 3000.0 * o.mip_after_s;
+  std::function<bool(double)> give_way;
+  if (mip) {
+    give_way = [&elapsed, pace = SearchPace(split_start, 1000.0 * o.mip_after_s, deadline)](double closed) mutable {
+      return pace.behind(elapsed(), closed);
+    };
+  }
+  SplitOutcome outcome = relu_split(checker, k, problem, setup, o, eval, rng, elapsed, deadline, stats, give_way);
+  if (!mip || outcome.verdict != Verdict::Timeout || elapsed() >= deadline) return outcome;
+  ReluRootBounds refined = relu_root(*net, root);
+  MipRefineOptions mo;
+  mo.neuron_seconds = o.mip_neuron_s;
+  mo.max_nodes = o.mip_nodes;
+  mo.processes = std::max(1, o.jobs > 0 ? o.jobs : omp_get_max_threads());
+  mo.sound = o.sound_fp;
+  const double until = elapsed() + o.mip_share * std::max(0.0, deadline - elapsed());
+  mo.stop = [&] { return elapsed() > until; };
+  mo.tighten = [&](std::vector<std::vector<float>>& lo, std::vector<std::vector<float>>& hi) {
+    return tighten_through_program(graph, problem, *net, root, o, lo, hi);
+  };
+  const MipRefineStats ms = mip_refine(*net, problem.lower, problem.upper, refined.lower, refined.upper, mo);
+  stats.mip_programs += ms.programs;
+  stats.mip_tightened += ms.tightened;
+  stats.mip_stabilised += ms.stabilised + ms.crown_stabilised;
+  stats.mip_failed_checks += ms.failed_checks;
+  stats.mip_s += ms.seconds;
+  stats.mip_layers += ms.layers;
+  stats.mip_layers_to_do += net->relu_layers() - 1;
+  stats.mip_processes = std::max(stats.mip_processes, ms.processes);
+  write_relu_root(*net, refined, root);
+  return relu_split(checker, k, problem, setup, o, eval, rng, elapsed, deadline, stats);
 }
 
 }  // namespace
@@ -208,7 +323,7 @@ VerifyResult search(CounterexampleChecker& checker, const VerifyOptions& options
   // 4. What is left: input split for small inputs, ReLU split otherwise;
   // longer attacks where the network is not ReLU split's kind (said in stats.bab).
   bool unknown = false;
-  bool relu_bab_possible = true;
+  bool relu_bab_possible = true;  // false once the CROWN rules leave a node of the graph uncovered
   for (std::size_t k = 0; k < problems.size(); ++k) {
     if (proved[k]) continue;
     if (elapsed() > deadline) {
@@ -219,62 +334,28 @@ VerifyResult search(CounterexampleChecker& checker, const VerifyOptions& options
     std::optional<SplitOutcome> outcome;
     double split_start = elapsed();
     if (!input_bab && relu_bab_possible) {
-      // ReLU split: the network in dense form (once per case: the spec is folded in).
-      std::optional<ReluNetwork> net;
+      split_start = elapsed();
+      Stopwatch setup;
+      const std::string root_method = o.method == "crown" ? "crown" : "alpha-crown";
+      if (inter[k].empty()) {
+        BoundResult r = root_bounds(graph, problems[k], root_method, o, DType::F32, true);
+        inter[k] = std::move(r.intermediates);
+        alphas[k] = r.alpha;
+      }
+      // The relaxations of branch and bound rest on these bounds: sound ones
+      // (f64, the search's parameters) unless --fast-unsound-fp; the search
+      // and its proofs both start from them.
+      if (o.sound_fp)
+        inter[k] = SoundProver(graph, problems[k], sound_options(root_method)).root_intermediates(alphas[k]);
+      result.stats.relu_setup_ms += setup.elapsed_ms();
       try {
-        net = extract_relu_network(g, problems[k]);
+        outcome = relu_split_case(checker, k, problems[k], graph, inter[k], o, *evals[k], rng, elapsed, deadline,
+                                  split_start, result.stats);
+        result.stats.bab = "relu";
       } catch (const Error& e) {
         if (o.bab == BabKind::Relu || e.kind() != ErrorKind::Unsupported) throw;
         relu_bab_possible = false;
         result.stats.bab = std::string("none (") + e.what() + ")";
-      }
-      if (net) {
-        result.stats.bab = "relu";
-        split_start = elapsed();
-        const std::string root_method = o.method == "crown" ? "crown" : "alpha-crown";
-        if (inter[k].empty()) {
-          BoundResult r = root_bounds(graph, problems[k], root_method, o, DType::F32, true);
-          inter[k] = std::move(r.intermediates);
-          alphas[k] = r.alpha;
-        }
-        // The relaxations of branch and bound rest on these bounds: sound
-        // ones (f64, the search's parameters) unless --fast-unsound-fp.
-        if (o.sound_fp)
-          inter[k] = SoundProver(graph, problems[k], sound_options(root_method)).root_intermediates(alphas[k]);
-        ReluRootBounds root = relu_root(*net, inter[k]);
-        // With --mip-refine, branch and bound alone first: easy cases end
-        // there, without programs. Where the case had at least 3 x
-        // `mip_after_s` (the programs take minutes to pay), from `mip_after_s`
-        // on it gives way to programs once the pace it closes its search
-        // space at (over the last half of its time) would not close the rest
-        // by the deadline; then branch and bound again from the refined bounds.
-        const bool mip = o.mip_refine && deadline - elapsed() >= 3000.0 * o.mip_after_s;
-        std::function<bool(double)> give_way;
-        if (mip) {
-          give_way = [&elapsed, pace = SearchPace(split_start, 1000.0 * o.mip_after_s, deadline)](
-                         double closed) mutable { return pace.behind(elapsed(), closed); };
-        }
-        outcome = relu_split(checker, k, problems[k], *net, root, o, *evals[k], rng, elapsed, deadline, result.stats,
-                             give_way);
-        if (mip && outcome->verdict == Verdict::Timeout && elapsed() < deadline) {
-          MipRefineOptions mo;
-          mo.neuron_seconds = o.mip_neuron_s;
-          mo.max_nodes = o.mip_nodes;
-          mo.processes = std::max(1, o.jobs > 0 ? o.jobs : omp_get_max_threads());
-          mo.sound = o.sound_fp;
-          const double until = elapsed() + o.mip_share * std::max(0.0, deadline - elapsed());
-          mo.stop = [&] { return elapsed() > until; };
-          const MipRefineStats ms = mip_refine(*net, problems[k].lower, problems[k].upper, root.lower, root.upper, mo);
-          result.stats.mip_programs += ms.programs;
-          result.stats.mip_tightened += ms.tightened;
-          result.stats.mip_stabilised += ms.stabilised + ms.crown_stabilised;
-          result.stats.mip_failed_checks += ms.failed_checks;
-          result.stats.mip_s += ms.seconds;
-          result.stats.mip_layers += ms.layers;
-          result.stats.mip_layers_to_do += net->relu_layers() - 1;
-          result.stats.mip_processes = std::max(result.stats.mip_processes, ms.processes);
-          outcome = relu_split(checker, k, problems[k], *net, root, o, *evals[k], rng, elapsed, deadline, result.stats);
-        }
       }
     } else if (input_bab) {
       result.stats.bab = "input";

@@ -232,4 +232,68 @@ std::shared_ptr<Graph> s_shaped_mlp() {
   return g;
 }
 
+namespace {
+
+Tensor normal(std::mt19937& rng, Shape s, float scale) {
+  Tensor t(DType::F32, s);
+  std::normal_distribution<float> d(0.0f, scale);
+  for (std::int64_t i = 0; i < t.numel(); ++i) t.mutable_data<float>()[i] = d(rng);
+  return t;
+}
+
+}  // namespace
+
+std::shared_ptr<Graph> random_residual_conv(unsigned seed) {
+  std::mt19937 rng(seed);
+  const std::int64_t c = 1 + static_cast<std::int64_t>(rng() % 3);
+  const bool residual = rng() % 2 == 0;
+  const int pool = static_cast<int>(rng() % 3);  // 0 none, 1 average, 2 max
+  auto g = std::make_shared<Graph>();
+  g->name = "random" + std::to_string(seed);
+  ValueId x = g->add_input("x", {DType::F32, {1, 2}});
+  ValueId h = g->add_inferred_node(
+      OpKind::Affine, "fc0", {},
+      {x, g->add_constant("w0", normal(rng, {16, 2}, 0.8f)), g->add_constant("b0", normal(rng, {16}, 0.3f))},
+      {"h0"})[0];
+  Attributes shape;
+  shape.set("shape", std::vector<std::int64_t>{1, 1, 4, 4});
+  ValueId img = g->add_inferred_node(OpKind::Reshape, "reshape", shape, {h}, {"img"})[0];
+  auto conv = [&](ValueId in, std::int64_t cin, const std::string& name) {
+    ValueId w = g->add_constant(name + ".w", normal(rng, {c, cin, 3, 3}, 0.5f));
+    ValueId b = g->add_constant(name + ".b", normal(rng, {c}, 0.2f));
+    return g->add_inferred_node(OpKind::Conv, name, conv2d_attrs(3, 1, 1), {in, w, b}, {name + ".y"})[0];
+  };
+  ValueId r1 = g->add_inferred_node(OpKind::Relu, "r1", {}, {conv(img, 1, "c1")}, {"r1.y"})[0];
+  ValueId c2 = conv(r1, c, "c2");
+  if (residual) c2 = g->add_inferred_node(OpKind::Add, "add", {}, {r1, c2}, {"sum"})[0];
+  ValueId r2 = g->add_inferred_node(OpKind::Relu, "r2", {}, {c2}, {"r2.y"})[0];
+  std::int64_t cells = 16;
+  if (pool == 1) {
+    Attributes avg;
+    avg.set("kernel_shape", std::vector<std::int64_t>{2, 2});
+    avg.set("strides", std::vector<std::int64_t>{2, 2});
+    avg.set("pads", std::vector<std::int64_t>{0, 0, 0, 0});
+    avg.set("count_include_pad", std::int64_t{0});
+    avg.set("ceil_mode", std::int64_t{0});
+    r2 = g->add_inferred_node(OpKind::AveragePool, "pool", avg, {r2}, {"pooled"})[0];
+    cells = 4;
+  } else if (pool == 2) {
+    r2 = g->add_inferred_node(OpKind::MaxPool, "pool", max_pool2d_attrs(2, 2), {r2}, {"pooled"})[0];
+    cells = 4;
+  }
+  Attributes flat;
+  flat.set("axis", std::int64_t{1});
+  ValueId f = g->add_inferred_node(OpKind::Flatten, "flatten", flat, {r2}, {"f"})[0];
+  ValueId h1 = g->add_inferred_node(
+      OpKind::Affine, "fc1", {},
+      {f, g->add_constant("w1", normal(rng, {6, c * cells}, 0.6f)), g->add_constant("b1", normal(rng, {6}, 0.2f))},
+      {"h1"})[0];
+  ValueId r3 = g->add_inferred_node(OpKind::Relu, "r3", {}, {h1}, {"r3.y"})[0];
+  ValueId y = g->add_inferred_node(
+      OpKind::Affine, "fc2", {},
+      {r3, g->add_constant("w2", normal(rng, {3, 6}, 0.6f)), g->add_constant("b2", normal(rng, {3}, 0.2f))}, {"y"})[0];
+  g->add_output(y);
+  return g;
+}
+
 }  // namespace bf::test

@@ -40,4 +40,11 @@ std::shared_ptr<Graph> s_shaped_mlp();
 // Flatten -> Gemm(alpha 0.5) -> Tanh. The Gemm's alpha keeps it on the reference rule (oneDNN inside).
 std::shared_ptr<Graph> mixed_ops_graph();
 
+// A random small graph for branch-and-bound tests, over a two-input box (a grid
+// gives the truth): x[1,2] -> Affine(16) -> Reshape [1,1,4,4] -> Conv(C, 3x3,
+// pad 1) -> Relu -> Conv(C, 3x3, pad 1) [-> Add(skip)] -> Relu [-> AveragePool
+// | MaxPool 2x2] -> Flatten -> Affine(6) -> Relu -> Affine(3); C in 1..3, the
+// skip and the pooling drawn from the seed.
+std::shared_ptr<Graph> random_residual_conv(unsigned seed);
+
 }  // namespace bf::test

@@ -166,11 +166,14 @@ void add_verify_command(CLI::App& app) {
     std::string split;
     if (s.bab == "relu") {
       split = fmt::format(
-          "; relu split {:.0f} ms, {} unstable ReLUs, {} domains ({:.0f}/s; {} fsb trial bounds), {} proved ({} "
+          "; relu split {:.0f} ms (root bounds and programs {:.0f}, bounding {:.0f}, proofs {:.0f}, attacks {:.0f}, "
+          "share {:.2f}), "
+          "{} unstable ReLUs, {} domains ({:.0f}/s bounding; {} fsb trial bounds), {} proved ({} "
           "infeasible), store "
           "peak {} of {} ({} domains{}), {} proofs re-checked in f64 ({} failed), {} PGD runs inside subdomains "
           "({} ended inside)",
-          s.split_ms, s.relu_unstable, s.domains_bounded, s.domains_bounded / std::max(1e-3, s.split_ms / 1000.0),
+          s.split_ms, s.relu_setup_ms, s.relu_bound_ms, s.relu_proof_ms, s.relu_attack_ms, s.relu_attack_share,
+          s.relu_unstable, s.domains_bounded, s.domains_bounded / std::max(1e-3, s.relu_bound_ms / 1000.0),
           s.trial_bounds, s.domains_proved, s.infeasible_pruned, format_bytes(s.store_peak_bytes),
           format_bytes(s.store_cap_bytes), s.store_peak_domains, s.store_went_depth_first ? ", went depth-first" : "",
           s.f64_rechecked, s.f64_rejected, s.domain_attacks, s.domain_attacks_inside);

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "bound/linear/backward_util.h"
+#include "bound/linear/linear_rules.h"
 #include "bound/linear/s_shaped.h"
 #include "bound/linear/sound_lines.h"
 
@@ -101,6 +102,12 @@ Bounds<T> clip_relax(T l, T u, T a, T b) {
   return {{r.upper.slope, b - r.upper.slope * b - r.upper.icpt}, {r.lower.slope, b - r.lower.slope * b - r.lower.icpt}};
 }
 
+// A relaxed op that reached an elementwise relaxation without one of its own:
+// an error, never another op's lines.
+[[noreturn]] void no_elementwise_relaxation(const Node& node) {
+  fail(ErrorKind::Internal, "'{}' ({}) has no elementwise relaxation", node.name, op_name(node.op));
+}
+
 template <typename T>
 T apply(const Node& node, T x) {
   switch (node.op) {
@@ -112,11 +119,13 @@ T apply(const Node& node, T x) {
       return s_value(SShape::Sigmoid, x);
     case OpKind::Tanh:
       return s_value(SShape::Tanh, x);
-    default: {
+    case OpKind::Clip: {
       const T a = static_cast<T>(node.attrs.get_float("min", -std::numeric_limits<double>::infinity()));
       const T b = static_cast<T>(node.attrs.get_float("max", std::numeric_limits<double>::infinity()));
       return std::min(std::max(x, a), b);
     }
+    default:
+      no_elementwise_relaxation(node);
   }
 }
 
@@ -137,11 +146,13 @@ ScalarFn scalar_fn(const Node& node) {
     case OpKind::Tanh:
       f.kind = SoundFn::Tanh;
       break;
-    default:
+    case OpKind::Clip:
       f.kind = SoundFn::Clip;
       f.lo = node.attrs.get_float("min", -std::numeric_limits<double>::infinity());
       f.hi = node.attrs.get_float("max", std::numeric_limits<double>::infinity());
       break;
+    default:
+      no_elementwise_relaxation(node);
   }
   return f;
 }
@@ -165,9 +176,11 @@ Bounds<T> elementwise_relax_unrepaired(const Node& node, T l, T u) {
       return s_shaped_relax(SShape::Sigmoid, l, u);
     case OpKind::Tanh:
       return s_shaped_relax(SShape::Tanh, l, u);
-    default:
+    case OpKind::Clip:
       return clip_relax(l, u, static_cast<T>(node.attrs.get_float("min", -std::numeric_limits<double>::infinity())),
                         static_cast<T>(node.attrs.get_float("max", std::numeric_limits<double>::infinity())));
+    default:
+      no_elementwise_relaxation(node);
   }
 }
 
@@ -281,6 +294,8 @@ OptLine<T> fixed(const Line<T>& line) {
 }  // namespace
 
 int alpha_params(const Node& node) {
+  // Ops whose backward rule needs no relaxation have no lines to optimise.
+  if (linear_rule(node.op).relax == RelaxKind::None) return 0;
   switch (node.op) {
     case OpKind::Relu:
     case OpKind::LeakyRelu:
@@ -288,8 +303,12 @@ int alpha_params(const Node& node) {
     case OpKind::Sigmoid:
     case OpKind::Tanh:
       return 2;
-    default:
+    case OpKind::Clip:     // fixed lines (CROWN's)
+    case OpKind::MaxPool:  // fixed lines (CROWN's)
       return 0;
+    default:
+      fail(ErrorKind::Internal, "'{}' ({}) has a relaxation but alpha-CROWN does not say whether it optimises it",
+           node.name, op_name(node.op));
   }
 }
 
@@ -347,8 +366,10 @@ OptRelaxation<T> alpha_lines(const Node& node, T l, T u, T* p, bool sound) {
       }
       return r;
     }
+    case OpKind::Clip:
+      return r;  // fixed lines (alpha_params: 0)
     default:
-      return r;
+      no_elementwise_relaxation(node);
   }
 }
 
@@ -370,6 +391,7 @@ template OptRelaxation<float> alpha_relax(const Node&, float, float, float*, boo
 template OptRelaxation<double> alpha_relax(const Node&, double, double, double*, bool);
 
 std::int64_t relaxation_elements(const Node& node, const Shape& in_shape, const Shape& out_shape) {
+  if (linear_rule(node.op).relax == RelaxKind::None) return 0;
   switch (node.op) {
     case OpKind::Relu:
     case OpKind::LeakyRelu:
@@ -380,7 +402,7 @@ std::int64_t relaxation_elements(const Node& node, const Shape& in_shape, const 
     case OpKind::MaxPool:
       return numel(out_shape);
     default:
-      return 0;
+      fail(ErrorKind::Internal, "'{}' ({}) has a relaxation but no layout for it", node.name, op_name(node.op));
   }
 }
 

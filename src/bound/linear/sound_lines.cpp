@@ -15,6 +15,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "support/error.h"
 #include "support/outward_round.h"
 
 #if defined(__FAST_MATH__)
@@ -187,9 +188,11 @@ Piece piece(const ScalarFn& f, double p) {
       return p > 0 ? Piece{1, 0} : Piece{0, 0};
     case SoundFn::LeakyRelu:
       return p >= 0 ? Piece{1, 0} : Piece{f.alpha, 0};
-    default:  // Clip: min(max(p, lo), hi) is hi everywhere when lo >= hi
+    case SoundFn::Clip:  // min(max(p, lo), hi) is hi everywhere when lo >= hi
       if (p >= f.hi || f.lo >= f.hi) return {0, f.hi};
       return p <= f.lo ? Piece{0, f.lo} : Piece{1, 0};
+    default:
+      fail(ErrorKind::Internal, "sound lines: not a piecewise-linear function");
   }
 }
 

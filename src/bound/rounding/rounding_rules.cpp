@@ -71,8 +71,11 @@ RoundingTerms relaxed_elementwise(const Graph&, const Node& n) {
       return {0, 1};
     case OpKind::LeakyRelu:
       return {2, 1};
-    default:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
       return {8, 1};
+    default:
+      fail(ErrorKind::Internal, "'{}' ({}): no rounding terms for its relaxation", n.name, op_name(n.op));
   }
 }
 

@@ -11,6 +11,7 @@
 #include "bound/linear/linear_geometry.h"
 #include "kernels/op_eval.h"
 #include "kernels/rowwise_gemm.h"
+#include "runtime/compiled/linear_fast_util.h"
 #include "runtime/compiled/prepared_store.h"
 #include "support/error.h"
 
@@ -360,7 +361,7 @@ class DualAffineKernel final : public CompiledKernel {
 
   void run(const KernelIO& io) override {
     const SweepChunk& c = *io.chunk;
-    if (compact_) {
+    if (compact_ && fast_linear::rows_per_sample_at_least(c, fast_linear::kMinRowsPerSampleToSkipColumns)) {
       run_compact(io, c);
     } else {
       const std::int64_t m = c.rows * positions_;

@@ -263,6 +263,10 @@ BoundRunResult CompiledProgram::run(const InputRegion& region, std::span<const S
     return static_cast<std::size_t>(layout_planes(sp.layout) * sp.plane_bytes());
   };
   for (const auto& sb : state) {
+    if (sb.direct) {
+      program_memory_->bind(s.to_physical(sb.buffer), static_cast<char*>(sb.data));
+      continue;
+    }
     char* p = program_memory_->buffer(s.to_physical(sb.buffer), allocator_);
     if (sb.in) {
       std::memcpy(p, sb.data, state_bytes(sb.buffer));
@@ -270,6 +274,11 @@ BoundRunResult CompiledProgram::run(const InputRegion& region, std::span<const S
       std::memset(p, 0, state_bytes(sb.buffer));
     }
   }
+  // Direct State bindings hold for this run only, whatever happens in it.
+  struct Unbind {
+    ProgramMemory* memory;
+    ~Unbind() { memory->unbind_all(); }
+  } unbind{program_memory_.get()};
   for (std::size_t t = 0; t < tasks_.size(); ++t) {
     run_task(t);
     program_memory_->after_task(static_cast<TaskId>(t), allocator_);
@@ -278,7 +287,7 @@ BoundRunResult CompiledProgram::run(const InputRegion& region, std::span<const S
     return static_cast<const char*>(program_memory_->buffer(s.to_physical(b), allocator_));
   });
   for (const auto& sb : state) {
-    if (sb.out)
+    if (sb.out && !sb.direct)
       std::memcpy(sb.data, program_memory_->buffer(s.to_physical(sb.buffer), allocator_), state_bytes(sb.buffer));
   }
   program_memory_->end_run(allocator_);

@@ -71,7 +71,7 @@ class BackwardAffineKernel final : public CompiledKernel {
 
   void run(const KernelIO& io) override {
     const SweepChunk& c = *io.chunk;
-    if (compact_) {
+    if (compact_ && rows_per_sample_at_least(c, kMinRowsPerSampleToSkipColumns)) {
       run_compact(io, c);
       return;
     }

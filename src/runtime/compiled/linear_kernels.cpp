@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "bound/linear/backward.h"
+#include "bound/linear/beta_steps.h"
 #include "bound/linear/concretize.h"
 #include "bound/linear/dual.h"
 #include "bound/linear/linear_rules.h"
@@ -392,6 +393,50 @@ class DualRuleKernel final : public CompiledKernel {
   std::vector<Operand> operands_;
 };
 
+// beta-CROWN's steps (bound/linear/beta_steps.h): one parameter per element of a row.
+class BetaStepKernel final : public CompiledKernel {
+ public:
+  BetaStepKernel(StepKind kind, const PlanBundle& plan, const TaskOp& op) : kind_(kind), dtype_(plan.config.dtype) {
+    const BufferId rows = kind == StepKind::Beta ? op.writes.at(0) : op.reads.at(0);
+    rows_ = linear_info(plan, rows);
+    const BufferId params = kind == StepKind::Beta ? op.writes.at(1) : op.writes.at(0);
+    const BufferSpec& ps = spec_of(plan, params);
+    elements_ = ps.shape.at(1);
+    branch_ = plan.sweeps.at(static_cast<std::size_t>(ps.sweep)).branch_elements.at(ps.value);
+    value_elements_ = plan.graph->type(ps.value).numel();
+  }
+  std::string name() const override { return step_kind_name(kind_); }
+  std::int64_t scratch_bytes() const override { return 0; }
+  void run(const KernelIO& io) override {
+    auto params = [&](const auto& p) { return AlphaView{p.lower, p.upper, elements_, 1}; };
+    const BranchElements at{branch_.data(), static_cast<std::int64_t>(branch_.size()), value_elements_};
+    switch (kind_) {
+      case StepKind::Beta:
+        apply_beta(*io.chunk, dtype_, view_of(rows_, io.outputs[0].lower, io.outputs[0].upper), params(io.outputs[1]),
+                   {io.inputs[2].lower, io.inputs[2].upper}, at);
+        return;
+      case StepKind::BetaGradient:
+        beta_gradient(*io.chunk, dtype_, view_of(rows_, io.inputs[0].lower, io.inputs[0].upper), params(io.outputs[0]),
+                      at);
+        return;
+      case StepKind::Score:
+        branch_scores(*io.chunk, dtype_, view_of(rows_, io.inputs[0].lower, io.inputs[0].upper),
+                      {io.inputs[1].lower, io.inputs[1].upper}, params(io.outputs[0]), at);
+        return;
+      default:
+        fail(ErrorKind::Internal, "{} is not a beta step", step_kind_name(kind_));
+    }
+  }
+
+ private:
+  StepKind kind_;
+  DType dtype_;
+  LinearInfo rows_;
+  std::int64_t elements_ = 0;
+  std::vector<std::int64_t> branch_;  // the elements of z the parameters stand for
+  std::int64_t value_elements_ = 0;
+};
+
 }  // namespace
 
 std::unique_ptr<CompiledKernel> make_linear_kernel(StepKind kind, const PlanBundle& plan, const TaskOp& op) {
@@ -432,6 +477,10 @@ std::unique_ptr<CompiledKernel> make_linear_kernel(StepKind kind, const PlanBund
     case StepKind::Account:
     case StepKind::Charge:
       return make_rounding_kernel(kind, plan, op);
+    case StepKind::Beta:
+    case StepKind::BetaGradient:
+    case StepKind::Score:
+      return std::make_unique<BetaStepKernel>(kind, plan, op);
     default:
       fail(ErrorKind::Internal, "{} is not a linear step", step_kind_name(kind));
   }

@@ -46,6 +46,10 @@ enum class StepKind : std::uint8_t {
   // Sound floating point (bound/rounding/rounding_account.h):
   Account,  // a node's rounding account (and the widening of its interval)
   Charge,   // a node's rounding charged to a sweep's bias
+  // beta-CROWN (bound/linear/beta_steps.h):
+  Beta,          // split constraints added to A at a ReLU input
+  BetaGradient,  // their gradients from the ReLU input's dual
+  Score,         // BaBSR branching scores
 };
 const char* step_kind_name(StepKind kind);
 

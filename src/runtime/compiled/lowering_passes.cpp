@@ -66,6 +66,12 @@ const char* step_kind_name(StepKind kind) {
       return "account";
     case StepKind::Charge:
       return "charge";
+    case StepKind::Beta:
+      return "beta";
+    case StepKind::BetaGradient:
+      return "beta_gradient";
+    case StepKind::Score:
+      return "score";
   }
   return "?";
 }

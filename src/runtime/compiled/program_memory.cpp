@@ -45,6 +45,7 @@ ProgramMemory::ProgramMemory(const PlanBundle& plan, std::vector<bool> external,
   offset_.assign(np, -1);
   last_task_.assign(np, -1);
   dynamic_.assign(np, nullptr);
+  bound_.assign(np, nullptr);
   std::vector<TaskId> first_task(np, num_tasks + 1);
   for (const auto& life : live.lifetimes) {
     const auto p = static_cast<std::size_t>(s.to_physical(life.buffer));
@@ -98,10 +99,19 @@ void ProgramMemory::begin_run(TrackingAllocator& allocator) {
 char* ProgramMemory::buffer(BufferId p, TrackingAllocator& allocator) {
   const auto i = static_cast<std::size_t>(p);
   BF_ASSERT(i < external_.size() && external_[i]);
+  if (bound_[i] != nullptr) return bound_[i];
   if (is_static(mode_)) return arena_ + offset_[i];
   if (!dynamic_[i]) dynamic_[i] = static_cast<char*>(allocator.allocate(bytes_[i]));
   return dynamic_[i];
 }
+
+void ProgramMemory::bind(BufferId p, char* data) {
+  const auto i = static_cast<std::size_t>(p);
+  BF_ASSERT(i < external_.size() && external_[i] && data != nullptr);
+  bound_[i] = data;
+}
+
+void ProgramMemory::unbind_all() { std::fill(bound_.begin(), bound_.end(), nullptr); }
 
 char* ProgramMemory::task_arena(TaskId t) const {
   BF_ASSERT(is_static(mode_) && t >= 0 && static_cast<std::size_t>(t) < task_offset_.size());

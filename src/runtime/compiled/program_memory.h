@@ -41,6 +41,9 @@ class ProgramMemory {
   void begin_run(TrackingAllocator& allocator);
   // Storage of physical buffer `p` (allocated now in DISABLE mode if it is not yet).
   char* buffer(BufferId p, TrackingAllocator& allocator);
+  // Until unbind_all(): physical buffer `p` (a State buffer) is the caller's memory at `data`.
+  void bind(BufferId p, char* data);
+  void unbind_all();
   // DISABLE mode: releases the buffers no task after `task` touches.
   void after_task(TaskId task, TrackingAllocator& allocator);
   // DISABLE mode: releases what is left (graph inputs and outputs, once read).
@@ -65,6 +68,7 @@ class ProgramMemory {
   std::int64_t arena_bytes_ = 0;
   char* arena_ = nullptr;
   std::vector<char*> dynamic_;
+  std::vector<char*> bound_;  // by physical id: the caller's memory, for this run
   MemoryStats stats_;
 };
 

@@ -139,6 +139,15 @@ void select_kernels(const LoweringContext& ctx, LoweredTask& t) {
       case TaskOpKind::Charge:
         step.kind = StepKind::Charge;
         break;
+      case TaskOpKind::Beta:
+        step.kind = StepKind::Beta;
+        break;
+      case TaskOpKind::BetaGradient:
+        step.kind = StepKind::BetaGradient;
+        break;
+      case TaskOpKind::Score:
+        step.kind = StepKind::Score;
+        break;
     }
     t.steps.push_back(std::move(step));
   }

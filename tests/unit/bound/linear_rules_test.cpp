@@ -11,6 +11,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <set>
 
 #include "bound/linear/backward.h"
 #include "bound/linear/linear_geometry.h"
@@ -386,6 +387,57 @@ TEST(LinearRules, RelaxedOpsBoundFromTheRightSide) {
     c.exact = false;
     check_rule(c);
   }
+}
+
+// Every op is fully covered or declared unsupported: a relaxed op has its
+// relaxation laid out, computed, its alpha parameters said and its lines
+// checked for soundness below (kSoundnessTested); an op with a plain rule has
+// no relaxation, and asking for one is an error, never another op's lines.
+const std::set<OpKind> kSoundnessTested = {OpKind::Relu, OpKind::LeakyRelu, OpKind::Sigmoid,
+                                           OpKind::Tanh, OpKind::Clip,      OpKind::MaxPool};
+
+TEST(Relaxation, EveryOpIsCoveredOrDeclaredUnsupported) {
+  for (int i = 0; i < kNumOpKinds; ++i) {
+    const auto op = static_cast<OpKind>(i);
+    const LinearRule& r = linear_rule(op);
+    SCOPED_TRACE(op_name(op));
+    Attributes attrs;
+    Shape in{1, 4}, out{1, 4};
+    if (op == OpKind::MaxPool) {
+      attrs = test::max_pool2d_attrs(2, 2);
+      in = {1, 1, 2, 2};
+      out = {1, 1, 1, 1};
+    }
+    const Node n{op, "n", attrs, {0}, {1}};
+    if (r.unsupported != nullptr) {
+      EXPECT_EQ(r.relax, RelaxKind::None);
+      continue;
+    }
+    if (r.relax == RelaxKind::None) {
+      EXPECT_EQ(alpha_params(n), 0);
+      EXPECT_EQ(relaxation_elements(n, in, out), 0);
+      continue;
+    }
+    EXPECT_TRUE(kSoundnessTested.count(op)) << "a relaxed op whose lines no soundness test checks";
+    const std::int64_t elements = relaxation_elements(n, in, out);
+    EXPECT_EQ(elements, r.relax == RelaxKind::MaxPool ? numel(out) : numel(in));
+    EXPECT_GE(alpha_params(n), 0);
+    std::vector<double> l{-1.0, 0.5, -3.0, -1.0}, u{2.0, 1.0, -1.0, 1.0}, p[4];
+    void* planes[4];
+    for (int q = 0; q < 4; ++q) {
+      p[q].assign(static_cast<std::size_t>(elements), std::nan(""));
+      planes[q] = p[q].data();
+    }
+    compute_relaxation(n, DType::F64, 1, in, out, {l.data(), u.data()}, planes);
+    for (int q = 0; q < 4; ++q) {
+      for (double v : p[q]) EXPECT_FALSE(std::isnan(v)) << "plane " << q;
+    }
+  }
+  // An op with a plain rule never gets another op's lines.
+  const Node add{OpKind::Add, "add", {}, {0}, {1}};
+  std::vector<double> l{-1.0}, u{1.0}, p[4] = {{0}, {0}, {0}, {0}};
+  void* planes[4] = {p[0].data(), p[1].data(), p[2].data(), p[3].data()};
+  EXPECT_THROW(compute_relaxation(add, DType::F64, 1, {1}, {1}, {l.data(), u.data()}, planes), Error);
 }
 
 TEST(Relaxation, SoundOnEveryKindOfInterval) {
