@@ -6,6 +6,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <type_traits>
@@ -23,6 +24,11 @@ class Adam {
   explicit Adam(std::size_t n, AdamSettings s = {}) : m_(n, T(0)), v_(n, T(0)), s_(s) {}
 
   std::size_t size() const { return m_.size(); }
+  // Moments back to zero on [i0, i1): a fresh start for those parameters.
+  void reset(std::size_t i0, std::size_t i1) {
+    std::fill(m_.begin() + static_cast<std::ptrdiff_t>(i0), m_.begin() + static_cast<std::ptrdiff_t>(i1), T(0));
+    std::fill(v_.begin() + static_cast<std::ptrdiff_t>(i0), v_.begin() + static_cast<std::ptrdiff_t>(i1), T(0));
+  }
 
   // Step number `step` (from 0) on [i0, i1): p += lr * mhat / (sqrt(vhat) + eps)
   // with the moments of sign * g (sign +1: ascent, -1: descent).

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <type_traits>
 
 #include "bound/linear/sweep_steps.h"
 #include "methods/adam.h"
@@ -79,6 +80,18 @@ struct BranchBounds::Impl {
     std::map<ValueId, BufferId> best;  // bounded values and the output
     const SweepInfo* final_sweep = nullptr;
     std::vector<const SweepInfo*> intermediate_sweeps;
+    // Adam's moments of the final sweep's alpha and beta (lower side), kept
+    // from call to call (each call starts them at zero on the rows it uses).
+    std::vector<Adam<float>> adam32;
+    std::vector<Adam<double>> adam64;
+    template <typename T>
+    std::vector<Adam<T>>& adam() {
+      if constexpr (std::is_same_v<T, float>) {
+        return adam32;
+      } else {
+        return adam64;
+      }
+    }
 
     StateBuffer& state_of(BufferId b) {
       for (auto& sb : state) {
@@ -164,7 +177,8 @@ struct BranchBounds::Impl {
     const std::int64_t budget = (given ? request.max_memory : default_memory_budget()) / 2;
     for (batch = std::max<std::int64_t>(1, max_domains);; batch = (batch + 1) / 2) {
       std::unique_ptr<Program> p = build(batch);
-      const std::int64_t bytes = p->planned_bytes();
+      // The ladder's smaller programs (half, a quarter, ...) hold as much again at most.
+      const std::int64_t bytes = 2 * p->planned_bytes();
       if (bytes <= budget) {
         programs.emplace(batch, std::move(p));
         break;
@@ -221,7 +235,9 @@ struct BranchBounds::Impl {
         P->intermediate_sweeps.push_back(&sw);
       }
     }
-    BF_CHECK(P->final_sweep != nullptr, ErrorKind::Internal, "branch bounds: no final sweep");
+    BF_CHECK(
+        P->final_sweep != nullptr && P->final_sweep->task + 1 == static_cast<TaskId>(P->plan->task_graph.tasks.size()),
+        ErrorKind::Internal, "branch bounds: the final sweep is not the program's last task");
     for (const auto& s : P->plan->storage.logical_buffers) {
       if (s.scope != BufferScope::State) continue;
       P->state.emplace_back(s.id, static_cast<std::size_t>(layout_planes(s.layout) * s.plane_bytes()));
@@ -346,15 +362,18 @@ BranchBoundResult BranchBounds::Impl::bound(const std::vector<BranchDomain>& dom
   // Parameters: alpha of every ReLU of the final sweep and beta at every ReLU
   // input, from the items' (NaN: CROWN's line; beta 0); other lines CROWN's.
   std::vector<std::pair<ValueId, BufferId>> alpha_relu;  // (ReLU input, alpha buffer)
+  // The rows of this call use slots [0, D * rows): the lower plane's prefix
+  // of each parameter buffer (the upper side is not bounded).
+  auto used = [&](BufferId b) {
+    return P.state_of(b).size() / sizeof(T) / 2 / static_cast<std::size_t>(batch) * static_cast<std::size_t>(D);
+  };
   for (const auto& [node, buffer] : P.final_sweep->alpha_buffers) {
-    StateBuffer& sb = P.state_of(buffer);
-    std::fill(typed<T>(sb), typed<T>(sb) + sb.size() / sizeof(T), kNaN);
+    std::fill(typed<T>(P.state_of(buffer)), typed<T>(P.state_of(buffer)) + used(buffer), kNaN);
     const Node& nd = g.node(node);
     if (nd.op == OpKind::Relu && unstable_at.count(nd.inputs[0])) alpha_relu.emplace_back(nd.inputs[0], buffer);
   }
   for (const auto& [z, buffer] : P.final_sweep->beta_buffers) {
-    StateBuffer& sb = P.state_of(buffer);
-    std::fill(typed<T>(sb), typed<T>(sb) + sb.size() / sizeof(T), T(0));
+    std::fill(typed<T>(P.state_of(buffer)), typed<T>(P.state_of(buffer)) + used(buffer), T(0));
   }
   auto slot_of = [&](std::size_t k) { return items[k].first * rows + items[k].second; };
   std::vector<std::vector<float>*> item_params;
@@ -432,9 +451,12 @@ BranchBoundResult BranchBounds::Impl::bound(const std::vector<BranchDomain>& dom
     is_beta.push_back(1);
   }
   BF_CHECK(opt.iterations == 0 || gradients, ErrorKind::Internal, "branch bounds: Adam steps without gradients");
-  std::vector<Adam<T>> adam;
+  std::vector<Adam<T>>& adam = P.template adam<T>();
   if (opt.iterations > 0) {
-    for (const auto& [p, gr] : optimised) adam.emplace_back(P.state_of(p).size() / sizeof(T) / 2);
+    if (adam.empty()) {
+      for (const auto& [p, gr] : optimised) adam.emplace_back(P.state_of(p).size() / sizeof(T) / 2);
+    }
+    for (std::size_t a = 0; a < optimised.size(); ++a) adam[a].reset(0, used(optimised[a].first));
   }
   // beta moves only at each row's own splits (beta-CROWN's multipliers): on
   // neurons stable without a split the program would accept it too, but
@@ -455,7 +477,10 @@ BranchBoundResult BranchBounds::Impl::bound(const std::vector<BranchDomain>& dom
     std::vector<StateBinding> bindings;
     // In place: the parameters, gradients and scores are not copied in or out of the program.
     for (auto& sb : P.state) bindings.push_back({sb.id, sb.data(), true, true, /*direct=*/true});
-    BoundRunResult run = P.compiled->run(P.region, bindings);
+    // After the first run only the final sweep runs again: the domains' intervals
+    // and relaxations do not change between optimiser steps.
+    BoundRunResult run = it > 0 && P.compiled->can_rerun_last_task() ? P.compiled->rerun_last_task(bindings)
+                                                                     : P.compiled->run(P.region, bindings);
     if (it == 0 && opt.tighten) {
       // The domains' new bounds, kept for the later steps (and the caller).
       result.lo.assign(static_cast<std::size_t>(D), std::vector<float>(static_cast<std::size_t>(elements)));
@@ -497,10 +522,10 @@ BranchBoundResult BranchBounds::Impl::bound(const std::vector<BranchDomain>& dom
         auto& entries = split_entries[optimised[a].second];
         kept.resize(entries.size());
         for (std::size_t e = 0; e < entries.size(); ++e) kept[e] = gr[entries[e]];
-        std::fill(gr, gr + adam[a].size(), T(0));
+        std::fill(gr, gr + used(optimised[a].first), T(0));
         for (std::size_t e = 0; e < entries.size(); ++e) gr[entries[e]] = kept[e];
       }
-      adam[a].update(p, gr, 0, adam[a].size(), T(1), it, rates[a]);
+      adam[a].update(p, gr, 0, used(optimised[a].first), T(1), it, rates[a]);
     }
   }
   if (opt.scores) {

@@ -14,7 +14,8 @@
 //   - One optimiser (methods/adam.h) ascends alpha and beta with the
 //     gradients the program's dual ops compute.
 //   - The batch (domains per call) is the largest power-of-two fraction of the
-//     requested one whose program fits half the memory budget.
+//     requested one whose program, with the ladder of smaller ones (1, 2, 4,
+//     ... domains, built when a call needs them), fits half the memory budget.
 #pragma once
 
 #include <cstdint>

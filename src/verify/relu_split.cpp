@@ -167,7 +167,10 @@ class ReluSplitSearch {
                                              std::max<std::int64_t>(2, options.relu_batch / rows));
     if (setup.sound_root != nullptr) {
       // Proofs come in smaller numbers than the search's domains.
-      certify_ = std::make_unique<BranchBounds>(request(DType::F64), *setup.sound_root,
+      certify32_ = std::make_unique<BranchBounds>(request(DType::F32, /*sound=*/true), *setup.sound_root,
+                                                  std::max<std::int64_t>(1, search_->domains_per_call() / 2),
+                                                  /*optimise=*/false);
+      certify_ = std::make_unique<BranchBounds>(request(DType::F64, /*sound=*/true), *setup.sound_root,
                                                 std::max<std::int64_t>(1, search_->domains_per_call() / 4),
                                                 /*optimise=*/false);
     }
@@ -186,14 +189,14 @@ class ReluSplitSearch {
   SplitOutcome run(const std::function<bool(double)>& give_way);
 
  private:
-  BoundRequest request(DType dtype) const {
+  BoundRequest request(DType dtype, bool sound = false) const {
     BoundRequest r;
     r.graph = setup_.graph;
     r.spec = problem_.spec(dtype);
     r.region = input_box(problem_.lower, problem_.upper, setup_.graph->type(setup_.graph->inputs()[0]).shape, dtype,
                          /*outward=*/dtype == DType::F32);
     r.max_memory = budget_ / 2;
-    r.sound_fp = dtype == DType::F64 && setup_.sound_root != nullptr;
+    r.sound_fp = sound;
     return r;
   }
 
@@ -293,9 +296,7 @@ class ReluSplitSearch {
     if (claims.empty()) return;
     std::vector<Domain*> cp;
     for (auto& c : claims) cp.push_back(&c);
-    BranchBoundOptions o;
-    o.tighten = tighten;
-    const Bounds sound = bound_all(*certify_, cp, o);
+    const Bounds sound = sound_bounds(claims, tighten);
     std::size_t e = 0;
     for (std::size_t c = 0; c < claims.size(); ++c) {
       // Bounds that cross in the sound program: the splits cannot all hold.
@@ -308,6 +309,56 @@ class ReluSplitSearch {
         ++stats_.f64_rechecked;
       }
     }
+  }
+
+  // Sound bounds of the claims' rows (and whether each claim's splits cannot
+  // all hold, with `tighten`): the f32 sound program first, many times
+  // cheaper; the f64 one for the rows it leaves unproved (f32's rounding
+  // account is coarse where large terms cancel, BatchNorm and convolutions).
+  Bounds sound_bounds(std::vector<Domain>& claims, bool tighten) {
+    BranchBoundOptions o;
+    o.tighten = tighten;
+    std::vector<Domain*> cp;
+    for (auto& c : claims) cp.push_back(&c);
+    Bounds out = bound_all(*certify32_, cp, o);
+    std::vector<Domain> again;
+    std::vector<std::size_t> again_of;               // per claim bounded again: its claim
+    std::vector<std::vector<std::size_t>> again_at;  // ... and its rows' items in `out`
+    std::size_t e = 0;
+    for (std::size_t c = 0; c < claims.size(); ++c) {
+      const bool infeasible = tighten && out.infeasible.at(c);
+      Domain d;
+      std::vector<std::size_t> at;
+      for (std::size_t k = 0; k < claims[c].rows.size(); ++k, ++e) {
+        const double rhs = problem_.rhs[static_cast<std::size_t>(claims[c].rows[k])];
+        if (infeasible || row_refuted(out.lower[e], rhs, margin_)) {
+          ++stats_.relu_proved_f32;
+          continue;
+        }
+        d.rows.push_back(claims[c].rows[k]);
+        d.params.push_back(claims[c].params[k]);
+        at.push_back(e);
+      }
+      if (d.rows.empty()) continue;
+      d.splits = claims[c].splits;
+      again.push_back(std::move(d));
+      again_of.push_back(c);
+      again_at.push_back(std::move(at));
+    }
+    if (again.empty()) return out;
+    std::vector<Domain*> ap;
+    for (auto& d : again) ap.push_back(&d);
+    const Bounds f64 = bound_all(*certify_, ap, o);
+    std::size_t f = 0;
+    for (std::size_t a = 0; a < again.size(); ++a) {
+      const bool infeasible = tighten && f64.infeasible.at(a);
+      if (infeasible) out.infeasible[again_of[a]] = 1;
+      for (std::size_t item : again_at[a]) {
+        out.lower[item] = infeasible ? std::numeric_limits<double>::infinity() : f64.lower.at(f);
+        ++f;
+      }
+    }
+    return out;
   }
 
   Domain child(const Domain& parent, std::int64_t u, std::int8_t sign) const {
@@ -501,7 +552,7 @@ class ReluSplitSearch {
   bool margin_;
   std::int64_t budget_;
   DomainStore store_;
-  std::unique_ptr<BranchBounds> search_, certify_;
+  std::unique_ptr<BranchBounds> search_, certify32_, certify_;  // the search's program, the sound ones (f32, f64)
   std::int64_t U_ = 0, n_ = 0;
   std::map<std::string, std::int32_t> dense_layer_;
   std::vector<double> starts_;
@@ -562,7 +613,12 @@ std::optional<SplitOutcome> ReluSplitSearch::round() {
   for (auto& c : children) cs.push_back(&c);
   const Bounds r = bound(cs, options_.relu_iterations, options_.relu_tighten, true);
   stats_.domains_bounded += static_cast<std::int64_t>(children.size());
-  if (auto cex = test_points(cs, r)) return ends(Verdict::Sat, std::move(cex));
+  // The children's minimisers are tested while the attacks are within their share (verify/attack_budget.h).
+  const double share = attack_share(store_.empty() ? 0.0 : -store_.worst_score(), seen_margin_);
+  stats_.relu_attack_share = share;
+  if (attack_ms_ <= share * (elapsed_ms_() - start_ms_)) {
+    if (auto cex = test_points(cs, r)) return ends(Verdict::Sat, std::move(cex));
+  }
   // Branching decisions for the children left open (scores of the rows they keep).
   std::vector<Domain*> open;
   std::vector<std::vector<std::int64_t>> tops;
@@ -611,9 +667,7 @@ std::optional<SplitOutcome> ReluSplitSearch::round() {
     if (!store_.fits(c->bytes())) return ends(Verdict::Unknown);  // the store would outgrow its cap
     store_.push(std::move(*c));
   }
-  // Attacks: their share of the time from how far proof and attack each are from done (verify/attack_budget.h).
-  const double share = attack_share(store_.empty() ? 0.0 : -store_.worst_score(), seen_margin_);
-  stats_.relu_attack_share = share;
+  // PGD, within the same share.
   if (!store_.empty() && attack_ms_ < share * (elapsed_ms_() - start_ms_)) {
     Stopwatch aw;
     auto cex = attack();

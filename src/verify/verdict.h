@@ -85,7 +85,8 @@ struct VerifyStats {
   std::int64_t store_cap_bytes = 0, store_peak_bytes = 0, store_peak_domains = 0, open_domains = 0;
   std::int64_t relu_batch_items = 0, relu_unstable = 0;  // items per call; unstable ReLUs over the whole box
   std::int64_t trial_bounds = 0;                         // fsb: cheap bounds of candidate children
-  std::int64_t f64_rechecked = 0, f64_rejected = 0;      // relu split: proofs re-bounded in f64, and those that failed
+  std::int64_t f64_rechecked = 0, f64_rejected = 0;      // relu split: proofs re-bounded soundly, and those that failed
+  std::int64_t relu_proved_f32 = 0;                      // ... of them, proved by the f32 sound program
   std::int64_t infeasible_pruned = 0;                    // relu split: domains whose splits cannot all hold
   // relu split's time: the root's bounds and programs, bounding domains, proving them, attacks.
   double relu_setup_ms = 0.0, relu_bound_ms = 0.0, relu_proof_ms = 0.0, relu_attack_ms = 0.0;

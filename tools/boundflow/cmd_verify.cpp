@@ -170,13 +170,14 @@ void add_verify_command(CLI::App& app) {
           "share {:.2f}), "
           "{} unstable ReLUs, {} domains ({:.0f}/s bounding; {} fsb trial bounds), {} proved ({} "
           "infeasible), store "
-          "peak {} of {} ({} domains{}), {} proofs re-checked in f64 ({} failed), {} PGD runs inside subdomains "
+          "peak {} of {} ({} domains{}), {} proofs re-bounded soundly ({} in f32, {} failed), {} PGD runs inside "
+          "subdomains "
           "({} ended inside)",
           s.split_ms, s.relu_setup_ms, s.relu_bound_ms, s.relu_proof_ms, s.relu_attack_ms, s.relu_attack_share,
           s.relu_unstable, s.domains_bounded, s.domains_bounded / std::max(1e-3, s.relu_bound_ms / 1000.0),
           s.trial_bounds, s.domains_proved, s.infeasible_pruned, format_bytes(s.store_peak_bytes),
           format_bytes(s.store_cap_bytes), s.store_peak_domains, s.store_went_depth_first ? ", went depth-first" : "",
-          s.f64_rechecked, s.f64_rejected, s.domain_attacks, s.domain_attacks_inside);
+          s.f64_rechecked, s.relu_proved_f32, s.f64_rejected, s.domain_attacks, s.domain_attacks_inside);
       if (s.mip_programs > 0) {
         split += fmt::format(
             ", root bounds by {} MIPs in {:.1f} s ({} processes, {} of {} layers whole): {} tightened, {} made "

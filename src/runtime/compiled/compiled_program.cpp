@@ -251,6 +251,7 @@ BoundRunResult CompiledProgram::run(const InputRegion& region, std::span<const S
            region.lower.numel(), dtype_name(region.lower.dtype()), plan_.config.batch * g.type(x).numel(),
            dtype_name(plan_.config.dtype));
   Stopwatch watch;
+  arena_holds_last_run_ = false;
   allocator_.reset_counters();
   program_memory_->begin_run(allocator_);
   const BufferId xb = s.buffer_of(x);
@@ -258,22 +259,7 @@ BoundRunResult CompiledProgram::run(const InputRegion& region, std::span<const S
   std::memcpy(xin, region.lower.raw_data(), region.lower.nbytes());
   std::memcpy(xin + s.logical_buffers[static_cast<std::size_t>(xb)].plane_bytes(), region.upper.raw_data(),
               region.upper.nbytes());
-  auto state_bytes = [&](BufferId b) {
-    const BufferSpec& sp = s.logical_buffers[static_cast<std::size_t>(b)];
-    return static_cast<std::size_t>(layout_planes(sp.layout) * sp.plane_bytes());
-  };
-  for (const auto& sb : state) {
-    if (sb.direct) {
-      program_memory_->bind(s.to_physical(sb.buffer), static_cast<char*>(sb.data));
-      continue;
-    }
-    char* p = program_memory_->buffer(s.to_physical(sb.buffer), allocator_);
-    if (sb.in) {
-      std::memcpy(p, sb.data, state_bytes(sb.buffer));
-    } else {
-      std::memset(p, 0, state_bytes(sb.buffer));
-    }
-  }
+  bind_state(state);
   // Direct State bindings hold for this run only, whatever happens in it.
   struct Unbind {
     ProgramMemory* memory;
@@ -286,14 +272,66 @@ BoundRunResult CompiledProgram::run(const InputRegion& region, std::span<const S
   BoundRunResult result = exported_bounds(plan_, [&](BufferId b) {
     return static_cast<const char*>(program_memory_->buffer(s.to_physical(b), allocator_));
   });
-  for (const auto& sb : state) {
-    if (sb.out && !sb.direct)
-      std::memcpy(sb.data, program_memory_->buffer(s.to_physical(sb.buffer), allocator_), state_bytes(sb.buffer));
-  }
+  copy_state_out(state);
   program_memory_->end_run(allocator_);
+  arena_holds_last_run_ = is_static(options_.mode);
   result.stats.memory = allocator_.stats();
   result.stats.run_ms = watch.elapsed_ms();
   return result;
+}
+
+BoundRunResult CompiledProgram::rerun_last_task(std::span<const StateBinding> state) {
+  BF_CHECK(arena_holds_last_run_ && !tasks_.empty(), ErrorKind::Internal,
+           "rerun_last_task: needs a static memory plan and a completed run");
+  check_state_bindings(plan_, state);
+  const StoragePlan& s = plan_.storage;
+  Stopwatch watch;
+  arena_holds_last_run_ = false;
+  allocator_.reset_counters();
+  program_memory_->begin_run(allocator_);
+  bind_state(state);
+  struct Unbind {
+    ProgramMemory* memory;
+    ~Unbind() { memory->unbind_all(); }
+  } unbind{program_memory_.get()};
+  run_task(tasks_.size() - 1);
+  BoundRunResult result = exported_bounds(plan_, [&](BufferId b) {
+    return static_cast<const char*>(program_memory_->buffer(s.to_physical(b), allocator_));
+  });
+  copy_state_out(state);
+  program_memory_->end_run(allocator_);
+  arena_holds_last_run_ = true;
+  result.stats.memory = allocator_.stats();
+  result.stats.run_ms = watch.elapsed_ms();
+  return result;
+}
+
+void CompiledProgram::bind_state(std::span<const StateBinding> state) {
+  const StoragePlan& s = plan_.storage;
+  for (const auto& sb : state) {
+    if (sb.direct) {
+      program_memory_->bind(s.to_physical(sb.buffer), static_cast<char*>(sb.data));
+      continue;
+    }
+    char* p = program_memory_->buffer(s.to_physical(sb.buffer), allocator_);
+    const BufferSpec& sp = s.logical_buffers[static_cast<std::size_t>(sb.buffer)];
+    const auto bytes = static_cast<std::size_t>(layout_planes(sp.layout) * sp.plane_bytes());
+    if (sb.in) {
+      std::memcpy(p, sb.data, bytes);
+    } else {
+      std::memset(p, 0, bytes);
+    }
+  }
+}
+
+void CompiledProgram::copy_state_out(std::span<const StateBinding> state) {
+  const StoragePlan& s = plan_.storage;
+  for (const auto& sb : state) {
+    if (!sb.out || sb.direct) continue;
+    const BufferSpec& sp = s.logical_buffers[static_cast<std::size_t>(sb.buffer)];
+    std::memcpy(sb.data, program_memory_->buffer(s.to_physical(sb.buffer), allocator_),
+                static_cast<std::size_t>(layout_planes(sp.layout) * sp.plane_bytes()));
+  }
 }
 
 nlohmann::json memory_stats_json(const MemoryStats& m) {

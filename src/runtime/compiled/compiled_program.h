@@ -64,6 +64,14 @@ class CompiledProgram final : public BoundExecutor {
   BoundRunResult run(const InputRegion& region, std::span<const StateBinding> state = {}) override;
   // run() without the intermediates.
   std::vector<OutputBounds> run_bounds(const InputRegion& region, CompiledRunStats* stats = nullptr);
+  // Runs the last task again (a branch program's final sweep between optimiser
+  // steps) on what the previous run() left in the program's arena: every
+  // buffer the task reads that no State binding supplies keeps that run's
+  // values, since nothing else writes the arena in between. Static memory plans
+  // only (a dynamic plan frees those buffers); throws otherwise, or when no
+  // run() completed since the program was built or a run failed.
+  BoundRunResult rerun_last_task(std::span<const StateBinding> state);
+  bool can_rerun_last_task() const { return arena_holds_last_run_; }
 
   const CompileStats& compile_stats() const { return stats_; }
   // The memory a run holds: the program's storage (in static modes its one
@@ -74,6 +82,8 @@ class CompiledProgram final : public BoundExecutor {
   nlohmann::json describe() const;
 
  private:
+  void bind_state(std::span<const StateBinding> state);
+  void copy_state_out(std::span<const StateBinding> state);
   void run_task(std::size_t t);
   void run_steps(std::size_t t, const SweepChunk* chunk);
   char* unit_base(std::size_t task, const LoweredTask& lt, std::int32_t unit);
@@ -83,6 +93,7 @@ class CompiledProgram final : public BoundExecutor {
   std::vector<std::shared_ptr<const LoweredTask>> tasks_;
   std::vector<bool> external_;  // by physical buffer: crosses a task boundary
   std::unique_ptr<ProgramMemory> program_memory_;
+  bool arena_holds_last_run_ = false;  // a run() completed and nothing has written the arena since
   TrackingAllocator allocator_;
   std::vector<char*> dynamic_;  // DISABLE mode: live units of the running task
   CompileStats stats_;
