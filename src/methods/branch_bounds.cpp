@@ -251,311 +251,332 @@ struct BranchBounds::Impl {
     P->region = input_box(lo, hi, request.region.shape, dtype);
     return P;
   }
-
-  template <typename T>
-  BranchBoundResult bound(const std::vector<BranchDomain>& domains, const BranchBoundOptions& opt);
 };
 
 namespace {
 
+// One call of BranchBounds::bound in the program's dtype T: the domains laid
+// into the program's State, the runs with Adam steps between them, and what
+// the caller gets back.
 template <typename T>
-T* typed(StateBuffer& sb) {
-  return reinterpret_cast<T*>(sb.data());
-}
+class BranchCall {
+ public:
+  using Impl = BranchBounds::Impl;
+  using Program = Impl::Program;
 
-}  // namespace
+  BranchCall(Impl& m, const std::vector<BranchDomain>& domains, const BranchBoundOptions& opt)
+      : m_(m),
+        domains_(domains),
+        opt_(opt),
+        D_(static_cast<std::int64_t>(domains.size())),
+        P_(m.program_for(std::max<std::int64_t>(1, D_))),
+        batch_(P_.batch),
+        U_(static_cast<std::int64_t>(m.unstable.size())) {
+    BF_CHECK(D_ <= m.batch, ErrorKind::Internal, "branch bounds: {} domains, at most {} per call", D_, m.batch);
+    BF_CHECK(opt.iterations == 0 || m.gradients, ErrorKind::Internal, "branch bounds: Adam steps without gradients");
+  }
 
-template <typename T>
-BranchBoundResult BranchBounds::Impl::bound(const std::vector<BranchDomain>& domains, const BranchBoundOptions& opt) {
-  const Graph& g = *graph;
-  const auto D = static_cast<std::int64_t>(domains.size());
-  BF_CHECK(D <= batch, ErrorKind::Internal, "branch bounds: {} domains, at most {} per call", D, batch);
-  Program& P = program_for(std::max<std::int64_t>(1, D));
-  const std::int64_t batch = P.batch;
-  const auto U = static_cast<std::int64_t>(unstable.size());
-  constexpr T kInf = std::numeric_limits<T>::infinity();
-  constexpr T kNaN = std::numeric_limits<T>::quiet_NaN();
-  auto down = [](double v) {
-    return std::is_same_v<T, float> ? static_cast<T>(round_down<float>(v)) : static_cast<T>(v);
-  };
-  auto up = [](double v) { return std::is_same_v<T, float> ? static_cast<T>(round_up<float>(v)) : static_cast<T>(v); };
+  BranchBoundResult run() {
+    fill_domain_bounds();
+    set_final_rows();
+    set_intermediate_rows(opt_.tighten);
+    load_parameters();
+    prepare_optimiser();
+    result_.lower.assign(items_.size(), -std::numeric_limits<double>::infinity());
+    result_.infeasible.assign(static_cast<std::size_t>(D_), 0);
+    for (int it = 0;; ++it) {
+      std::vector<StateBinding> bindings;
+      // In place: the parameters, gradients and scores are not copied in or out of the program.
+      for (auto& sb : P_.state) bindings.push_back({sb.id, sb.data(), true, true, /*direct=*/true});
+      // After the first run only the final sweep runs again: the domains' intervals
+      // and relaxations do not change between optimiser steps.
+      const BoundRunResult r = it > 0 && P_.compiled->can_rerun_last_task() ? P_.compiled->rerun_last_task(bindings)
+                                                                            : P_.compiled->run(P_.region, bindings);
+      if (it == 0 && opt_.tighten) take_tightened(r);
+      keep_best(r);
+      if (it >= opt_.iterations) break;
+      step(it);
+    }
+    if (opt_.scores) collect_scores();
+    if (opt_.points) collect_points();
+    return std::move(result_);
+  }
+
+ private:
+  static T* typed(StateBuffer& sb) { return reinterpret_cast<T*>(sb.data()); }
+  T* buffer(BufferId b) { return typed(P_.state_of(b)); }
+  std::int64_t slot_of(std::size_t k) const { return items_[k].first * m_.rows + items_[k].second; }
+  // The rows of this call use slots [0, D * rows): the lower plane's prefix of
+  // each parameter buffer (the upper side is not bounded).
+  std::size_t used(BufferId b) {
+    return P_.state_of(b).size() / sizeof(T) / 2 / static_cast<std::size_t>(batch_) * static_cast<std::size_t>(D_);
+  }
 
   // Each domain's bounds: its own or the root's, clipped by its splits; unused samples the root's.
-  for (const Bounded& x : bounded) {
-    StateBuffer& sb = P.state_of(P.best.at(x.value));
-    T* lo = typed<T>(sb);
-    T* hi = lo + batch * x.numel;
-    for (std::int64_t d = 0; d < batch; ++d) {
-      const BranchDomain* dom = d < D ? &domains[static_cast<std::size_t>(d)] : nullptr;
-      for (std::int64_t e = 0; e < x.numel; ++e) {
-        const auto i = static_cast<std::size_t>(x.offset + e);
-        if (dom != nullptr && dom->lo != nullptr) {
-          lo[d * x.numel + e] = static_cast<T>((*dom->lo)[i]);
-          hi[d * x.numel + e] = static_cast<T>((*dom->hi)[i]);
-        } else {
-          lo[d * x.numel + e] = down(root_lo[i]);
-          hi[d * x.numel + e] = up(root_hi[i]);
+  void fill_domain_bounds() {
+    auto down = [](double v) {
+      return std::is_same_v<T, float> ? static_cast<T>(round_down<float>(v)) : static_cast<T>(v);
+    };
+    auto up = [](double v) {
+      return std::is_same_v<T, float> ? static_cast<T>(round_up<float>(v)) : static_cast<T>(v);
+    };
+    for (const Impl::Bounded& x : m_.bounded) {
+      T* lo = buffer(P_.best.at(x.value));
+      T* hi = lo + batch_ * x.numel;
+      for (std::int64_t d = 0; d < batch_; ++d) {
+        const BranchDomain* dom = d < D_ ? &domains_[static_cast<std::size_t>(d)] : nullptr;
+        for (std::int64_t e = 0; e < x.numel; ++e) {
+          const auto i = static_cast<std::size_t>(x.offset + e);
+          if (dom != nullptr && dom->lo != nullptr) {
+            lo[d * x.numel + e] = static_cast<T>((*dom->lo)[i]);
+            hi[d * x.numel + e] = static_cast<T>((*dom->hi)[i]);
+          } else {
+            lo[d * x.numel + e] = down(m_.root_lo[i]);
+            hi[d * x.numel + e] = up(m_.root_hi[i]);
+          }
         }
       }
     }
-  }
-  for (std::int64_t d = 0; d < D; ++d) {
-    for (const BranchSplit& s : *domains[static_cast<std::size_t>(d)].splits) {
-      const BranchNeuron& nu = unstable.at(static_cast<std::size_t>(s.neuron));
-      const std::int64_t n = bounded.at(bounded_at.at(nu.value)).numel;
-      T* lo = typed<T>(P.state_of(P.best.at(nu.value)));
-      T* hi = lo + batch * n;
-      const std::int64_t i = d * n + nu.element;
-      if (s.sign > 0) {
-        lo[i] = std::max(lo[i], T(0));
-      } else {
-        hi[i] = std::min(hi[i], T(0));
+    for (std::int64_t d = 0; d < D_; ++d) {
+      for (const BranchSplit& s : *domains_[static_cast<std::size_t>(d)].splits) {
+        const BranchNeuron& nu = m_.unstable.at(static_cast<std::size_t>(s.neuron));
+        const std::int64_t n = m_.bounded.at(m_.bounded_at.at(nu.value)).numel;
+        T* lo = buffer(P_.best.at(nu.value));
+        T* hi = lo + batch_ * n;
+        const std::int64_t i = d * n + nu.element;
+        if (s.sign > 0) {
+          lo[i] = std::max(lo[i], T(0));
+        } else {
+          hi[i] = std::min(hi[i], T(0));
+        }
       }
     }
+    // The final sweep keeps the better of each row's bound and this: nothing yet.
+    T* lo = buffer(P_.best.at(m_.graph->outputs()[0]));
+    std::fill(lo, lo + batch_ * m_.rows, -std::numeric_limits<T>::infinity());
+    std::fill(lo + batch_ * m_.rows, lo + 2 * batch_ * m_.rows, std::numeric_limits<T>::infinity());
   }
-  {
-    const ValueId out = g.outputs()[0];
-    T* lo = typed<T>(P.state_of(P.best.at(out)));
-    std::fill(lo, lo + batch * rows, -kInf);
-    std::fill(lo + batch * rows, lo + 2 * batch * rows, kInf);
-  }
+
   // The final sweep's rows: (domain, spec row), slot d * rows + row.
-  std::vector<std::pair<std::int64_t, std::int64_t>> items;  // (domain, row)
-  {
-    SweepRowsView view(P.state_of(P.final_sweep->rows_buffer).data(), P.final_sweep->row_capacity);
-    for (std::int64_t d = 0; d < D; ++d) {
-      for (std::int64_t r : *domains[static_cast<std::size_t>(d)].rows) {
-        const auto k = static_cast<std::int64_t>(items.size());
+  void set_final_rows() {
+    SweepRowsView view(P_.state_of(P_.final_sweep->rows_buffer).data(), P_.final_sweep->row_capacity);
+    for (std::int64_t d = 0; d < D_; ++d) {
+      const BranchDomain& dom = domains_[static_cast<std::size_t>(d)];
+      BF_CHECK(dom.params.size() == dom.rows->size(), ErrorKind::Internal,
+               "branch bounds: parameters for {} of {} rows", dom.params.size(), dom.rows->size());
+      for (std::size_t j = 0; j < dom.rows->size(); ++j) {
+        const std::int64_t r = (*dom.rows)[j];
+        const auto k = static_cast<std::int64_t>(items_.size());
         view.neurons()[k] = r;
         view.samples()[k] = d;
-        view.slots()[k] = d * rows + r;
-        items.emplace_back(d, r);
+        view.slots()[k] = d * m_.rows + r;
+        items_.emplace_back(d, r);
+        item_params_.push_back(dom.params[j]);
       }
     }
-    view.set_count(static_cast<std::int64_t>(items.size()));
+    view.set_count(static_cast<std::int64_t>(items_.size()));
   }
+
   // Intermediate sweeps: the elements each domain has unstable (tighten), else none.
-  auto set_intermediate_rows = [&](bool on) {
-    for (const SweepInfo* sw : P.intermediate_sweeps) {
-      SweepRowsView view(P.state_of(sw->rows_buffer).data(), sw->row_capacity);
+  void set_intermediate_rows(bool on) {
+    for (const SweepInfo* sw : P_.intermediate_sweeps) {
+      SweepRowsView view(P_.state_of(sw->rows_buffer).data(), sw->row_capacity);
       std::int64_t count = 0;
       if (on) {
-        const Bounded& x = bounded.at(bounded_at.at(sw->value));
-        const T* lo = typed<T>(P.state_of(P.best.at(x.value)));
-        const T* hi = lo + batch * x.numel;
-        for (std::int64_t d = 0; d < D; ++d) {
-          for (std::int64_t e = 0; e < x.numel; ++e) {
-            const std::int64_t i = d * x.numel + e;
-            if (sw->rows == SweepRows::Unstable && !(lo[i] < T(0) && hi[i] > T(0))) continue;
-            if (count == sw->row_capacity) break;
-            view.neurons()[count] = e;
-            view.samples()[count] = d;
-            view.slots()[count] = count;
-            ++count;
-          }
+        const Impl::Bounded& x = m_.bounded.at(m_.bounded_at.at(sw->value));
+        const T* lo = buffer(P_.best.at(x.value));
+        const T* hi = lo + batch_ * x.numel;
+        for (std::int64_t i = 0; i < D_ * x.numel && count < sw->row_capacity; ++i) {
+          if (sw->rows == SweepRows::Unstable && !(lo[i] < T(0) && hi[i] > T(0))) continue;
+          view.neurons()[count] = i % x.numel;
+          view.samples()[count] = i / x.numel;
+          view.slots()[count] = count;
+          ++count;
         }
       }
       view.set_count(count);
     }
-  };
-  set_intermediate_rows(opt.tighten);
-  // Parameters: alpha of every ReLU of the final sweep and beta at every ReLU
-  // input, from the items' (NaN: CROWN's line; beta 0); other lines CROWN's.
-  std::vector<std::pair<ValueId, BufferId>> alpha_relu;  // (ReLU input, alpha buffer)
-  // The rows of this call use slots [0, D * rows): the lower plane's prefix
-  // of each parameter buffer (the upper side is not bounded).
-  auto used = [&](BufferId b) {
-    return P.state_of(b).size() / sizeof(T) / 2 / static_cast<std::size_t>(batch) * static_cast<std::size_t>(D);
-  };
-  for (const auto& [node, buffer] : P.final_sweep->alpha_buffers) {
-    std::fill(typed<T>(P.state_of(buffer)), typed<T>(P.state_of(buffer)) + used(buffer), kNaN);
-    const Node& nd = g.node(node);
-    if (nd.op == OpKind::Relu && unstable_at.count(nd.inputs[0])) alpha_relu.emplace_back(nd.inputs[0], buffer);
   }
-  for (const auto& [z, buffer] : P.final_sweep->beta_buffers) {
-    std::fill(typed<T>(P.state_of(buffer)), typed<T>(P.state_of(buffer)) + used(buffer), T(0));
-  }
-  auto slot_of = [&](std::size_t k) { return items[k].first * rows + items[k].second; };
-  std::vector<std::vector<float>*> item_params;
-  for (std::int64_t d = 0; d < D; ++d) {
-    for (auto* p : domains[static_cast<std::size_t>(d)].params) item_params.push_back(p);
-  }
-  BF_CHECK(item_params.size() == items.size(), ErrorKind::Internal, "branch bounds: parameters for {} of {} rows",
-           item_params.size(), items.size());
-  // alpha: a row over every element of z (alpha-CROWN's layout); beta: over
-  // z's branch elements, which are its unstable neurons in order.
-  auto load_alpha = [&]() {
-    for (const auto& [z, buffer] : alpha_relu) {
-      const auto& at = unstable_at.at(z);
-      T* p = typed<T>(P.state_of(buffer));
+
+  // alpha of every ReLU of the final sweep (alpha-CROWN's layout: a row over
+  // every element of z) and beta at every ReLU input (over z's branch
+  // elements, its unstable neurons in order), from the items' (NaN: CROWN's
+  // line; beta 0); other lines CROWN's.
+  void load_parameters() {
+    for (const auto& [node, b] : P_.final_sweep->alpha_buffers) {
+      std::fill(buffer(b), buffer(b) + used(b), std::numeric_limits<T>::quiet_NaN());
+      const Node& nd = m_.graph->node(node);
+      if (nd.op == OpKind::Relu && m_.unstable_at.count(nd.inputs[0])) alpha_relu_.emplace_back(nd.inputs[0], b);
+    }
+    for (const auto& [z, b] : alpha_relu_) {
+      const auto& at = m_.unstable_at.at(z);
       const auto n = static_cast<std::int64_t>(at.size());
-      for (std::size_t k = 0; k < items.size(); ++k) {
-        const std::vector<float>& src = *item_params[k];
-        T* row = p + slot_of(k) * n;
+      for (std::size_t k = 0; k < items_.size(); ++k) {
+        const float* src = item_params_[k]->data();
+        T* row = buffer(b) + slot_of(k) * n;
         for (std::int64_t e = 0; e < n; ++e) {
-          const std::int32_t u = at[static_cast<std::size_t>(e)];
-          if (u >= 0) row[e] = static_cast<T>(src[static_cast<std::size_t>(u)]);
+          if (at[static_cast<std::size_t>(e)] >= 0) row[e] = static_cast<T>(src[at[static_cast<std::size_t>(e)]]);
         }
       }
     }
-  };
-  auto save_alpha = [&](std::size_t k) {
-    for (const auto& [z, buffer] : alpha_relu) {
-      const auto& at = unstable_at.at(z);
-      const T* row = typed<T>(P.state_of(buffer)) + slot_of(k) * static_cast<std::int64_t>(at.size());
-      std::vector<float>& dst = *item_params[k];
-      for (std::size_t e = 0; e < at.size(); ++e) {
-        if (at[e] >= 0) dst[static_cast<std::size_t>(at[e])] = static_cast<float>(row[e]);
-      }
-    }
-  };
-  auto load_beta = [&]() {
-    for (const auto& [z, buffer] : P.final_sweep->beta_buffers) {
-      const std::int64_t first = first_unstable.at(z), n = unstable_count.at(z);
-      T* p = typed<T>(P.state_of(buffer));
-      for (std::size_t k = 0; k < items.size(); ++k) {
-        const float* src = item_params[k]->data() + U + first;
-        T* row = p + slot_of(k) * n;
+    for (const auto& [z, b] : P_.final_sweep->beta_buffers) {
+      std::fill(buffer(b), buffer(b) + used(b), T(0));
+      const std::int64_t first = m_.first_unstable.at(z), n = m_.unstable_count.at(z);
+      for (std::size_t k = 0; k < items_.size(); ++k) {
+        const float* src = item_params_[k]->data() + U_ + first;
+        T* row = buffer(b) + slot_of(k) * n;
         for (std::int64_t j = 0; j < n; ++j) row[j] = static_cast<T>(src[j]);
       }
     }
-  };
-  auto save_beta = [&](std::size_t k) {
-    for (const auto& [z, buffer] : P.final_sweep->beta_buffers) {
-      const std::int64_t first = first_unstable.at(z), n = unstable_count.at(z);
-      const T* row = typed<T>(P.state_of(buffer)) + slot_of(k) * n;
-      float* dst = item_params[k]->data() + U + first;
-      for (std::int64_t j = 0; j < n; ++j) dst[j] = static_cast<float>(row[j]);
-    }
-  };
-  load_alpha();
-  load_beta();
+  }
 
-  BranchBoundResult result;
-  result.lower.assign(items.size(), -std::numeric_limits<double>::infinity());
-  result.infeasible.assign(static_cast<std::size_t>(D), 0);
-  // One optimiser for both: alpha and beta, the lower side only (the final sweep bounds no upper side).
-  std::vector<std::pair<BufferId, BufferId>> optimised;  // (parameters, gradients)
-  std::vector<double> rates;
-  std::vector<char> is_beta;
-  for (const auto& [node, buffer] : P.final_sweep->alpha_buffers) {
-    if (!gradients) break;
-    optimised.emplace_back(buffer, P.final_sweep->grad_buffers.at(node));
-    rates.push_back(opt.lr_alpha);
-    is_beta.push_back(0);
-  }
-  for (const auto& [z, buffer] : P.final_sweep->beta_buffers) {
-    if (!gradients) break;
-    optimised.emplace_back(buffer, P.final_sweep->beta_grad_buffers.at(z));
-    rates.push_back(opt.lr_beta);
-    is_beta.push_back(1);
-  }
-  BF_CHECK(opt.iterations == 0 || gradients, ErrorKind::Internal, "branch bounds: Adam steps without gradients");
-  std::vector<Adam<T>>& adam = P.template adam<T>();
-  if (opt.iterations > 0) {
-    if (adam.empty()) {
-      for (const auto& [p, gr] : optimised) adam.emplace_back(P.state_of(p).size() / sizeof(T) / 2);
+  // The parameters of item k's bound, back into its vector.
+  void save_parameters(std::size_t k) {
+    float* dst = item_params_[k]->data();
+    for (const auto& [z, b] : alpha_relu_) {
+      const auto& at = m_.unstable_at.at(z);
+      const T* row = buffer(b) + slot_of(k) * static_cast<std::int64_t>(at.size());
+      for (std::size_t e = 0; e < at.size(); ++e) {
+        if (at[e] >= 0) dst[at[e]] = static_cast<float>(row[e]);
+      }
     }
-    for (std::size_t a = 0; a < optimised.size(); ++a) adam[a].reset(0, used(optimised[a].first));
+    for (const auto& [z, b] : P_.final_sweep->beta_buffers) {
+      const std::int64_t first = m_.first_unstable.at(z), n = m_.unstable_count.at(z);
+      const T* row = buffer(b) + slot_of(k) * n;
+      for (std::int64_t j = 0; j < n; ++j) dst[U_ + first + j] = static_cast<float>(row[j]);
+    }
   }
-  // beta moves only at each row's own splits (beta-CROWN's multipliers): on
-  // neurons stable without a split the program would accept it too, but
-  // Adam's fixed-size steps there measurably weakened the bounds (mnist 256x4
+
+  // One optimiser for both: alpha and beta, the lower side only. beta moves
+  // only at each row's own splits (beta-CROWN's multipliers): on neurons
+  // stable without a split the program would accept it too, but Adam's
+  // fixed-size steps there measurably weakened the bounds (mnist 256x4
   // prop_8_0.03, root: -0.772 against -0.731 with alpha alone).
-  std::map<BufferId, std::vector<std::int64_t>> split_entries;  // per beta gradient buffer: the splits' entries
-  if (opt.iterations > 0) {
-    for (std::size_t k = 0; k < items.size(); ++k) {
-      for (const BranchSplit& s : *domains[static_cast<std::size_t>(items[k].first)].splits) {
-        const BranchNeuron& nu = unstable.at(static_cast<std::size_t>(s.neuron));
-        const std::int64_t first = first_unstable.at(nu.value), n = unstable_count.at(nu.value);
-        split_entries[P.final_sweep->beta_grad_buffers.at(nu.value)].push_back(slot_of(k) * n + s.neuron - first);
+  void prepare_optimiser() {
+    if (opt_.iterations == 0) return;
+    for (const auto& [node, b] : P_.final_sweep->alpha_buffers)
+      optimised_.push_back({b, P_.final_sweep->grad_buffers.at(node), opt_.lr_alpha, false});
+    for (const auto& [z, b] : P_.final_sweep->beta_buffers)
+      optimised_.push_back({b, P_.final_sweep->beta_grad_buffers.at(z), opt_.lr_beta, true});
+    std::vector<Adam<T>>& adam = P_.template adam<T>();
+    if (adam.empty()) {
+      for (const Optimised& o : optimised_) adam.emplace_back(P_.state_of(o.params).size() / sizeof(T) / 2);
+    }
+    for (std::size_t a = 0; a < optimised_.size(); ++a) adam[a].reset(0, used(optimised_[a].params));
+    for (std::size_t k = 0; k < items_.size(); ++k) {
+      for (const BranchSplit& s : *domains_[static_cast<std::size_t>(items_[k].first)].splits) {
+        const BranchNeuron& nu = m_.unstable.at(static_cast<std::size_t>(s.neuron));
+        const std::int64_t first = m_.first_unstable.at(nu.value), n = m_.unstable_count.at(nu.value);
+        split_entries_[P_.final_sweep->beta_grad_buffers.at(nu.value)].push_back(slot_of(k) * n + s.neuron - first);
       }
     }
   }
-  std::vector<T> kept;
-  for (int it = 0;; ++it) {
-    std::vector<StateBinding> bindings;
-    // In place: the parameters, gradients and scores are not copied in or out of the program.
-    for (auto& sb : P.state) bindings.push_back({sb.id, sb.data(), true, true, /*direct=*/true});
-    // After the first run only the final sweep runs again: the domains' intervals
-    // and relaxations do not change between optimiser steps.
-    BoundRunResult run = it > 0 && P.compiled->can_rerun_last_task() ? P.compiled->rerun_last_task(bindings)
-                                                                     : P.compiled->run(P.region, bindings);
-    if (it == 0 && opt.tighten) {
-      // The domains' new bounds, kept for the later steps (and the caller).
-      result.lo.assign(static_cast<std::size_t>(D), std::vector<float>(static_cast<std::size_t>(elements)));
-      result.hi = result.lo;
-      for (const auto& ob : run.intermediates) {
-        const auto v = g.find_value(ob.name);
-        if (!v || !bounded_at.count(*v)) continue;
-        const Bounded& x = bounded.at(bounded_at.at(*v));
-        StateBuffer& sb = P.state_of(P.best.at(x.value));
-        std::memcpy(sb.data(), ob.lower.raw_data(), ob.lower.nbytes());
-        std::memcpy(sb.data() + ob.lower.nbytes(), ob.upper.raw_data(), ob.upper.nbytes());
-        const T* lo = static_cast<const T*>(ob.lower.raw_data());
-        const T* hi = static_cast<const T*>(ob.upper.raw_data());
-        for (std::int64_t d = 0; d < D; ++d) {
-          for (std::int64_t e = 0; e < x.numel; ++e) {
-            const T l = lo[d * x.numel + e], h = hi[d * x.numel + e];
-            if (l > h) result.infeasible[static_cast<std::size_t>(d)] = 1;
-            result.lo[static_cast<std::size_t>(d)][static_cast<std::size_t>(x.offset + e)] = round_down<float>(l);
-            result.hi[static_cast<std::size_t>(d)][static_cast<std::size_t>(x.offset + e)] = round_up<float>(h);
-          }
+
+  void step(int it) {
+    std::vector<Adam<T>>& adam = P_.template adam<T>();
+    for (std::size_t a = 0; a < optimised_.size(); ++a) {
+      const Optimised& o = optimised_[a];
+      T* gr = buffer(o.grads);
+      if (o.beta) {
+        // Only the splits' entries keep their gradient.
+        const auto& entries = split_entries_[o.grads];
+        kept_.resize(entries.size());
+        for (std::size_t e = 0; e < entries.size(); ++e) kept_[e] = gr[entries[e]];
+        std::fill(gr, gr + used(o.params), T(0));
+        for (std::size_t e = 0; e < entries.size(); ++e) gr[entries[e]] = kept_[e];
+      }
+      adam[a].update(buffer(o.params), gr, 0, used(o.params), T(1), it, o.lr);
+    }
+  }
+
+  // Each item keeps its best bound and the parameters of that bound.
+  void keep_best(const BoundRunResult& r) {
+    const T* lower = static_cast<const T*>(r.outputs[0].lower.raw_data());
+    for (std::size_t k = 0; k < items_.size(); ++k) {
+      const double v = static_cast<double>(lower[slot_of(k)]);
+      if (std::isnan(v) || !(v > result_.lower[k])) continue;
+      result_.lower[k] = v;
+      save_parameters(k);
+    }
+  }
+
+  // The domains' swept bounds, kept for the later steps (and the caller); a
+  // bound that crossed shows the domain's splits cannot all hold.
+  void take_tightened(const BoundRunResult& r) {
+    result_.lo.assign(static_cast<std::size_t>(D_), std::vector<float>(static_cast<std::size_t>(m_.elements)));
+    result_.hi = result_.lo;
+    for (const auto& ob : r.intermediates) {
+      const auto v = m_.graph->find_value(ob.name);
+      if (!v || !m_.bounded_at.count(*v)) continue;
+      const Impl::Bounded& x = m_.bounded.at(m_.bounded_at.at(*v));
+      StateBuffer& sb = P_.state_of(P_.best.at(x.value));
+      std::memcpy(sb.data(), ob.lower.raw_data(), ob.lower.nbytes());
+      std::memcpy(sb.data() + ob.lower.nbytes(), ob.upper.raw_data(), ob.upper.nbytes());
+      const T* lo = static_cast<const T*>(ob.lower.raw_data());
+      const T* hi = static_cast<const T*>(ob.upper.raw_data());
+      for (std::int64_t d = 0; d < D_; ++d) {
+        for (std::int64_t e = 0; e < x.numel; ++e) {
+          const T l = lo[d * x.numel + e], h = hi[d * x.numel + e];
+          if (l > h) result_.infeasible[static_cast<std::size_t>(d)] = 1;
+          result_.lo[static_cast<std::size_t>(d)][static_cast<std::size_t>(x.offset + e)] = round_down<float>(l);
+          result_.hi[static_cast<std::size_t>(d)][static_cast<std::size_t>(x.offset + e)] = round_up<float>(h);
         }
       }
-      set_intermediate_rows(false);
     }
-    const T* lower = static_cast<const T*>(run.outputs[0].lower.raw_data());
-    for (std::size_t k = 0; k < items.size(); ++k) {
-      const double v = static_cast<double>(lower[slot_of(k)]);
-      if (std::isnan(v) || !(v > result.lower[k])) continue;
-      result.lower[k] = v;
-      save_alpha(k);
-      save_beta(k);
-    }
-    if (it >= opt.iterations) break;
-    for (std::size_t a = 0; a < optimised.size(); ++a) {
-      T* p = typed<T>(P.state_of(optimised[a].first));
-      T* gr = typed<T>(P.state_of(optimised[a].second));
-      if (is_beta[a]) {
-        // Only the splits' entries keep their gradient.
-        auto& entries = split_entries[optimised[a].second];
-        kept.resize(entries.size());
-        for (std::size_t e = 0; e < entries.size(); ++e) kept[e] = gr[entries[e]];
-        std::fill(gr, gr + used(optimised[a].first), T(0));
-        for (std::size_t e = 0; e < entries.size(); ++e) gr[entries[e]] = kept[e];
-      }
-      adam[a].update(p, gr, 0, used(optimised[a].first), T(1), it, rates[a]);
-    }
+    set_intermediate_rows(false);
   }
-  if (opt.scores) {
-    result.scores.assign(items.size() * static_cast<std::size_t>(U), 0.0f);
-    for (const auto& [z, buffer] : P.final_sweep->score_buffers) {
-      const std::int64_t first = first_unstable.at(z), n = unstable_count.at(z);
-      const T* p = typed<T>(P.state_of(buffer));
-      for (std::size_t k = 0; k < items.size(); ++k) {
-        const T* row = p + slot_of(k) * n;
-        float* dst = result.scores.data() + k * static_cast<std::size_t>(U) + first;
+
+  void collect_scores() {
+    result_.scores.assign(items_.size() * static_cast<std::size_t>(U_), 0.0f);
+    for (const auto& [z, b] : P_.final_sweep->score_buffers) {
+      const std::int64_t first = m_.first_unstable.at(z), n = m_.unstable_count.at(z);
+      for (std::size_t k = 0; k < items_.size(); ++k) {
+        const T* row = buffer(b) + slot_of(k) * n;
+        float* dst = result_.scores.data() + k * static_cast<std::size_t>(U_) + first;
         for (std::int64_t j = 0; j < n; ++j) dst[j] = static_cast<float>(row[j]);
       }
     }
   }
-  if (opt.points) {
-    result.points.resize(items.size() * static_cast<std::size_t>(inputs));
-    const T* a = typed<T>(P.state_of(P.final_sweep->export_buffer));
-    for (std::size_t k = 0; k < items.size(); ++k) {
-      const T* row = a + slot_of(k) * inputs;
-      for (std::int64_t i = 0; i < inputs; ++i) {
+
+  // Each row's minimiser of its linear bound over the box: the corner its A at the input points to.
+  void collect_points() {
+    const std::int64_t n = m_.inputs;
+    result_.points.resize(items_.size() * static_cast<std::size_t>(n));
+    const T* a = buffer(P_.final_sweep->export_buffer);
+    for (std::size_t k = 0; k < items_.size(); ++k) {
+      const T* row = a + slot_of(k) * n;
+      for (std::int64_t i = 0; i < n; ++i) {
         const auto ii = static_cast<std::size_t>(i);
-        double x = 0.5 * (box_lo[ii] + box_hi[ii]);
-        if (row[i] > T(0)) x = box_lo[ii];
-        if (row[i] < T(0)) x = box_hi[ii];
-        result.points[k * static_cast<std::size_t>(inputs) + ii] = x;
+        double x = 0.5 * (m_.box_lo[ii] + m_.box_hi[ii]);
+        if (row[i] > T(0)) x = m_.box_lo[ii];
+        if (row[i] < T(0)) x = m_.box_hi[ii];
+        result_.points[k * static_cast<std::size_t>(n) + ii] = x;
       }
     }
   }
-  return result;
-}
+
+  struct Optimised {
+    BufferId params, grads;
+    double lr;
+    bool beta;
+  };
+
+  Impl& m_;
+  const std::vector<BranchDomain>& domains_;
+  const BranchBoundOptions& opt_;
+  const std::int64_t D_;
+  Program& P_;
+  const std::int64_t batch_, U_;
+  std::vector<std::pair<std::int64_t, std::int64_t>> items_;  // (domain, spec row)
+  std::vector<std::vector<float>*> item_params_;
+  std::vector<std::pair<ValueId, BufferId>> alpha_relu_;  // (ReLU input, alpha buffer)
+  std::vector<Optimised> optimised_;
+  std::map<BufferId, std::vector<std::int64_t>> split_entries_;  // per beta gradient buffer: the splits' entries
+  std::vector<T> kept_;
+  BranchBoundResult result_;
+};
+
+}  // namespace
 
 BranchBounds::BranchBounds(const BoundRequest& request, const std::vector<OutputBounds>& root, std::int64_t max_domains,
                            bool optimise)
@@ -598,8 +619,8 @@ void BranchBounds::root_bounds(std::vector<float>& lo, std::vector<float>& hi) c
 }
 
 BranchBoundResult BranchBounds::bound(const std::vector<BranchDomain>& domains, const BranchBoundOptions& options) {
-  if (impl_->dtype == DType::F32) return impl_->bound<float>(domains, options);
-  return impl_->bound<double>(domains, options);
+  if (impl_->dtype == DType::F32) return BranchCall<float>(*impl_, domains, options).run();
+  return BranchCall<double>(*impl_, domains, options).run();
 }
 
 }  // namespace bf

@@ -96,8 +96,9 @@ class BranchBounds {
   // At most domains_per_call() domains.
   BranchBoundResult bound(const std::vector<BranchDomain>& domains, const BranchBoundOptions& options);
 
+  struct Impl;  // branch_bounds.cpp's: the programs, the root, the splittable neurons
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -530,26 +530,14 @@ class Builder {
       if (beta && nd.op == OpKind::Relu && split_inputs_.count(nd.inputs[0])) {
         // A at the ReLU's output is complete: its scores.
         const ValueId z = nd.inputs[0];
-        TaskOp score;
-        score.node = n;
-        score.op = nd.op;
-        score.kind = TaskOpKind::Score;
-        score.start = s.index;
-        score.reads = {a_of(nd.outputs[0]), interval(z)};
-        score.writes = {beta_of(z, info.score_buffers, "score")};
-        t.ops.push_back(std::move(score));
+        t.ops.push_back(sweep_step(n, TaskOpKind::Score, s.index, {a_of(nd.outputs[0]), interval(z)},
+                                   {beta_of(z, info.score_buffers, "score")}));
       }
       if (beta && split_inputs_.count(nd.outputs[0])) {
         // A at a ReLU input is complete: the split constraints enter here.
         const ValueId z = nd.outputs[0];
-        TaskOp b;
-        b.node = n;
-        b.op = nd.op;
-        b.kind = TaskOpKind::Beta;
-        b.start = s.index;
-        b.reads = {a_of(z), beta_of(z, info.beta_buffers, "beta"), interval(z)};
-        b.writes = {a_of(z), beta_of(z, info.beta_buffers, "beta")};
-        t.ops.push_back(std::move(b));
+        const BufferId k = beta_of(z, info.beta_buffers, "beta");
+        t.ops.push_back(sweep_step(n, TaskOpKind::Beta, s.index, {a_of(z), k, interval(z)}, {a_of(z), k}));
       }
       if (config_.sound_fp && rounding_terms(g_, nd).backward > 0) {
         // Its rounding, charged to the bias while A of its output is complete.
@@ -671,14 +659,8 @@ class Builder {
       t.ops.push_back(std::move(op));
       if (info.beta_buffers.count(nd.outputs[0])) {
         const ValueId z = nd.outputs[0];
-        TaskOp g;
-        g.node = n;
-        g.op = nd.op;
-        g.kind = TaskOpKind::BetaGradient;
-        g.start = s.index;
-        g.reads = {d_of(z)};
-        g.writes = {beta_of(z, info.beta_grad_buffers, "beta_grad")};
-        t.ops.push_back(std::move(g));
+        t.ops.push_back(sweep_step(n, TaskOpKind::BetaGradient, s.index, {d_of(z)},
+                                   {beta_of(z, info.beta_grad_buffers, "beta_grad")}));
       }
     }
   }
@@ -693,6 +675,19 @@ class Builder {
     s.layout = BufferLayout::Interval;
     s.value = v;
     return best_buffers_[v] = add_buffer(s);
+  }
+
+  // A step of sweep `start` at node n that reads and writes whole buffers.
+  TaskOp sweep_step(NodeId n, TaskOpKind kind, std::int32_t start, std::vector<BufferId> reads,
+                    std::vector<BufferId> writes) const {
+    TaskOp op;
+    op.node = n;
+    op.op = node(n).op;
+    op.kind = kind;
+    op.start = start;
+    op.reads = std::move(reads);
+    op.writes = std::move(writes);
+    return op;
   }
 
   // branch: a value IBP bounds starts from the domain's bounds, intersected

@@ -14,6 +14,16 @@ Attributes conv2d_attrs(std::int64_t kernel, std::int64_t stride, std::int64_t p
   return a;
 }
 
+Attributes avg_pool2d_attrs(std::int64_t kernel, std::int64_t stride) {
+  Attributes a;
+  a.set("kernel_shape", std::vector<std::int64_t>{kernel, kernel});
+  a.set("strides", std::vector<std::int64_t>{stride, stride});
+  a.set("pads", std::vector<std::int64_t>{0, 0, 0, 0});
+  a.set("count_include_pad", std::int64_t{0});
+  a.set("ceil_mode", std::int64_t{0});
+  return a;
+}
+
 Attributes max_pool2d_attrs(std::int64_t kernel, std::int64_t stride) {
   Attributes a;
   a.set("kernel_shape", std::vector<std::int64_t>{kernel, kernel});
@@ -188,13 +198,7 @@ std::shared_ptr<Graph> residual_conv() {
   pad.set("pads", std::vector<std::int64_t>{0, 0, 1, 1, 0, 0, 1, 1});
   pad.set("value", 0.0);
   ValueId padded = g->add_inferred_node(OpKind::Pad, "pad", pad, {r3}, {"padded"})[0];
-  Attributes avg;
-  avg.set("kernel_shape", std::vector<std::int64_t>{2, 2});
-  avg.set("strides", std::vector<std::int64_t>{2, 2});
-  avg.set("pads", std::vector<std::int64_t>{0, 0, 0, 0});
-  avg.set("count_include_pad", std::int64_t{0});
-  avg.set("ceil_mode", std::int64_t{0});
-  ValueId pooled = g->add_inferred_node(OpKind::AveragePool, "avg", avg, {padded}, {"pooled"})[0];
+  ValueId pooled = g->add_inferred_node(OpKind::AveragePool, "avg", avg_pool2d_attrs(2, 2), {padded}, {"pooled"})[0];
   Attributes flat;
   flat.set("axis", std::int64_t{1});
   ValueId f = g->add_inferred_node(OpKind::Flatten, "flatten", flat, {pooled}, {"f"})[0];
@@ -269,13 +273,7 @@ std::shared_ptr<Graph> random_residual_conv(unsigned seed) {
   ValueId r2 = g->add_inferred_node(OpKind::Relu, "r2", {}, {c2}, {"r2.y"})[0];
   std::int64_t cells = 16;
   if (pool == 1) {
-    Attributes avg;
-    avg.set("kernel_shape", std::vector<std::int64_t>{2, 2});
-    avg.set("strides", std::vector<std::int64_t>{2, 2});
-    avg.set("pads", std::vector<std::int64_t>{0, 0, 0, 0});
-    avg.set("count_include_pad", std::int64_t{0});
-    avg.set("ceil_mode", std::int64_t{0});
-    r2 = g->add_inferred_node(OpKind::AveragePool, "pool", avg, {r2}, {"pooled"})[0];
+    r2 = g->add_inferred_node(OpKind::AveragePool, "pool", avg_pool2d_attrs(2, 2), {r2}, {"pooled"})[0];
     cells = 4;
   } else if (pool == 2) {
     r2 = g->add_inferred_node(OpKind::MaxPool, "pool", max_pool2d_attrs(2, 2), {r2}, {"pooled"})[0];

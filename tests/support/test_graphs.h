@@ -11,6 +11,7 @@ namespace bf::test {
 // (no padding, ceil_mode 0): the forms src/ir/op_kind.h documents.
 Attributes conv2d_attrs(std::int64_t kernel, std::int64_t stride, std::int64_t pad, std::int64_t group = 1);
 Attributes max_pool2d_attrs(std::int64_t kernel, std::int64_t stride);
+Attributes avg_pool2d_attrs(std::int64_t kernel, std::int64_t stride);  // no padding, count_include_pad 0
 
 // x[1,in] -> (Affine -> Relu) x layers -> Affine -> y. Widths cycle through `widths`.
 std::shared_ptr<Graph> mlp_chain(int layers, std::vector<std::int64_t> widths, std::int64_t in = 8);
