@@ -149,6 +149,18 @@ VnnlibProperty property_y0_at_least(double c, const std::string& name) {
   return test::property_y0_at_least(c, "relu_split_" + name);
 }
 
+// The grid cases' verifier: CROWN, ReLU split on one thread, 10 s.
+VerifyOptions grid_case_options(bool tighten) {
+  VerifyOptions o;
+  o.timeout_s = 10.0;
+  o.method = "crown";
+  o.jobs = 1;
+  o.bab = BabKind::Relu;
+  o.relu_batch = 64;
+  o.relu_tighten = tighten;
+  return o;
+}
+
 // As Verifier.InputSplitAgreesWithADenseGrid, with ReLU split (with and
 // without tightened intermediate bounds): the largest y0 on a 401 x 401 grid
 // (m) and a Lipschitz slack give cases that must be sat, never unsat, and unsat.
@@ -181,13 +193,7 @@ TEST(ReluSplit, AgreesWithADenseGrid) {
     for (const auto& k : cases) {
       for (bool tighten : {false, true}) {
         const std::string tag = "seed" + std::to_string(seed) + "_" + std::to_string(&k - cases) + (tighten ? "t" : "");
-        VerifyOptions o;
-        o.timeout_s = 10.0;
-        o.method = "crown";
-        o.jobs = 1;
-        o.bab = BabKind::Relu;
-        o.relu_batch = 64;
-        o.relu_tighten = tighten;
+        const VerifyOptions o = grid_case_options(tighten);
         const VerifyResult r = verify(g, property_y0_at_least(k.c, tag), o);
         const std::string got = verdict_name(r.verdict);
         if (std::string(k.must) == "not unsat") {
@@ -247,13 +253,7 @@ TEST(ReluSplit, AgreesWithADenseGridOnConvolutionalGraphs) {
     } cases[] = {{m - 0.02 * range, "sat"}, {m - 1e-4 * range, "not unsat"}, {m + 0.1 * range, "any"}};
     for (const auto& k : cases) {
       const std::string tag = "conv" + std::to_string(seed) + "_" + std::to_string(&k - cases);
-      VerifyOptions o;
-      o.timeout_s = 10.0;
-      o.method = "crown";
-      o.jobs = 1;
-      o.bab = BabKind::Relu;
-      o.relu_batch = 64;
-      const VerifyResult r = verify(g, property_y0_at_least(k.c, tag), o);
+      const VerifyResult r = verify(g, property_y0_at_least(k.c, tag), grid_case_options(false));
       const std::string got = verdict_name(r.verdict);
       if (std::string(k.must) == "sat") EXPECT_EQ(got, "sat") << tag << ": " << r.message;
       if (std::string(k.must) != "any") EXPECT_NE(got, "unsat") << tag << ": a grid point reaches " << k.c;
