@@ -69,6 +69,7 @@ struct BranchBounds::Impl {
   std::vector<BranchNeuron> unstable;
   std::map<ValueId, std::vector<std::int32_t>> unstable_at;        // per ReLU input: element -> index, or -1
   std::map<ValueId, std::int64_t> first_unstable, unstable_count;  // per ReLU input: its run of unstable()
+  std::map<ValueId, std::vector<std::int64_t>> unstable_elements;  // per ReLU input: its unstable elements, ascending
 
   // Programs by batch (domains per call): powers of two up to `batch`, built when first needed.
   struct Program {
@@ -169,6 +170,7 @@ struct BranchBounds::Impl {
         if (!(root_lo[i] < 0.0 && root_hi[i] > 0.0)) continue;
         at[static_cast<std::size_t>(e)] = static_cast<std::int32_t>(unstable.size());
         unstable.push_back({z, e});
+        unstable_elements[z].push_back(e);
       }
       unstable_count[z] = static_cast<std::int64_t>(unstable.size()) - first_unstable[z];
     }
@@ -201,10 +203,8 @@ struct BranchBounds::Impl {
     o.export_input_coefficients = true;
     o.branch_gradients = gradients;
     for (const auto& [z, at] : unstable_at) {
-      std::vector<std::int64_t>& list = o.branch_elements[z];
-      for (std::size_t e = 0; e < at.size(); ++e) {
-        if (at[e] >= 0) list.push_back(static_cast<std::int64_t>(e));
-      }
+      auto it = unstable_elements.find(z);
+      o.branch_elements[z] = it == unstable_elements.end() ? std::vector<std::int64_t>{} : it->second;
     }
     const std::int64_t chunk_cap = std::max<std::int64_t>(1, request.max_rows_per_chunk);
     for (const Bounded& x : bounded) {
@@ -447,45 +447,61 @@ class BranchCall {
     }
   }
 
-  // One optimiser for both: alpha and beta, the lower side only. beta moves
-  // only at each row's own splits (beta-CROWN's multipliers): on neurons
-  // stable without a split the program would accept it too, but Adam's
-  // fixed-size steps there measurably weakened the bounds (mnist 256x4
-  // prop_8_0.03, root: -0.772 against -0.731 with alpha alone).
+  // One optimiser for both: alpha and beta, the lower side only, each at the
+  // entries that can move a bound:
+  //   - alpha in the rows of this call's items (not every slot of a domain),
+  //     for a ReLU at the elements unstable at the root (a domain's bounds lie
+  //     inside the root's, so no other element is ever unstable and reads its
+  //     alpha), for other nodes at every entry;
+  //   - beta only at each row's own splits (beta-CROWN's multipliers): on
+  //     neurons stable without a split the program would accept it too, but
+  //     Adam's fixed-size steps there measurably weakened the bounds (mnist
+  //     256x4 prop_8_0.03, root: -0.772 against -0.731 with alpha alone).
+  // Adam on these alone is what it was on whole buffers, where every other
+  // gradient is zero: on oval21 cifar_base_kw a tenth of the entries or less.
   void prepare_optimiser() {
     if (opt_.iterations == 0) return;
-    for (const auto& [node, b] : P_.final_sweep->alpha_buffers)
-      optimised_.push_back({b, P_.final_sweep->grad_buffers.at(node), opt_.lr_alpha, false});
-    for (const auto& [z, b] : P_.final_sweep->beta_buffers)
-      optimised_.push_back({b, P_.final_sweep->beta_grad_buffers.at(z), opt_.lr_beta, true});
-    std::vector<Adam<T>>& adam = P_.template adam<T>();
-    if (adam.empty()) {
-      for (const Optimised& o : optimised_) adam.emplace_back(P_.state_of(o.params).size() / sizeof(T) / 2);
+    for (const auto& [node, b] : P_.final_sweep->alpha_buffers) {
+      Optimised o{b, P_.final_sweep->grad_buffers.at(node), opt_.lr_alpha, {}};
+      const Node& nd = m_.graph->node(node);
+      const auto n = static_cast<std::int64_t>(used(b)) / (D_ * m_.rows);  // one slot's entries
+      auto it = nd.op == OpKind::Relu ? m_.unstable_elements.find(nd.inputs[0]) : m_.unstable_elements.end();
+      for (std::size_t k = 0; k < items_.size(); ++k) {
+        const std::int64_t at = slot_of(k) * n;
+        if (nd.op == OpKind::Relu) {
+          if (it != m_.unstable_elements.end()) {
+            for (std::int64_t e : it->second) o.entries.push_back(at + e);
+          }
+        } else {
+          for (std::int64_t e = 0; e < n; ++e) o.entries.push_back(at + e);
+        }
+      }
+      optimised_.push_back(std::move(o));
     }
-    for (std::size_t a = 0; a < optimised_.size(); ++a) adam[a].reset(0, used(optimised_[a].params));
+    std::map<ValueId, std::size_t> beta_at;
+    for (const auto& [z, b] : P_.final_sweep->beta_buffers) {
+      beta_at[z] = optimised_.size();
+      optimised_.push_back({b, P_.final_sweep->beta_grad_buffers.at(z), opt_.lr_beta, {}});
+    }
     for (std::size_t k = 0; k < items_.size(); ++k) {
       for (const BranchSplit& s : *domains_[static_cast<std::size_t>(items_[k].first)].splits) {
         const BranchNeuron& nu = m_.unstable.at(static_cast<std::size_t>(s.neuron));
         const std::int64_t first = m_.first_unstable.at(nu.value), n = m_.unstable_count.at(nu.value);
-        split_entries_[P_.final_sweep->beta_grad_buffers.at(nu.value)].push_back(slot_of(k) * n + s.neuron - first);
+        optimised_.at(beta_at.at(nu.value)).entries.push_back(slot_of(k) * n + s.neuron - first);
       }
     }
+    std::vector<Adam<T>>& adam = P_.template adam<T>();
+    if (adam.empty()) {
+      for (const Optimised& o : optimised_) adam.emplace_back(P_.state_of(o.params).size() / sizeof(T) / 2);
+    }
+    for (std::size_t a = 0; a < optimised_.size(); ++a) adam[a].reset(0, optimised_[a].entries.size());
   }
 
   void step(int it) {
     std::vector<Adam<T>>& adam = P_.template adam<T>();
     for (std::size_t a = 0; a < optimised_.size(); ++a) {
       const Optimised& o = optimised_[a];
-      T* gr = buffer(o.grads);
-      if (o.beta) {
-        // Only the splits' entries keep their gradient.
-        const auto& entries = split_entries_[o.grads];
-        kept_.resize(entries.size());
-        for (std::size_t e = 0; e < entries.size(); ++e) kept_[e] = gr[entries[e]];
-        std::fill(gr, gr + used(o.params), T(0));
-        for (std::size_t e = 0; e < entries.size(); ++e) gr[entries[e]] = kept_[e];
-      }
-      adam[a].update(buffer(o.params), gr, 0, used(o.params), T(1), it, o.lr);
+      adam[a].update_at(buffer(o.params), buffer(o.grads), o.entries.data(), o.entries.size(), T(1), it, o.lr);
     }
   }
 
@@ -558,7 +574,7 @@ class BranchCall {
   struct Optimised {
     BufferId params, grads;
     double lr;
-    bool beta;
+    std::vector<std::int64_t> entries;  // the entries of params (and grads) Adam moves
   };
 
   Impl& m_;
@@ -571,8 +587,6 @@ class BranchCall {
   std::vector<std::vector<float>*> item_params_;
   std::vector<std::pair<ValueId, BufferId>> alpha_relu_;  // (ReLU input, alpha buffer)
   std::vector<Optimised> optimised_;
-  std::map<BufferId, std::vector<std::int64_t>> split_entries_;  // per beta gradient buffer: the splits' entries
-  std::vector<T> kept_;
   BranchBoundResult result_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "bound/linear/backward_util.h"
@@ -92,7 +93,7 @@ class Account {
         }
         [[fallthrough]];  // no lines (the node is not in a sweep): its interval rule
       case MagnitudeRule::Interval:
-        if (!affine()) by_interval_rule();
+        if (!affine() && !conv() && !reshape()) by_interval_rule();
         break;
     }
     for (std::int64_t b = 0; b < a_.batch; ++b)
@@ -175,6 +176,83 @@ class Account {
     return true;
   }
 
+  // Flatten and Reshape keep every element where it is (row-major) and compute
+  // nothing: R = M and B = 0, exactly.
+  bool reshape() {
+    if ((a_.node.op != OpKind::Flatten && a_.node.op != OpKind::Reshape) || m_.empty() || m_[0] == nullptr ||
+        numel(*a_.inputs[0].ibp.shape) != n_)
+      return false;
+    for (std::int64_t b = 0; b < a_.batch; ++b) {
+      std::copy(m_[0] + b * n_, m_[0] + (b + 1) * n_, R_ + b * (n_ + 1));
+      std::fill(B_ + b * (n_ + 1), B_ + b * (n_ + 1) + n_, T(0));
+    }
+    return true;
+  }
+
+  // Conv in f64 (2-D, constant W [cout, cin / group, kh, kw] and b): R =
+  // |W| * M + |b| and B = |b|, as affine() does, in one pass over the kernel
+  // (the f64 interval rule runs plain loops and convolves twice for R, the
+  // centre and the radius; in f32 it runs oneDNN, faster than this).
+  bool conv() {
+    if (!std::is_same_v<T, double> || a_.node.op != OpKind::Conv || a_.inputs.size() < 2 || m_.empty() ||
+        m_[0] == nullptr)
+      return false;
+    const Tensor* w = a_.inputs[1].ibp.is_constant ? a_.inputs[1].ibp.constant : nullptr;
+    const Shape& xs = *a_.inputs[0].ibp.shape;
+    const Shape& ys = a_.out_shape;
+    if (w == nullptr || w->shape().size() != 4 || xs.size() != 4 || ys.size() != 4 || xs[0] != 1 || ys[0] != 1)
+      return false;
+    const bool has_bias = a_.inputs.size() > 2 && a_.inputs[2].ibp.present;
+    const Tensor* bias = has_bias && a_.inputs[2].ibp.is_constant ? a_.inputs[2].ibp.constant : nullptr;
+    const std::int64_t cout = ys[1], cin = xs[1], group = a_.node.attrs.get_int("group", 1);
+    if ((has_bias && (bias == nullptr || bias->numel() != cout)) || group <= 0 || cin % group != 0 ||
+        cout % group != 0 || w->shape()[0] != cout || w->shape()[1] != cin / group)
+      return false;
+    const auto& st = a_.node.attrs.get_ints("strides");
+    const auto& dil = a_.node.attrs.get_ints("dilations");
+    const auto& pads = a_.node.attrs.get_ints("pads");
+    if (st.size() != 2 || dil.size() != 2 || pads.size() != 4) return false;
+    const std::int64_t H = xs[2], W = xs[3], Ho = ys[2], Wo = ys[3], KH = w->shape()[2], KW = w->shape()[3];
+    const std::int64_t cg = cin / group, og = cout / group;
+    const T* aw = abs_.abs_of(*w).template data<T>();
+    const T* b = bias != nullptr ? bias->template data<T>() : nullptr;
+    const std::int64_t rule_terms = std::max(terms_.ibp, std::int64_t{1});
+    std::vector<double> acc(static_cast<std::size_t>(Ho * Wo));
+    for (std::int64_t s = 0; s < a_.batch; ++s) {
+      const T* m = m_[0] + s * cin * H * W;
+      for (std::int64_t co = 0; co < cout; ++co) {
+        std::fill(acc.begin(), acc.end(), 0.0);
+        const std::int64_t c0 = co / og * cg;
+        for (std::int64_t ci = 0; ci < cg; ++ci) {
+          const T* plane = m + (c0 + ci) * H * W;
+          for (std::int64_t kh = 0; kh < KH; ++kh) {
+            for (std::int64_t kw = 0; kw < KW; ++kw) {
+              const double wv = static_cast<double>(aw[((co * cg + ci) * KH + kh) * KW + kw]);
+              for (std::int64_t ho = 0; ho < Ho; ++ho) {
+                const std::int64_t hi = ho * st[0] - pads[0] + kh * dil[0];
+                if (hi < 0 || hi >= H) continue;
+                const T* line = plane + hi * W;
+                double* out = acc.data() + ho * Wo;
+                for (std::int64_t wo = 0; wo < Wo; ++wo) {
+                  const std::int64_t wi = wo * st[1] - pads[1] + kw * dil[1];
+                  if (wi >= 0 && wi < W) out[wo] += wv * static_cast<double>(line[wi]);
+                }
+              }
+            }
+          }
+        }
+        const double c = b != nullptr ? std::fabs(static_cast<double>(b[co])) : 0.0;
+        for (std::int64_t j = 0; j < Ho * Wo; ++j) {
+          const double r = acc[static_cast<std::size_t>(j)] + c;
+          const std::int64_t at = s * (n_ + 1) + co * Ho * Wo + j;
+          R_[at] = round_up<T>(std::isnan(r) ? INFINITY : inflate(r, rule_terms, a_.dtype));
+          B_[at] = round_up<T>(inflate(c, rule_terms, a_.dtype));
+        }
+      }
+    }
+    return true;
+  }
+
   // The interval rule on the box [-M, M] of every activation (R: the largest
   // |bound|) and on the box [0, 0] (B: the constant terms).
   void by_interval_rule() {
@@ -199,16 +277,24 @@ class Account {
     T* hi = carver_.take<T>(plane);
     const Shape* shapes[1] = {&a_.out_shape};
     const std::int64_t rule_terms = std::max(terms_.ibp, std::int64_t{1});
+    // On the zero box every sample sees the same operands (zeros and the
+    // constants): B is computed for one sample and copied to the others.
+    bool same_origin = true;
+    for (std::size_t i = 0; i < a_.inputs.size(); ++i) {
+      same_origin = same_origin && (m_[i] != nullptr || !a_.inputs[i].ibp.present || a_.inputs[i].ibp.is_constant);
+    }
     for (int pass = 0; pass < 2; ++pass) {
+      const std::int64_t batch = pass == 1 && same_origin ? 1 : a_.batch;
       IntervalOut out{lo, hi};
       IbpScratch scratch(carver_.rest(), carver_.left());
-      ibp_eval_op(a_.node, pass == 0 ? sym : origin, std::span<const IntervalOut>(&out, 1), shapes, a_.dtype, a_.batch,
+      ibp_eval_op(a_.node, pass == 0 ? sym : origin, std::span<const IntervalOut>(&out, 1), shapes, a_.dtype, batch,
                   abs_, scratch);
       T* dst = pass == 0 ? R_ : B_;
       for (std::int64_t b = 0; b < a_.batch; ++b) {
+        const std::int64_t from = b < batch ? b : 0;
         for (std::int64_t j = 0; j < n_; ++j) {
-          const double v =
-              std::max(std::fabs(static_cast<double>(lo[b * n_ + j])), std::fabs(static_cast<double>(hi[b * n_ + j])));
+          const double v = std::max(std::fabs(static_cast<double>(lo[from * n_ + j])),
+                                    std::fabs(static_cast<double>(hi[from * n_ + j])));
           dst[b * (n_ + 1) + j] = round_up<T>(std::isnan(v) ? INFINITY : inflate(v, rule_terms, a_.dtype));
         }
       }

@@ -1,0 +1,123 @@
+// The rounding account's magnitudes (bound/rounding/rounding_account.h): R of
+// an affine op must be at least |W| M + |b| per element, computed here in quad
+// precision, and within a rounding-sized inflation of it. Convolutions with
+// stride, padding, dilation and groups, and dense layers, in f32 and f64.
+#include "bound/rounding/rounding_account.h"
+
+#include <gtest/gtest.h>
+#include <quadmath.h>
+
+#include <random>
+#include <vector>
+
+#include "ir/graph.h"
+#include "support/test_graphs.h"
+
+namespace bf {
+namespace {
+
+struct Made {
+  std::shared_ptr<Graph> g;
+  Tensor w, b;
+};
+
+Made conv_graph(std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t stride, std::int64_t pad,
+                std::int64_t group, std::int64_t dilation, DType dtype, std::mt19937& rng) {
+  Made m;
+  m.g = std::make_shared<Graph>();
+  std::uniform_real_distribution<double> d(-1.0, 1.0);
+  m.w = Tensor(dtype, {cout, cin / group, k, k});
+  m.b = Tensor(dtype, {cout});
+  auto fill = [&](Tensor& t) {
+    for (std::int64_t i = 0; i < t.numel(); ++i) {
+      if (dtype == DType::F32) {
+        t.mutable_data<float>()[i] = static_cast<float>(d(rng));
+      } else {
+        t.mutable_data<double>()[i] = d(rng);
+      }
+    }
+  };
+  fill(m.w);
+  fill(m.b);
+  const ValueId x = m.g->add_input("x", {dtype, {1, cin, 9, 8}});
+  Attributes a = test::conv2d_attrs(k, stride, pad, group);
+  a.set("dilations", std::vector<std::int64_t>{dilation, dilation});
+  const ValueId y = m.g->add_inferred_node(OpKind::Conv, "conv", a,
+                                           {x, m.g->add_constant("w", m.w), m.g->add_constant("b", m.b)}, {"y"})[0];
+  m.g->add_output(y);
+  return m;
+}
+
+template <typename T>
+void check_conv(std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t stride, std::int64_t pad,
+                std::int64_t group, std::int64_t dilation) {
+  const DType dtype = std::is_same_v<T, float> ? DType::F32 : DType::F64;
+  std::mt19937 rng(static_cast<unsigned>(cin * 100 + cout * 10 + k + stride + pad + group + dilation));
+  Made m = conv_graph(cin, cout, k, stride, pad, group, dilation, dtype, rng);
+  const Graph& g = *m.g;
+  const Node& node = g.node(0);
+  const Shape& xs = g.type(node.inputs[0]).shape;
+  const Shape& ys = g.type(node.outputs[0]).shape;
+  const std::int64_t batch = 2, nx = numel(xs), ny = numel(ys);
+  std::uniform_real_distribution<double> d(-3.0, 3.0);
+  std::vector<T> lo(static_cast<std::size_t>(batch * nx)), hi(lo.size());
+  for (std::size_t i = 0; i < lo.size(); ++i) {
+    const double a = d(rng), b = d(rng);
+    lo[i] = static_cast<T>(std::min(a, b));
+    hi[i] = static_cast<T>(std::max(a, b));
+  }
+  std::vector<AccountOperand> ops(3);
+  ops[0].ibp.bounds = {lo.data(), hi.data()};
+  ops[0].ibp.shape = &xs;
+  for (int i = 1; i < 3; ++i) {
+    ops[static_cast<std::size_t>(i)].ibp.is_constant = true;
+    ops[static_cast<std::size_t>(i)].ibp.constant = i == 1 ? &m.w : &m.b;
+    ops[static_cast<std::size_t>(i)].ibp.shape = &(i == 1 ? m.w : m.b).shape();
+  }
+  std::vector<T> planes(static_cast<std::size_t>(2 * batch * (ny + 1)));
+  AccountArgs args{node, g, ops, ys, dtype, batch, {}, {}, planes.data()};
+  std::vector<char> scratch(static_cast<std::size_t>(account_scratch_bytes(args)));
+  AbsWeightCache cache;
+  account_node(args, cache, scratch.data(), static_cast<std::int64_t>(scratch.size()));
+
+  const auto& w = m.w;
+  const std::int64_t H = xs[2], W = xs[3], Ho = ys[2], Wo = ys[3], cg = cin / group, og = cout / group;
+  for (std::int64_t s = 0; s < batch; ++s) {
+    for (std::int64_t co = 0; co < cout; ++co) {
+      for (std::int64_t ho = 0; ho < Ho; ++ho) {
+        for (std::int64_t wo = 0; wo < Wo; ++wo) {
+          __float128 exact = fabsq(static_cast<__float128>(static_cast<double>(m.b.template data<T>()[co])));
+          for (std::int64_t ci = 0; ci < cg; ++ci) {
+            for (std::int64_t kh = 0; kh < k; ++kh) {
+              for (std::int64_t kw = 0; kw < k; ++kw) {
+                const std::int64_t h = ho * stride - pad + kh * dilation, x = wo * stride - pad + kw * dilation;
+                if (h < 0 || h >= H || x < 0 || x >= W) continue;
+                const std::int64_t at = s * nx + ((co / og * cg + ci) * H + h) * W + x;
+                const double mag = std::max(std::fabs(static_cast<double>(lo[static_cast<std::size_t>(at)])),
+                                            std::fabs(static_cast<double>(hi[static_cast<std::size_t>(at)])));
+                exact += fabsq(static_cast<__float128>(
+                             static_cast<double>(w.template data<T>()[((co * cg + ci) * k + kh) * k + kw]))) *
+                         mag;
+              }
+            }
+          }
+          const std::int64_t j = (co * Ho + ho) * Wo + wo;
+          const double r = static_cast<double>(planes[static_cast<std::size_t>(s * (ny + 1) + j)]);
+          EXPECT_GE(static_cast<__float128>(r), exact) << "sample " << s << " element " << j;
+          EXPECT_LE(r, static_cast<double>(exact) * (1.0 + 1e-4) + 1e-30) << "sample " << s << " element " << j;
+        }
+      }
+    }
+  }
+}
+
+TEST(RoundingAccount, ConvMagnitudesBoundTheKernelSumTightly) {
+  check_conv<float>(3, 4, 3, 1, 1, 1, 1);
+  check_conv<float>(4, 6, 4, 2, 1, 1, 1);
+  check_conv<float>(4, 6, 3, 1, 2, 2, 2);
+  check_conv<double>(3, 4, 3, 2, 0, 1, 1);
+  check_conv<double>(6, 6, 3, 1, 1, 3, 1);
+}
+
+}  // namespace
+}  // namespace bf
