@@ -194,7 +194,10 @@ struct BranchBounds::Impl {
     auto P = std::make_unique<Program>();
     P->batch = b;
     const Graph& g = *graph;
-    const PlannerConfig config = config_for(request, PlanDomain::Linear, b);
+    PlannerConfig config = config_for(request, PlanDomain::Linear, b);
+    // The domains lie inside the root: one rounding account per call, from
+    // their largest magnitudes (its cost was most of the sound programs' forward part).
+    config.batch_account = true;
     CrownProgramOptions o;
     o.branch = true;
     o.lower = true;

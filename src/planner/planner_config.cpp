@@ -57,6 +57,7 @@ nlohmann::json config_to_json(const PlannerConfig& c) {
       {"verify", c.verify},
       {"export_intermediates", c.export_intermediates},
       {"sound_fp", c.sound_fp},
+      {"batch_account", c.batch_account},
   };
 }
 

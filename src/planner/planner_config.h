@@ -52,6 +52,12 @@ struct PlannerConfig {
   // Sound floating point (linear plans): the program carries a rounding
   // account (bound/rounding/), so its bounds hold in exact real arithmetic.
   bool sound_fp = false;
+  // sound_fp: one rounding account for the whole batch, from the largest
+  // magnitudes of its samples (AccountArgs::batch_max). For batches whose
+  // samples lie inside one root (branch and bound's domains), where the
+  // samples' magnitudes differ little and per-sample accounts cost as much
+  // as the rest of the forward part.
+  bool batch_account = false;
 };
 
 const char* planner_version_name(PlannerVersion v);

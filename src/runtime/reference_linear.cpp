@@ -302,7 +302,7 @@ void ReferenceExecutor::run_linear_op(const TaskOp& op, const SweepChunk* chunk,
           widen = {base, base + spec(w).plane_bytes()};
         }
         AccountArgs args{node,  g,     operands, g.type(node.outputs[0]).shape, dtype,
-                         batch, relax, widen,    env.write(op.writes.at(0))};
+                         batch, relax, widen,    env.write(op.writes.at(0)),    bundle_.config.batch_account};
         const std::int64_t bytes = account_scratch_bytes(args);
         void* scratch = bytes > 0 ? scratch_allocator_.allocate(bytes) : nullptr;
         try {

@@ -184,11 +184,21 @@ Bounds<T> elementwise_relax_unrepaired(const Node& node, T l, T u) {
   }
 }
 
+// A Relu's lines over a stable interval are the function itself (x, or 0):
+// exact, nothing to repair (most elements of a branch-and-bound domain are
+// stable, and the sweeps ask for every element's lines in every row).
+template <typename T>
+bool exact_relu_lines(const Node& node, T l, T u, const Bounds<T>& r) {
+  return node.op == OpKind::Relu && r.lower.icpt == T(0) && r.upper.icpt == T(0) &&
+         ((l >= T(0) && r.lower.slope == T(1) && r.upper.slope == T(1)) ||
+          (u <= T(0) && r.lower.slope == T(0) && r.upper.slope == T(0)));
+}
+
 // The lines, their intercepts made sound over [l, u] when asked.
 template <typename T>
 Bounds<T> elementwise_relax(const Node& node, T l, T u, bool sound) {
   Bounds<T> r = elementwise_relax_unrepaired(node, l, u);
-  if (sound) {
+  if (sound && !exact_relu_lines(node, l, u, r)) {
     const ScalarFn f = scalar_fn(node);
     r.lower.icpt = sound_lower_intercept(f, l, u, r.lower.slope, r.lower.icpt);
     r.upper.icpt = sound_upper_intercept(f, l, u, r.upper.slope, r.upper.icpt);
@@ -204,19 +214,8 @@ void elementwise_typed(const Node& node, std::int64_t n, IntervalView in, void* 
   T* li = static_cast<T*>(planes[1]);
   T* us = static_cast<T*>(planes[2]);
   T* ui = static_cast<T*>(planes[3]);
-  const bool relu = node.op == OpKind::Relu;
-  const ScalarFn f = sound ? scalar_fn(node) : ScalarFn{};
   for (std::int64_t k = 0; k < n; ++k) {
-    Bounds<T> r = elementwise_relax_unrepaired(node, l[k], u[k]);
-    // A Relu's lines over a stable interval are the function itself (x, or 0):
-    // exact, nothing to repair (most elements of a domain are stable).
-    const bool exact = relu && r.lower.icpt == T(0) && r.upper.icpt == T(0) &&
-                       ((l[k] >= T(0) && r.lower.slope == T(1) && r.upper.slope == T(1)) ||
-                        (u[k] <= T(0) && r.lower.slope == T(0) && r.upper.slope == T(0)));
-    if (sound && !exact) {
-      r.lower.icpt = sound_lower_intercept(f, l[k], u[k], r.lower.slope, r.lower.icpt);
-      r.upper.icpt = sound_upper_intercept(f, l[k], u[k], r.upper.slope, r.upper.icpt);
-    }
+    const Bounds<T> r = elementwise_relax(node, l[k], u[k], sound);
     ls[k] = r.lower.slope;
     li[k] = r.lower.icpt;
     us[k] = r.upper.slope;

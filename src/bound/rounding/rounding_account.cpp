@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
@@ -407,7 +408,94 @@ class Account {
 
 }  // namespace
 
+namespace {
+
+bool collapses(const AccountArgs& a) {
+  return a.batch_max && a.batch > 1 && a.node.op != OpKind::MaxPool && a.widen.lower == nullptr;
+}
+
+// a as one sample (the collapsed account's own run).
+AccountArgs one_sample(const AccountArgs& a, std::span<const AccountOperand> inputs, RelaxView relax, void* account) {
+  return AccountArgs{a.node, a.graph, inputs, a.out_shape, a.dtype, 1, relax, IntervalOut{}, account, false};
+}
+
+// Extra scratch of the collapsed account: each activation's largest
+// magnitudes (as a symmetric interval), the lines' largest magnitudes, the
+// one sample's planes.
+std::int64_t collapse_bytes(const AccountArgs& a) {
+  const std::int64_t elem = static_cast<std::int64_t>(dtype_size(a.dtype)), ny = numel(a.out_shape);
+  std::int64_t bytes = 0;
+  for (const auto& op : a.inputs) {
+    if (op.ibp.present && !op.ibp.is_constant) bytes += 2 * aligned(numel(*op.ibp.shape) * elem);
+  }
+  return bytes + 4 * aligned(ny * elem) + aligned(2 * (ny + 1) * elem);
+}
+
+template <typename T>
+void account_collapsed(const AccountArgs& a, AbsWeightCache& abs_cache, Carver& carver) {
+  const std::int64_t batch = a.batch, ny = numel(a.out_shape);
+  auto largest = [](T m, T v) { return std::isnan(v) ? std::numeric_limits<T>::infinity() : std::max(m, v); };
+  std::vector<AccountOperand> ops(a.inputs.begin(), a.inputs.end());
+  for (auto& op : ops) {
+    if (!op.ibp.present || op.ibp.is_constant) continue;
+    const std::int64_t n = numel(*op.ibp.shape);
+    T* lo = carver.take<T>(n);
+    T* hi = carver.take<T>(n);
+    for (std::int64_t k = 0; k < n; ++k) {
+      T m = T(0);
+      for (std::int64_t b = 0; b < batch; ++b) {
+        if (op.ibp.bounds.lower != nullptr) {
+          m = largest(m, std::fabs(static_cast<const T*>(op.ibp.bounds.lower)[b * n + k]));
+          m = largest(m, std::fabs(static_cast<const T*>(op.ibp.bounds.upper)[b * n + k]));
+        } else {
+          BF_CHECK(op.magnitude != nullptr, ErrorKind::Internal, "rounding account of '{}': an input has no magnitude",
+                   a.node.name);
+          m = largest(m, static_cast<const T*>(op.magnitude)[b * (n + 1) + k]);
+        }
+      }
+      lo[k] = -m;
+      hi[k] = m;
+    }
+    op.ibp.bounds = {lo, hi};
+    op.magnitude = nullptr;
+  }
+  RelaxView relax;
+  if (a.relax.lower_slope != nullptr) {
+    const void* in[4] = {a.relax.lower_slope, a.relax.lower_icpt, a.relax.upper_slope, a.relax.upper_icpt};
+    T* out[4];
+    for (int p = 0; p < 4; ++p) {
+      out[p] = carver.take<T>(ny);
+      const T* src = static_cast<const T*>(in[p]);
+      for (std::int64_t k = 0; k < ny; ++k) {
+        T m = T(0);
+        for (std::int64_t b = 0; b < batch; ++b) m = largest(m, std::fabs(src[b * ny + k]));
+        out[p][k] = m;
+      }
+    }
+    relax = {out[0], out[1], out[2], out[3]};
+  }
+  T* planes = carver.take<T>(2 * (ny + 1));
+  const AccountArgs one = one_sample(a, ops, relax, planes);
+  const std::int64_t bytes = account_scratch_bytes(one);
+  account_node(one, abs_cache, carver.take<char>(bytes), bytes);
+  T* R = static_cast<T*>(a.account);
+  T* B = R + batch * (ny + 1);
+  for (std::int64_t b = 0; b < batch; ++b) {
+    std::copy(planes, planes + ny + 1, R + b * (ny + 1));
+    std::copy(planes + ny + 1, planes + 2 * (ny + 1), B + b * (ny + 1));
+  }
+}
+
+}  // namespace
+
 std::int64_t account_scratch_bytes(const AccountArgs& a) {
+  if (a.batch_max && a.batch > 1 && a.node.op != OpKind::MaxPool) {
+    // Collapsed when run without an interval to widen (unknown here): room for either.
+    AccountArgs per_sample = a;
+    per_sample.batch_max = false;
+    const std::int64_t one = account_scratch_bytes(one_sample(a, a.inputs, RelaxView{}, nullptr));
+    return std::max(account_scratch_bytes(per_sample), collapse_bytes(a) + one);
+  }
   const std::int64_t elem = static_cast<std::int64_t>(dtype_size(a.dtype));
   std::int64_t bytes = 0;
   for (const auto& op : a.inputs) {
@@ -421,7 +509,13 @@ std::int64_t account_scratch_bytes(const AccountArgs& a) {
 void account_node(const AccountArgs& a, AbsWeightCache& abs_cache, void* scratch, std::int64_t scratch_bytes) {
   Carver carver(scratch, scratch_bytes);
   try {
-    visit_real(a.dtype, [&](auto tag) { Account<decltype(tag)>(a, abs_cache, carver).run(); });
+    visit_real(a.dtype, [&](auto tag) {
+      if (collapses(a)) {
+        account_collapsed<decltype(tag)>(a, abs_cache, carver);
+      } else {
+        Account<decltype(tag)>(a, abs_cache, carver).run();
+      }
+    });
   } catch (Error& e) {
     e.with_node(a.node.name, std::string(op_name(a.node.op)));
     throw;

@@ -52,6 +52,12 @@ struct AccountArgs {
   RelaxView relax;    // relaxed nodes (Relaxation magnitude rule): the lines
   IntervalOut widen;  // when set: y's interval, just computed by the interval rule
   void* account;      // the two planes written
+  // One account for the whole batch (PlannerConfig::batch_account): computed
+  // once from the elementwise largest magnitudes and |lines| of the samples,
+  // then copied to each. Every magnitude rule is monotone in those, so each
+  // sample's own R and B are at most these. Not for MaxPool (its lines name
+  // elements) nor where an interval is widened (per sample by nature).
+  bool batch_max = false;
 };
 
 // Bytes of scratch account_node takes for this node (magnitudes, interval

@@ -20,6 +20,7 @@ std::uint64_t task_compile_key(const LoweringContext& ctx, const CompileOptions&
   Hasher h;
   h.add(plan.config.dtype).add(plan.config.batch).add(plan.config.domain);
   h.add(plan.config.enable_storage_reuse).add(plan.config.reuse_policy).add(plan.config.sound_fp);
+  h.add(plan.config.batch_account);
   h.add(options.mode).add(std::string_view(options.memory_planner));
   // The affine kernel picks its variant from the thread count at construction.
   h.add(omp_get_max_threads());

@@ -16,7 +16,11 @@ const BufferSpec& spec_of(const PlanBundle& plan, BufferId b) {
 class AccountKernel final : public CompiledKernel {
  public:
   AccountKernel(const PlanBundle& plan, const TaskOp& op)
-      : graph_(plan.graph), node_(plan.graph->node(op.node)), dtype_(plan.config.dtype), batch_(plan.config.batch) {
+      : graph_(plan.graph),
+        node_(plan.graph->node(op.node)),
+        dtype_(plan.config.dtype),
+        batch_(plan.config.batch),
+        batch_account_(plan.config.batch_account) {
     const Graph& g = *graph_;
     layout_ = account_op_layout(plan, op);
     out_shape_ = g.type(node_.outputs[0]).shape;
@@ -79,13 +83,14 @@ class AccountKernel final : public CompiledKernel {
   }
 
   AccountArgs args(const std::vector<AccountOperand>& ops, void* account, RelaxView relax, IntervalOut widen) const {
-    return AccountArgs{node_, *graph_, ops, out_shape_, dtype_, batch_, relax, widen, account};
+    return AccountArgs{node_, *graph_, ops, out_shape_, dtype_, batch_, relax, widen, account, batch_account_};
   }
 
   std::shared_ptr<const Graph> graph_;
   Node node_;
   DType dtype_;
   std::int64_t batch_;
+  bool batch_account_;
   AccountOpLayout layout_;
   Shape out_shape_;
   std::vector<Tensor> constants_;

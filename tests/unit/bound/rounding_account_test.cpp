@@ -1,7 +1,9 @@
 // The rounding account's magnitudes (bound/rounding/rounding_account.h): R of
-// an affine op must be at least |W| M + |b| per element, computed here in quad
-// precision, and within a rounding-sized inflation of it. Convolutions with
-// stride, padding, dilation and groups, and dense layers, in f32 and f64.
+// a convolution must be at least |W| M + |b| per element, computed here in
+// quad precision, and within a rounding-sized inflation of it (stride,
+// padding, dilation and groups, in f32 and f64). One account for a whole batch
+// (AccountArgs::batch_max) must be the same for every sample and at least
+// each sample's own, on both planes, for a convolution and a relaxed Relu.
 #include "bound/rounding/rounding_account.h"
 
 #include <gtest/gtest.h>
@@ -109,6 +111,81 @@ void check_conv(std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_
       }
     }
   }
+}
+
+// The account of `node` (operand 0 an activation with bounds lo/hi, the rest
+// constants) over `batch` samples: both planes, [2, batch, numel + 1].
+template <typename T>
+std::vector<T> account_of(const Graph& g, const Node& node, std::int64_t batch, std::vector<T>& lo, std::vector<T>& hi,
+                          RelaxView relax, bool batch_max) {
+  const Shape& ys = g.type(node.outputs[0]).shape;
+  std::vector<AccountOperand> ops(node.inputs.size());
+  ops[0].ibp.bounds = {lo.data(), hi.data()};
+  ops[0].ibp.shape = &g.type(node.inputs[0]).shape;
+  for (std::size_t i = 1; i < ops.size(); ++i) {
+    ops[i].ibp.is_constant = true;
+    ops[i].ibp.constant = &g.constant(node.inputs[i]);
+    ops[i].ibp.shape = &g.constant(node.inputs[i]).shape();
+  }
+  std::vector<T> planes(static_cast<std::size_t>(2 * batch * (numel(ys) + 1)));
+  const DType dtype = std::is_same_v<T, float> ? DType::F32 : DType::F64;
+  AccountArgs args{node, g, ops, ys, dtype, batch, relax, {}, planes.data(), batch_max};
+  std::vector<char> scratch(static_cast<std::size_t>(account_scratch_bytes(args)));
+  AbsWeightCache cache;
+  account_node(args, cache, scratch.data(), static_cast<std::int64_t>(scratch.size()));
+  return planes;
+}
+
+template <typename T>
+void check_batch_account(const Graph& g, const Node& node, std::mt19937& rng, bool relaxed) {
+  const std::int64_t batch = 3, nx = g.type(node.inputs[0]).numel(), ny = g.type(node.outputs[0]).numel();
+  std::uniform_real_distribution<double> d(-3.0, 3.0), unit(0.0, 1.0);
+  std::vector<T> lo(static_cast<std::size_t>(batch * nx)), hi(lo.size());
+  for (std::size_t i = 0; i < lo.size(); ++i) {
+    const double a = d(rng), b = d(rng);
+    lo[i] = static_cast<T>(std::min(a, b));
+    hi[i] = static_cast<T>(std::max(a, b));
+  }
+  std::vector<T> lines[4];
+  RelaxView relax;
+  if (relaxed) {
+    for (auto& l : lines) l.resize(static_cast<std::size_t>(batch * ny));
+    for (std::size_t i = 0; i < lines[0].size(); ++i) {
+      lines[0][i] = static_cast<T>(unit(rng));
+      lines[1][i] = T(0);
+      lines[2][i] = static_cast<T>(unit(rng));
+      lines[3][i] = static_cast<T>(2.0 * unit(rng));
+    }
+    relax = {lines[0].data(), lines[1].data(), lines[2].data(), lines[3].data()};
+  }
+  const std::vector<T> each = account_of<T>(g, node, batch, lo, hi, relax, false);
+  const std::vector<T> one = account_of<T>(g, node, batch, lo, hi, relax, true);
+  const std::int64_t row = ny + 1;
+  for (std::int64_t p = 0; p < 2; ++p) {
+    for (std::int64_t b = 0; b < batch; ++b) {
+      for (std::int64_t j = 0; j < row; ++j) {
+        const auto at = static_cast<std::size_t>((p * batch + b) * row + j);
+        EXPECT_GE(one[at], each[at]) << op_name(node.op) << " plane " << p << " sample " << b << " element " << j;
+        EXPECT_EQ(one[at], one[static_cast<std::size_t>(p * batch * row + j)]) << "sample " << b << " differs";
+      }
+    }
+  }
+}
+
+TEST(RoundingAccount, OneAccountForTheBatchCoversEverySample) {
+  std::mt19937 rng(5);
+  for (DType dtype : {DType::F32, DType::F64}) {
+    Made m = conv_graph(4, 6, 3, 2, 1, 2, 1, dtype, rng);
+    if (dtype == DType::F32) {
+      check_batch_account<float>(*m.g, m.g->node(0), rng, false);
+    } else {
+      check_batch_account<double>(*m.g, m.g->node(0), rng, false);
+    }
+  }
+  Graph g;
+  const ValueId x = g.add_input("x", {DType::F32, {1, 5, 4}});
+  g.add_output(g.add_inferred_node(OpKind::Relu, "relu", {}, {x}, {"y"})[0]);
+  check_batch_account<float>(g, g.node(0), rng, true);
 }
 
 TEST(RoundingAccount, ConvMagnitudesBoundTheKernelSumTightly) {
