@@ -69,7 +69,6 @@ struct BranchBounds::Impl {
   std::vector<BranchNeuron> unstable;
   std::map<ValueId, std::vector<std::int32_t>> unstable_at;        // per ReLU input: element -> index, or -1
   std::map<ValueId, std::int64_t> first_unstable, unstable_count;  // per ReLU input: its run of unstable()
-  std::map<ValueId, std::vector<std::int64_t>> unstable_elements;  // per ReLU input: its unstable elements, ascending
 
   // Programs by batch (domains per call): powers of two up to `batch`, built when first needed.
   struct Program {
@@ -170,7 +169,6 @@ struct BranchBounds::Impl {
         if (!(root_lo[i] < 0.0 && root_hi[i] > 0.0)) continue;
         at[static_cast<std::size_t>(e)] = static_cast<std::int32_t>(unstable.size());
         unstable.push_back({z, e});
-        unstable_elements[z].push_back(e);
       }
       unstable_count[z] = static_cast<std::int64_t>(unstable.size()) - first_unstable[z];
     }
@@ -206,8 +204,9 @@ struct BranchBounds::Impl {
     o.export_input_coefficients = true;
     o.branch_gradients = gradients;
     for (const auto& [z, at] : unstable_at) {
-      auto it = unstable_elements.find(z);
-      o.branch_elements[z] = it == unstable_elements.end() ? std::vector<std::int64_t>{} : it->second;
+      std::vector<std::int64_t>& list = o.branch_elements[z];
+      for (std::int64_t i = first_unstable.at(z); i < first_unstable.at(z) + unstable_count.at(z); ++i)
+        list.push_back(unstable[static_cast<std::size_t>(i)].element);
     }
     const std::int64_t chunk_cap = std::max<std::int64_t>(1, request.max_rows_per_chunk);
     for (const Bounded& x : bounded) {
@@ -468,13 +467,17 @@ class BranchCall {
       Optimised o{b, P_.final_sweep->grad_buffers.at(node), opt_.lr_alpha, {}};
       const Node& nd = m_.graph->node(node);
       const auto n = static_cast<std::int64_t>(used(b)) / (D_ * m_.rows);  // one slot's entries
-      auto it = nd.op == OpKind::Relu ? m_.unstable_elements.find(nd.inputs[0]) : m_.unstable_elements.end();
+      // A ReLU's root-unstable elements: its run of unstable() (none if it has no run).
+      std::int64_t first = 0, count = 0;
+      if (nd.op == OpKind::Relu && m_.first_unstable.count(nd.inputs[0])) {
+        first = m_.first_unstable.at(nd.inputs[0]);
+        count = m_.unstable_count.at(nd.inputs[0]);
+      }
       for (std::size_t k = 0; k < items_.size(); ++k) {
         const std::int64_t at = slot_of(k) * n;
         if (nd.op == OpKind::Relu) {
-          if (it != m_.unstable_elements.end()) {
-            for (std::int64_t e : it->second) o.entries.push_back(at + e);
-          }
+          for (std::int64_t i = first; i < first + count; ++i)
+            o.entries.push_back(at + m_.unstable[static_cast<std::size_t>(i)].element);
         } else {
           for (std::int64_t e = 0; e < n; ++e) o.entries.push_back(at + e);
         }

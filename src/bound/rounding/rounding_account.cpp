@@ -94,7 +94,10 @@ class Account {
         }
         [[fallthrough]];  // no lines (the node is not in a sweep): its interval rule
       case MagnitudeRule::Interval:
-        if (!affine() && !conv() && !reshape()) by_interval_rule();
+        if (!affine() && !conv()) by_interval_rule();
+        break;
+      case MagnitudeRule::Copy:
+        if (!copy()) by_interval_rule();
         break;
     }
     for (std::int64_t b = 0; b < a_.batch; ++b)
@@ -138,6 +141,13 @@ class Account {
     }
   }
 
+  // R and B of element `at` of an affine op's direct paths: |W| M + |b| and
+  // |b|, summed in double, inflated by the rule's own rounding.
+  void set_magnitudes(std::int64_t at, double r, double c, std::int64_t rule_terms) {
+    R_[at] = round_up<T>(std::isnan(r) ? INFINITY : inflate(r, rule_terms, a_.dtype));
+    B_[at] = round_up<T>(inflate(c, rule_terms, a_.dtype));
+  }
+
   // Affine, y = x W^T + b with constant W [n, k] and b: R = |W| M + |b| and
   // B = |b|, by dot products in double. (The interval rule gets the same from
   // two library matrix products per plane, each one built anew, JIT and all,
@@ -168,21 +178,18 @@ class Account {
           for (; t < k; ++t) part[0] += static_cast<double>(wr[t]) * static_cast<double>(m[t]);
           const double c = b != nullptr ? std::fabs(static_cast<double>(b[j])) : 0.0;
           const double r = ((part[0] + part[1]) + (part[2] + part[3])) + c;
-          const std::int64_t at = s * (n_ + 1) + p * n + j;
-          R_[at] = round_up<T>(std::isnan(r) ? INFINITY : inflate(r, rule_terms, a_.dtype));
-          B_[at] = round_up<T>(inflate(c, rule_terms, a_.dtype));
+          set_magnitudes(s * (n_ + 1) + p * n + j, r, c, rule_terms);
         }
       }
     }
     return true;
   }
 
-  // Flatten and Reshape keep every element where it is (row-major) and compute
-  // nothing: R = M and B = 0, exactly.
-  bool reshape() {
-    if ((a_.node.op != OpKind::Flatten && a_.node.op != OpKind::Reshape) || m_.empty() || m_[0] == nullptr ||
-        numel(*a_.inputs[0].ibp.shape) != n_)
-      return false;
+  // MagnitudeRule::Copy: every element stays where it is and nothing is
+  // computed, so R = M and B = 0 exactly (the interval rule where the operand
+  // is not what that takes).
+  bool copy() {
+    if (m_.empty() || m_[0] == nullptr || numel(*a_.inputs[0].ibp.shape) != n_) return false;
     for (std::int64_t b = 0; b < a_.batch; ++b) {
       std::copy(m_[0] + b * n_, m_[0] + (b + 1) * n_, R_ + b * (n_ + 1));
       std::fill(B_ + b * (n_ + 1), B_ + b * (n_ + 1) + n_, T(0));
@@ -244,10 +251,7 @@ class Account {
         }
         const double c = b != nullptr ? std::fabs(static_cast<double>(b[co])) : 0.0;
         for (std::int64_t j = 0; j < Ho * Wo; ++j) {
-          const double r = acc[static_cast<std::size_t>(j)] + c;
-          const std::int64_t at = s * (n_ + 1) + co * Ho * Wo + j;
-          R_[at] = round_up<T>(std::isnan(r) ? INFINITY : inflate(r, rule_terms, a_.dtype));
-          B_[at] = round_up<T>(inflate(c, rule_terms, a_.dtype));
+          set_magnitudes(s * (n_ + 1) + co * Ho * Wo + j, acc[static_cast<std::size_t>(j)] + c, c, rule_terms);
         }
       }
     }
@@ -410,9 +414,10 @@ class Account {
 
 namespace {
 
-bool collapses(const AccountArgs& a) {
-  return a.batch_max && a.batch > 1 && a.node.op != OpKind::MaxPool && a.widen.lower == nullptr;
-}
+// The batch may share one account (MaxPool's lines name elements); it does
+// when no interval is widened, which only the run knows.
+bool may_collapse(const AccountArgs& a) { return a.batch_max && a.batch > 1 && a.node.op != OpKind::MaxPool; }
+bool collapses(const AccountArgs& a) { return may_collapse(a) && a.widen.lower == nullptr; }
 
 // a as one sample (the collapsed account's own run).
 AccountArgs one_sample(const AccountArgs& a, std::span<const AccountOperand> inputs, RelaxView relax, void* account) {
@@ -489,8 +494,8 @@ void account_collapsed(const AccountArgs& a, AbsWeightCache& abs_cache, Carver& 
 }  // namespace
 
 std::int64_t account_scratch_bytes(const AccountArgs& a) {
-  if (a.batch_max && a.batch > 1 && a.node.op != OpKind::MaxPool) {
-    // Collapsed when run without an interval to widen (unknown here): room for either.
+  if (may_collapse(a)) {
+    // Room for either way.
     AccountArgs per_sample = a;
     per_sample.batch_max = false;
     const std::int64_t one = account_scratch_bytes(one_sample(a, a.inputs, RelaxView{}, nullptr));

@@ -26,7 +26,11 @@
 
 namespace bf {
 
-enum class MagnitudeRule : std::uint8_t { Interval, BatchNorm, Relaxation };
+// How an Account op bounds a node's magnitudes: by its interval rule on
+// [-M, M]; BatchNorm's per-channel form; from its relaxation's lines; or Copy,
+// for views that keep every element in its row-major place and compute
+// nothing (R = M, B = 0).
+enum class MagnitudeRule : std::uint8_t { Interval, BatchNorm, Relaxation, Copy };
 
 struct RoundingTerms {
   std::int64_t ibp = 0;

@@ -3,7 +3,8 @@
 // quad precision, and within a rounding-sized inflation of it (stride,
 // padding, dilation and groups, in f32 and f64). One account for a whole batch
 // (AccountArgs::batch_max) must be the same for every sample and at least
-// each sample's own, on both planes, for a convolution and a relaxed Relu.
+// each sample's own, on both planes, for a convolution and a relaxed Relu. A
+// Flatten's R is its input's magnitudes, exactly.
 #include "bound/rounding/rounding_account.h"
 
 #include <gtest/gtest.h>
@@ -186,6 +187,31 @@ TEST(RoundingAccount, OneAccountForTheBatchCoversEverySample) {
   const ValueId x = g.add_input("x", {DType::F32, {1, 5, 4}});
   g.add_output(g.add_inferred_node(OpKind::Relu, "relu", {}, {x}, {"y"})[0]);
   check_batch_account<float>(g, g.node(0), rng, true);
+}
+
+// Flatten (MagnitudeRule::Copy) computes nothing: R is M, element by element.
+TEST(RoundingAccount, FlattenMagnitudesAreTheInputs) {
+  Graph g;
+  const ValueId x = g.add_input("x", {DType::F32, {1, 3, 2, 2}});
+  Attributes flat;
+  flat.set("axis", std::int64_t{1});
+  g.add_output(g.add_inferred_node(OpKind::Flatten, "flatten", flat, {x}, {"y"})[0]);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> d(-3.0f, 3.0f);
+  const std::int64_t batch = 2, n = 12;
+  std::vector<float> lo(static_cast<std::size_t>(batch * n)), hi(lo.size());
+  for (std::size_t i = 0; i < lo.size(); ++i) {
+    const float a = d(rng), b = d(rng);
+    lo[i] = std::min(a, b);
+    hi[i] = std::max(a, b);
+  }
+  const std::vector<float> planes = account_of<float>(g, g.node(0), batch, lo, hi, RelaxView{}, false);
+  for (std::int64_t b = 0; b < batch; ++b) {
+    for (std::int64_t k = 0; k < n; ++k) {
+      const auto i = static_cast<std::size_t>(b * n + k);
+      EXPECT_EQ(planes[static_cast<std::size_t>(b * (n + 1) + k)], std::max(std::fabs(lo[i]), std::fabs(hi[i])));
+    }
+  }
 }
 
 TEST(RoundingAccount, ConvMagnitudesBoundTheKernelSumTightly) {

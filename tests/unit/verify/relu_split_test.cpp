@@ -149,14 +149,20 @@ VnnlibProperty property_y0_at_least(double c, const std::string& name) {
   return test::property_y0_at_least(c, "relu_split_" + name);
 }
 
-// The grid cases' verifier: CROWN, ReLU split on one thread, 10 s.
-VerifyOptions grid_case_options(bool tighten) {
+// CROWN, then ReLU split on one thread.
+VerifyOptions relu_split_options(double timeout_s, std::int64_t relu_batch = VerifyOptions{}.relu_batch) {
   VerifyOptions o;
-  o.timeout_s = 10.0;
+  o.timeout_s = timeout_s;
   o.method = "crown";
   o.jobs = 1;
   o.bab = BabKind::Relu;
-  o.relu_batch = 64;
+  o.relu_batch = relu_batch;
+  return o;
+}
+
+// The grid cases' verifier: 10 s, 64 rows per call.
+VerifyOptions grid_case_options(bool tighten) {
+  VerifyOptions o = relu_split_options(10.0, 64);
   o.relu_tighten = tighten;
   return o;
 }
@@ -286,12 +292,7 @@ TEST(ReluSplit, DomainStoreStaysUnderItsCap) {
     const ReluNetwork net = extract_relu_network(*g, problem_of({{1, 0, 0}}));
     const double m = grid_range(201, [&](const double* x) { return dense_rows_at(net, x)[0]; }).max;
     // Barely violated: the search must go deep, and may never say unsat.
-    VerifyOptions o;
-    o.timeout_s = 4.0;
-    o.method = "crown";
-    o.jobs = 1;
-    o.bab = BabKind::Relu;
-    o.relu_batch = 16;
+    VerifyOptions o = relu_split_options(4.0, 16);
     o.domain_store_bytes = 24 << 10;
     const VerifyResult r = verify(g, property_y0_at_least(m - 1e-6, "cap" + std::to_string(seed)), o);
     EXPECT_NE(r.verdict, Verdict::Unsat) << "seed " << seed;
@@ -318,11 +319,7 @@ TEST(ReluSplit, RunsOnNetworksWithOtherActivations) {
         grid_range(101, [&](const double* x) {
           return run_forward(*g, {Tensor::from_vector<double>({1, 2}, {x[0], x[1]})}, fo)[0].to_double_vector()[0];
         }).max;
-    VerifyOptions o;
-    o.timeout_s = 2.0;
-    o.method = "crown";
-    o.jobs = 1;
-    o.bab = BabKind::Relu;
+    const VerifyOptions o = relu_split_options(2.0);
     // Reached on the grid: never unsat.
     const VerifyResult r = verify(g, property_y0_at_least(m - 1e-4, "sigmoid" + std::to_string(seed)), o);
     EXPECT_NE(r.verdict, Verdict::Unsat);
