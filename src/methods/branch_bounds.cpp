@@ -291,12 +291,16 @@ class BranchCall {
       // In place: the parameters, gradients and scores are not copied in or out of the program.
       for (auto& sb : P_.state) bindings.push_back({sb.id, sb.data(), true, true, /*direct=*/true});
       // After the first run only the final sweep runs again: the domains' intervals
-      // and relaxations do not change between optimiser steps.
-      const BoundRunResult r = it > 0 && P_.compiled->can_rerun_last_task() ? P_.compiled->rerun_last_task(bindings)
-                                                                            : P_.compiled->run(P_.region, bindings);
+      // and relaxations do not change between optimiser steps. Gradients are
+      // needed before each step, scores only from the last run.
+      const bool last = it >= opt_.iterations;
+      const BoundRunResult r =
+          it > 0 && P_.compiled->can_rerun_last_task()
+              ? P_.compiled->rerun_last_task(bindings, {.gradients = !last, .scores = last && opt_.scores})
+              : P_.compiled->run(P_.region, bindings);
       if (it == 0 && opt_.tighten) take_tightened(r);
       keep_best(r);
-      if (it >= opt_.iterations) break;
+      if (last) break;
       step(it);
     }
     if (opt_.scores) collect_scores();

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "support/error.h"
+#include "support/row_parallel.h"
 
 namespace bf {
 namespace {
@@ -24,7 +25,7 @@ void apply_beta_typed(const SweepChunk& c, const LinearView& a, const AlphaView&
     if (a.side(s) == nullptr) continue;
     // Lower side: k <= 0 where z >= 0 holds, k >= 0 where z <= 0 holds; upper side mirrored.
     const T sign = s == 0 ? T(1) : T(-1);
-    for (std::int64_t r = 0; r < c.rows; ++r) {
+    for_each_row(c.rows, at.count, [&](std::int64_t r) {
       T* ar = static_cast<T*>(a.side(s)) + r * a.elements;
       T* k = beta.row<T>(s, c.slots[r]);
       const T* l = lo + c.samples[r] * n;
@@ -42,7 +43,7 @@ void apply_beta_typed(const SweepChunk& c, const LinearView& a, const AlphaView&
         k[j] = sign * w;
         ar[e] += sign * w;
       }
-    }
+    });
   }
 }
 
@@ -50,11 +51,11 @@ template <typename T>
 void beta_gradient_typed(const SweepChunk& c, const LinearView& d, const AlphaView& grad, const BranchElements& at) {
   for (int s = 0; s < 2; ++s) {
     if (d.side(s) == nullptr) continue;
-    for (std::int64_t r = 0; r < c.rows; ++r) {
+    for_each_row(c.rows, at.count, [&](std::int64_t r) {
       const T* dr = static_cast<const T*>(d.side(s)) + r * d.elements;
       T* g = grad.row<T>(s, c.slots[r]);
       for (std::int64_t j = 0; j < at.count; ++j) g[j] = dr[at.elements[j]];
-    }
+    });
   }
 }
 
@@ -64,26 +65,33 @@ void branch_scores_typed(const SweepChunk& c, const LinearView& a, IntervalView 
   const std::int64_t n = at.value_elements;
   const T* lo = static_cast<const T*>(z.lower);
   const T* hi = static_cast<const T*>(z.upper);
-  // The chords' intercepts (0 where stable), once per sample: its rows come together.
-  std::vector<T> icpt(static_cast<std::size_t>(at.count));
-  std::int64_t sample = -1;
+  // The chords' intercepts (0 where stable), once per sample (its rows come
+  // together), then each row's scores from them.
+  std::vector<T> icpt(static_cast<std::size_t>(c.rows > 0 ? c.batch * at.count : 0));
+  std::vector<char> done(static_cast<std::size_t>(c.batch), 0);
   for (std::int64_t r = 0; r < c.rows; ++r) {
-    if (c.samples[r] != sample) {
-      sample = c.samples[r];
-      const T* l = lo + sample * n;
-      const T* u = hi + sample * n;
-      for (std::int64_t j = 0; j < at.count; ++j) {
-        const std::int64_t e = at.elements[j];
-        icpt[static_cast<std::size_t>(j)] = l[e] < T(0) && u[e] > T(0) ? -l[e] * u[e] / (u[e] - l[e]) : T(0);
-      }
-    }
-    const T* ar = static_cast<const T*>(a.lower) + r * a.elements;
-    T* out = score.row<T>(0, c.slots[r]);
+    const std::int64_t b = c.samples[r];
+    BF_CHECK(b >= 0 && b < c.batch, ErrorKind::Internal, "branch scores: row {} of sample {} in a batch of {}", r, b,
+             c.batch);
+    if (done[static_cast<std::size_t>(b)]) continue;
+    done[static_cast<std::size_t>(b)] = 1;
+    const T* l = lo + b * n;
+    const T* u = hi + b * n;
+    T* ib = icpt.data() + b * at.count;
     for (std::int64_t j = 0; j < at.count; ++j) {
-      const T ae = ar[at.elements[j]], ic = icpt[static_cast<std::size_t>(j)];
-      out[j] = ae < T(0) ? -ae * ic : T(1e-6) * ae * ic;
+      const std::int64_t e = at.elements[j];
+      ib[j] = l[e] < T(0) && u[e] > T(0) ? -l[e] * u[e] / (u[e] - l[e]) : T(0);
     }
   }
+  for_each_row(c.rows, at.count, [&](std::int64_t r) {
+    const T* ar = static_cast<const T*>(a.lower) + r * a.elements;
+    const T* ib = icpt.data() + c.samples[r] * at.count;
+    T* out = score.row<T>(0, c.slots[r]);
+    for (std::int64_t j = 0; j < at.count; ++j) {
+      const T ae = ar[at.elements[j]], ic = ib[j];
+      out[j] = ae < T(0) ? -ae * ic : T(1e-6) * ae * ic;
+    }
+  });
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "runtime/compiled/linear_fast_util.h"
 #include "runtime/compiled/prepared_store.h"
 #include "support/error.h"
+#include "support/row_parallel.h"
 
 namespace bf {
 namespace {
@@ -138,7 +139,7 @@ class BackwardReluAlphaKernel final : public CompiledKernel {
     const auto& al = io.outputs[static_cast<std::size_t>(alpha_write_)];
     const auto& bo = io.outputs[static_cast<std::size_t>(bias_write_)];
     for (int s : sides_of(c)) {
-      for (std::int64_t r = 0; r < c.rows; ++r) {
+      for_each_row(c.rows, elements_, [&](std::int64_t r) {
         const std::int64_t off = c.samples[r] * n_;
         const float* a = side(io.inputs[0], s) + r * elements_;
         float* t = side_mut(io.outputs[0], s) + r * elements_;
@@ -156,7 +157,7 @@ class BackwardReluAlphaKernel final : public CompiledKernel {
               if (!accumulate_) std::fill(t + e0, t + e0 + len, 0.0f);
             });
         side_mut(bo, s)[r] += acc;
-      }
+      });
     }
   }
 
@@ -240,7 +241,7 @@ class DualReluKernel final : public CompiledKernel {
     const Planes rp = planes_of(io.inputs[static_cast<std::size_t>(relax_)]);
     const auto& g_io = io.inputs[static_cast<std::size_t>(coeff_)];
     for (int s : sides_of(c)) {
-      for (std::int64_t r = 0; r < c.rows; ++r) {
+      for_each_row(c.rows, elements_, [&](std::int64_t r) {
         const std::int64_t off = c.samples[r] * n_;
         const float* z = side(io.inputs[0], s) + r * elements_;
         const float* g = side(g_io, s) + r * elements_;
@@ -257,7 +258,7 @@ class DualReluKernel final : public CompiledKernel {
                 }
               },
               [&](std::int64_t e0, std::int64_t len) { std::fill(d + e0, d + e0 + len, 0.0f); });
-          continue;
+          return;
         }
         const auto& iv = io.inputs[static_cast<std::size_t>(input_)];
         const float* l = side(iv, 0);
@@ -275,7 +276,7 @@ class DualReluKernel final : public CompiledKernel {
               std::fill(d + e0, d + e0 + len, 0.0f);
               std::fill(grad + e0, grad + e0 + len, 0.0f);
             });
-      }
+      });
     }
   }
 
@@ -622,7 +623,7 @@ class DualSeedFastKernel final : public CompiledKernel {
   void run(const KernelIO& io) override {
     const SweepChunk& c = *io.chunk;
     for (int s : sides_of(c)) {
-      for (std::int64_t r = 0; r < c.rows; ++r) {
+      for_each_row(c.rows, elements_, [&](std::int64_t r) {
         const std::int64_t off = c.samples[r] * n_;
         const float* a = side(io.inputs[0], s) + r * elements_;
         const float* xl = side(io.inputs[1], 0) + off;
@@ -635,7 +636,7 @@ class DualSeedFastKernel final : public CompiledKernel {
                 d[e0 + e] = ((s == 0) == (a[e0 + e] >= 0.0f)) ? xl[k + e] : xu[k + e];
             },
             [&](std::int64_t e0, std::int64_t len) { std::fill(d + e0, d + e0 + len, 0.0f); });
-      }
+      });
     }
   }
 

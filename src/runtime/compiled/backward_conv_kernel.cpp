@@ -15,6 +15,7 @@
 #include "runtime/compiled/linear_fast_util.h"
 #include "runtime/compiled/prepared_store.h"
 #include "support/error.h"
+#include "support/row_parallel.h"
 
 namespace bf {
 namespace {
@@ -364,15 +365,15 @@ class BackwardConvKernel final : public CompiledKernel {
     const std::int64_t dst_stride = direct_ ? in_.elements : natural_elements_;
     for (std::int64_t r0 = 0; r0 < c.rows; r0 += group_rows_) {
       const std::int64_t g = std::min(group_rows_, c.rows - r0);
-      for (std::int64_t r = 0; r < g; ++r) {
+      for_each_row(g, p_out * cout_, [&](std::int64_t r) {
         const float* src = ao + (r0 + r) * out_.elements;
         float* xr = x + r * p_out * cout_;
         for (std::int64_t co = 0; co < cout_; ++co) {
           for (std::int64_t p = 0; p < p_out; ++p) xr[p * cout_ + co] = src[co * p_out + p];
         }
-      }
+      });
       rowwise_gemm(g * p_out, cout_, n, x, cout_, packed_w_->data(), col, n, false);
-      for (std::int64_t r = 0; r < g; ++r) {
+      for_each_row(g, natural_elements_, [&](std::int64_t r) {
         float* nat = dst_all + (r0 + r) * dst_stride;
         std::memset(nat, 0, static_cast<std::size_t>(natural_elements_) * sizeof(float));
         for (std::int64_t i = 0; i < dst_hw_[0]; ++i) {
@@ -391,7 +392,7 @@ class BackwardConvKernel final : public CompiledKernel {
             }
           }
         }
-      }
+      });
     }
     finish_rows(dst_all, dst_stride, ai, c);
   }
@@ -439,14 +440,14 @@ class BackwardConvKernel final : public CompiledKernel {
   // The natural rows (`stride` apart from `rows`) made final: masked to the
   // image in place (direct windows), or added into their target rows in `ai`.
   void finish_rows(float* rows, std::int64_t stride, float* ai, const SweepChunk& c) const {
-    for (std::int64_t r = 0; r < c.rows; ++r) {
+    for_each_row(c.rows, in_.elements, [&](std::int64_t r) {
       float* nat = rows + r * stride;
       if (direct_) {
         if (!whole_) mask_outside(nat, row_origin(natural_, c.start, c.neurons[r]));
       } else {
         scatter_add(nat, ai + r * in_.elements, c, r);
       }
-    }
+    });
   }
 
   // Bytes at the start of the scratch where rows are made when they cannot be

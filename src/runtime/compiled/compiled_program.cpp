@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "bound/linear/linear_geometry.h"
 #include "bound/linear/sweep_steps.h"
@@ -36,6 +37,21 @@ MemoryStats task_memory_stats(const LoweredTask& t, MemoryPlanMode mode) {
     m.alloc_storage_count = m.alloc_tensor_count;
   }
   return m;
+}
+
+// No bound step of the task reads a buffer a gradient or score step writes.
+bool bounds_read_no_other_purpose(const LoweredTask& lt) {
+  std::set<BufferId> others;
+  for (const LoweredStep& s : lt.steps) {
+    if (step_purpose(s.kind) != StepPurpose::Bounds) others.insert(s.outputs.begin(), s.outputs.end());
+  }
+  for (const LoweredStep& s : lt.steps) {
+    if (step_purpose(s.kind) != StepPurpose::Bounds) continue;
+    for (BufferId b : s.inputs) {
+      if (others.count(b)) return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -116,6 +132,7 @@ CompiledProgram::CompiledProgram(const PlanBundle& plan, const CompileOptions& o
     stats_.total = stats_.tasks_total;
     stats_.total += stats_.program;
   }
+  last_task_parts_separable_ = !tasks_.empty() && bounds_read_no_other_purpose(*tasks_.back());
   stats_.compile_ms = total.elapsed_ms();
   stats_.cache_hits = cache.hits() - hits_before;
   stats_.cache_misses = cache.misses() - misses_before;
@@ -194,6 +211,12 @@ void CompiledProgram::run_steps(std::size_t t, const SweepChunk* chunk) {
       }
     }
     const LoweredStep& s = lt.steps[i];
+    if (!dynamic) {
+      const StepPurpose purpose = step_purpose(s.kind);
+      if ((purpose == StepPurpose::Gradients && !running_parts_.gradients) ||
+          (purpose == StepPurpose::Scores && !running_parts_.scores))
+        continue;
+    }
     ins.clear();
     outs.clear();
     for (BufferId b : s.inputs) {
@@ -280,9 +303,14 @@ BoundRunResult CompiledProgram::run(const InputRegion& region, std::span<const S
   return result;
 }
 
-BoundRunResult CompiledProgram::rerun_last_task(std::span<const StateBinding> state) {
+BoundRunResult CompiledProgram::rerun_last_task(std::span<const StateBinding> state, RerunParts parts) {
   BF_CHECK(arena_holds_last_run_ && !tasks_.empty(), ErrorKind::Internal,
            "rerun_last_task: needs a static memory plan and a completed run");
+  struct Parts {
+    RerunParts& running;
+    ~Parts() { running = RerunParts{}; }
+  } every_step_after{running_parts_};
+  if (last_task_parts_separable_) running_parts_ = parts;
   check_state_bindings(plan_, state);
   const StoragePlan& s = plan_.storage;
   Stopwatch watch;

@@ -70,7 +70,15 @@ class CompiledProgram final : public BoundExecutor {
   // values, since nothing else writes the arena in between. Static memory plans
   // only (a dynamic plan frees those buffers); throws otherwise, or when no
   // run() completed since the program was built or a run failed.
-  BoundRunResult rerun_last_task(std::span<const StateBinding> state);
+  // `parts`: which of the task's gradient and score steps run (bound steps
+  // always do). Left out, their outputs keep the earlier run's values. Where a
+  // bound step reads what such a step writes, every step runs.
+  struct RerunParts {
+    bool gradients = true;
+    bool scores = true;
+  };
+  BoundRunResult rerun_last_task(std::span<const StateBinding> state, RerunParts parts);
+  BoundRunResult rerun_last_task(std::span<const StateBinding> state) { return rerun_last_task(state, RerunParts{}); }
   bool can_rerun_last_task() const { return arena_holds_last_run_; }
 
   const CompileStats& compile_stats() const { return stats_; }
@@ -94,6 +102,10 @@ class CompiledProgram final : public BoundExecutor {
   std::vector<bool> external_;  // by physical buffer: crosses a task boundary
   std::unique_ptr<ProgramMemory> program_memory_;
   bool arena_holds_last_run_ = false;  // a run() completed and nothing has written the arena since
+  // The last task's bound steps read nothing its gradient or score steps write,
+  // so a rerun may leave those out; and what the running rerun leaves out.
+  bool last_task_parts_separable_ = false;
+  RerunParts running_parts_;
   TrackingAllocator allocator_;
   std::vector<char*> dynamic_;  // DISABLE mode: live units of the running task
   CompileStats stats_;

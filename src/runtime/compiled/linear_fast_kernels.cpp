@@ -16,6 +16,7 @@
 #include "runtime/compiled/backward_conv_kernel.h"
 #include "runtime/compiled/linear_fast_util.h"
 #include "support/error.h"
+#include "support/row_parallel.h"
 
 namespace bf {
 namespace {
@@ -198,11 +199,11 @@ class BackwardRelaxedKernel final : public CompiledKernel {
       float* ai = side_ptr(io.outputs[0].lower, io.outputs[0].upper, s);
       float* bias = side_ptr(io.outputs[1].lower, io.outputs[1].upper, s);
       const Lines l = lines_of(planes, s);
-      for (std::int64_t r = 0; r < c.rows; ++r) {
+      for_each_row(c.rows, out_.elements, [&](std::int64_t r) {
         const std::int64_t off = c.samples[r] * numel_;
         bias[r] += apply(ao + r * out_.elements, ai + r * in_.elements, l.pos_s + off, l.pos_i + off, l.neg_s + off,
                          l.neg_i + off, out_.elements);
-      }
+      });
     }
   }
 
@@ -345,7 +346,7 @@ void concretize_fast(const SweepChunk& c, DType dtype, const LinearView& at, con
   const LinearWindow& w = at.window;
   const bool dense = !w.spatial || w.full();
   {
-    for (std::int64_t r = 0; r < c.rows; ++r) {
+    for_each_row(c.rows, at.elements, [&](std::int64_t r) {
       const std::int64_t b = c.samples[r];
       const float* xl = static_cast<const float*>(box.lower) + b * n;
       const float* xu = static_cast<const float*>(box.upper) + b * n;
@@ -376,7 +377,7 @@ void concretize_fast(const SweepChunk& c, DType dtype, const LinearView& at, con
                       static_cast<std::size_t>(at.elements) * sizeof(float));
         }
       }
-    }
+    });
   }
 }
 

@@ -53,6 +53,13 @@ enum class StepKind : std::uint8_t {
 };
 const char* step_kind_name(StepKind kind);
 
+// What a step's results serve: the bounds, the optimiser's gradients (the dual
+// sweep and beta's gradients), or the branching scores. A rerun of a branch
+// program's final sweep leaves out the last two where nobody reads them
+// (CompiledProgram::rerun_last_task).
+enum class StepPurpose : std::uint8_t { Bounds, Gradients, Scores };
+StepPurpose step_purpose(StepKind kind);
+
 struct LoweredStep {
   StepKind kind = StepKind::Rule;
   std::vector<std::int32_t> ops;     // indices into the task's ops covered by this step

@@ -76,6 +76,44 @@ const char* step_kind_name(StepKind kind) {
   return "?";
 }
 
+StepPurpose step_purpose(StepKind kind) {
+  switch (kind) {
+    case StepKind::IntervalAffine:
+    case StepKind::IntervalConv:
+    case StepKind::Elementwise:
+    case StepKind::Monotone:
+    case StepKind::Alias:
+    case StepKind::Rule:
+    case StepKind::Relax:
+    case StepKind::Select:
+    case StepKind::Seed:
+    case StepKind::Backward:
+    case StepKind::BackwardAffine:
+    case StepKind::BackwardConv:
+    case StepKind::BackwardRelaxed:
+    case StepKind::BackwardView:
+    case StepKind::Concretize:
+    case StepKind::Restore:
+    case StepKind::BackwardReluAlpha:  // clamps alpha in place and relaxes: part of the bound
+    case StepKind::Account:
+    case StepKind::Charge:
+    case StepKind::Beta:
+      return StepPurpose::Bounds;
+    case StepKind::DualSeed:
+    case StepKind::Dual:
+    case StepKind::DualSeedDense:
+    case StepKind::DualRelu:
+    case StepKind::DualAffine:
+    case StepKind::DualView:
+    case StepKind::DualConv:
+    case StepKind::BetaGradient:
+      return StepPurpose::Gradients;
+    case StepKind::Score:
+      return StepPurpose::Scores;
+  }
+  fail(ErrorKind::Internal, "step kind {} has no purpose", static_cast<int>(kind));
+}
+
 namespace {
 
 // The passes, in their one valid order. Required passes cannot be left out;

@@ -11,6 +11,7 @@
 #include "methods/ibp_method.h"
 #include "planner/planner.h"
 #include "runtime/compiled/compiled_program.h"
+#include "runtime/compiled/lowered_task.h"
 #include "support/test_graphs.h"
 
 namespace bf {
@@ -154,6 +155,22 @@ TEST(CompiledExecutor, ForceStaticPlanRefusesAnUnplannableKernel) {
   PlanBundle conv = make_plan(test::conv_chain(), PlannerConfig{});
   CompiledProgram forced(conv, o, cache);
   EXPECT_EQ(forced.compile_stats().mode, MemoryPlanMode::ForceStaticPlan);
+}
+
+// Every step kind says what its results serve (a rerun leaves out gradient
+// and score steps by it); the dual sweep's steps serve gradients only.
+TEST(CompiledExecutor, EveryStepKindHasAPurpose) {
+  for (int k = 0; k <= static_cast<int>(StepKind::Score); ++k) {
+    const auto kind = static_cast<StepKind>(k);
+    EXPECT_NO_THROW(step_purpose(kind)) << step_kind_name(kind);
+  }
+  EXPECT_THROW(step_purpose(static_cast<StepKind>(static_cast<int>(StepKind::Score) + 1)), Error);
+  for (StepKind k : {StepKind::DualSeed, StepKind::Dual, StepKind::DualSeedDense, StepKind::DualRelu,
+                     StepKind::DualAffine, StepKind::DualView, StepKind::DualConv, StepKind::BetaGradient})
+    EXPECT_EQ(step_purpose(k), StepPurpose::Gradients) << step_kind_name(k);
+  EXPECT_EQ(step_purpose(StepKind::Score), StepPurpose::Scores);
+  EXPECT_EQ(step_purpose(StepKind::BackwardReluAlpha), StepPurpose::Bounds);
+  EXPECT_EQ(step_purpose(StepKind::Beta), StepPurpose::Bounds);
 }
 
 TEST(CompiledExecutor, LoweringPassListIsChecked) {

@@ -8,11 +8,16 @@
 //   - the sound f64 program's bounds hold on the grid, and a domain it finds
 //     infeasible has no grid point;
 //   - splits do tighten: some domain's bound beats the whole box's.
+// And on an MLP wide enough that the per-row steps share rows among threads:
+// one thread or two, scores asked for or not (reruns then leave the score
+// steps out), the same bits.
 #include "methods/branch_bounds.h"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 
@@ -180,6 +185,64 @@ TEST(BranchBounds, BoundsHoldOnEveryGridPointOfTheDomainOnRandomGraphs) {
   EXPECT_GT(tighter, 50) << "splits and beta never tightened a bound";
   std::printf("graphs %d, rows checked %d, tighter than the box %d, infeasible claims %d\n", graphs, checked, tighter,
               infeasible_claims);
+}
+
+TEST(BranchBounds, ThreadsAndLeftOutScoreStepsChangeNoBit) {
+  const Tensor spec = Tensor::from_vector<float>({3, 3}, {1, -1, 0, 0, 1, -1, 1, 0, 0});
+  auto g = test::mlp_chain(2, {512}, 2);
+  const BoundResult root = make_bound_method("crown")->compute(request_of(g, spec, DType::F32, false));
+  BranchBounds search(request_of(g, spec, DType::F32, false), root.intermediates, 32);
+  ASSERT_GE(search.unstable().size(), 8u);
+  ASSERT_EQ(search.domains_per_call(), 32);
+  // 32 domains of 3 rows: 96 rows of 512 elements, past kRowParallelElements.
+  const std::vector<std::int64_t> rows{0, 1, 2};
+  std::vector<std::vector<BranchSplit>> splits(32);
+  std::mt19937 rng(5);
+  for (auto& sp : splits) {
+    for (int k = 0; k < 3; ++k)
+      sp.push_back({static_cast<std::int32_t>(rng() % search.unstable().size()),
+                    rng() % 2 == 0 ? std::int8_t{1} : std::int8_t{-1}});
+  }
+  auto run = [&](int threads, bool scores) {
+    std::vector<std::vector<float>> params(
+        splits.size() * rows.size(),
+        std::vector<float>(static_cast<std::size_t>(search.params_per_row()), std::numeric_limits<float>::quiet_NaN()));
+    for (auto& p : params) std::fill(p.begin() + static_cast<std::ptrdiff_t>(search.unstable().size()), p.end(), 0.0f);
+    std::vector<BranchDomain> doms(splits.size());
+    for (std::size_t d = 0; d < splits.size(); ++d) {
+      doms[d].splits = &splits[d];
+      doms[d].rows = &rows;
+      for (std::size_t r = 0; r < rows.size(); ++r) doms[d].params.push_back(&params[d * rows.size() + r]);
+    }
+    BranchBoundOptions o;
+    o.iterations = 4;
+    o.scores = scores;
+    const int before = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    BranchBoundResult r = search.bound(doms, o);
+    omp_set_num_threads(before);
+    return std::make_pair(std::move(r), std::move(params));
+  };
+  const auto [one, p1] = run(1, true);
+  const auto [two, p2] = run(2, true);
+  const auto [unscored, p3] = run(2, false);
+  ASSERT_EQ(one.lower.size(), 96u);
+  EXPECT_EQ(one.lower, two.lower);
+  EXPECT_EQ(one.lower, unscored.lower);
+  EXPECT_EQ(one.scores, two.scores);
+  // Bit for bit (the parameters keep NaN where CROWN's line stands).
+  auto same_bits = [](const std::vector<std::vector<float>>& a, const std::vector<std::vector<float>>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i].size() != b[i].size() || std::memcmp(a[i].data(), b[i].data(), a[i].size() * sizeof(float)) != 0)
+        return false;
+    }
+    return true;
+  };
+  EXPECT_TRUE(same_bits(p1, p2));
+  EXPECT_TRUE(same_bits(p1, p3));
+  EXPECT_TRUE(unscored.scores.empty());
+  EXPECT_TRUE(std::any_of(one.scores.begin(), one.scores.end(), [](float v) { return v != 0.0f; }));
 }
 
 }  // namespace
