@@ -15,6 +15,15 @@ if(BF_SANITIZE)
   add_compile_definitions(BF_SANITIZE_BUILD=1)
 endif()
 
+if(BF_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "BF_FUZZ needs clang (libFuzzer): configure with CXX=clang++")
+  endif()
+  set(BF_FUZZ_FLAGS -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  add_compile_options(${BF_FUZZ_FLAGS} -O1 -g)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 # No -ffast-math anywhere: bounds must follow IEEE semantics (NaN checks, no reassociation).
 set(CMAKE_CXX_FLAGS_RELEASE "-O3 -DNDEBUG")
 set(CMAKE_CXX_FLAGS_DEBUG "-O0 -g")

@@ -49,7 +49,8 @@ void broadcast_loop(const KernelArgs& a, Op op) {
   const T* y = a.in_data<T>(1);
   T* z = a.out_data<T>();
   const std::int64_t len = row_length(full);
-  const auto [sx, sy, sz] = inner_strides(strides);
+  const auto inner = inner_strides(strides);  // named, not bound: clang 14 cannot capture bindings
+  const std::int64_t sx = inner[0], sy = inner[1];
   for_each_row(full, strides, [&](const std::array<std::int64_t, 3>& off) {
     const T* xr = x + off[0];
     const T* yr = y + off[1];

@@ -45,7 +45,8 @@ void scale_shift_typed(const KernelArgs& a) {
   const T* shift = a.in_data<T>(2);
   T* y = a.out_data<T>();
   const std::int64_t len = row_length(full);
-  const auto [sx, sa, sb, sy] = inner_strides(strides);
+  const auto inner = inner_strides(strides);  // named, not bound: clang 14 cannot capture bindings
+  const std::int64_t sx = inner[0], sa = inner[1], sb = inner[2], sy = inner[3];
   for_each_row(full, strides, [&](const std::array<std::int64_t, 4>& off) {
     for (std::int64_t i = 0; i < len; ++i) {
       y[off[3] + i * sy] = x[off[0] + i * sx] * scale[off[1] + i * sa] + shift[off[2] + i * sb];

@@ -32,7 +32,8 @@ void reduce_typed(const KernelArgs& a) {
   const T* x = a.in_data<T>(0);
   const std::int64_t len = row_length(full);
   Strides<2> strides = {in_strides, out_strides};
-  const auto [sx, sy] = inner_strides(strides);
+  const auto inner = inner_strides(strides);  // named, not bound: clang 14 cannot capture bindings
+  const std::int64_t sx = inner[0], sy = inner[1];
   for_each_row(full, strides, [&](const std::array<std::int64_t, 2>& off) {
     for (std::int64_t i = 0; i < len; ++i) {
       acc[static_cast<std::size_t>(off[1] + i * sy)] += static_cast<double>(x[off[0] + i * sx]);

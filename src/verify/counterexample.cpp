@@ -1,6 +1,7 @@
 #include "verify/counterexample.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <charconv>
 #include <cmath>
@@ -130,6 +131,16 @@ Counterexample read_counterexample(const std::string& path) {
 }
 
 std::string format_counterexample(const Counterexample& cex) {
+  if (!cex.layout.empty()) {
+    BF_CHECK(cex.layout.size() == 2, ErrorKind::Internal, "a 2.0 counterexample of {} tensors", cex.layout.size());
+    std::string out;
+    for (std::size_t t = 0; t < 2; ++t) {
+      const CounterexampleTensor& d = cex.layout[t];
+      out += fmt::format("{} {} [{}]\n", d.name, d.type, fmt::join(d.shape, ","));
+      for (double v : t == 0 ? cex.x : cex.y) out += fmt::format("{}\n", v);
+    }
+    return out;
+  }
   std::string out = "(";
   auto entry = [&](char name, std::size_t i, double v) {
     if (out.size() > 1) out += "\n ";

@@ -221,6 +221,10 @@ VerifyResult search(CounterexampleChecker& checker, const VerifyOptions& options
   // Gain splitting bounds both halves of a split in one call.
   if (o.split == SplitHeuristic::Gain) o.split_batch = std::max<std::int64_t>(o.split_batch, 2);
   auto sat = [&](Counterexample cex, const char* by) {
+    if (property.version == 2) {
+      cex.layout = {{property.input.name, property.input.type, property.input.shape},
+                    {property.output.name, property.output.type, property.output.shape}};
+    }
     result.verdict = Verdict::Sat;
     result.counterexample = std::move(cex);
     result.stats.decided_by = by;

@@ -149,8 +149,11 @@ void add_verify_command(CLI::App& app) {
           resolve_maybe_gz(args->property), numel(g.type(g.inputs().at(0)).shape), g.type(g.outputs().at(0)).numel());
       r = verify(graph, property, o);
     } catch (const std::exception& e) {
-      // Any failure (bad input, out of memory, ...) still leaves `error` in the result file.
-      r.verdict = Verdict::Error;
+      // Any failure (bad input, out of memory, ...) still leaves a result file:
+      // `unknown` for valid input we do not decide (a nonlinear property, an
+      // unsupported operator), `error` for anything else.
+      const auto* be = dynamic_cast<const Error*>(&e);
+      r.verdict = be != nullptr && be->kind() == ErrorKind::Unsupported ? Verdict::Unknown : Verdict::Error;
       r.message = e.what();
       try {
         write_result(r);

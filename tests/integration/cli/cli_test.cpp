@@ -2,9 +2,11 @@
 // example, and every kind of bad input ends with exactly one line on stderr
 // naming the file and the problem, a non-zero exit code (never a signal) and
 // nothing on stdout.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -351,6 +353,38 @@ TEST(Cli, VerifyTheExamples) {
   auto relu_sat = boundflow({"verify", acas("sat"), acas_prop(), "--quiet", "--bab", "relu"});
   ASSERT_EQ(relu_sat.exit_code, 0) << relu_sat.err;
   EXPECT_EQ(relu_sat.out.rfind("sat\n((X_0 ", 0), 0u) << relu_sat.out;
+}
+
+// VNN-LIB 2.0: the same verdicts as the 1.0 form, the counterexample in 2.0's
+// form (each declared tensor's header, then its values one per line); a
+// property we do not decide is `unknown` in the result file, with one line
+// naming the file and line.
+TEST(Cli, VerifyVnnlib2Properties) {
+  const std::string dir = test::scratch_dir("cli_verify_v2");
+  const std::string prop = test::source_dir() + "/examples/acasxu_prop3_v2.vnnlib";
+  auto unsat = boundflow({"verify", acas("unsat"), prop, "--quiet"});
+  ASSERT_EQ(unsat.exit_code, 0) << unsat.err;
+  EXPECT_EQ(unsat.out, "unsat\n");
+  auto sat = boundflow({"verify", acas("sat"), prop, "--quiet", "--result", dir + "/sat.txt"});
+  ASSERT_EQ(sat.exit_code, 0) << sat.err;
+  EXPECT_EQ(sat.out.rfind("sat\nX float32 [1,5]\n", 0), 0u) << sat.out;
+  EXPECT_NE(sat.out.find("\nY float32 [1,5]\n"), std::string::npos) << sat.out;
+  EXPECT_EQ(bytes_of(dir + "/sat.txt"), sat.out);
+  std::string text = bytes_of(prop);
+  text += "(assert (<= (* Y[0,0] Y[0,1]) 0.0))\n";
+  const std::string nonlinear = write("nonlinear_v2.vnnlib", text);
+  const std::int64_t line = std::count(text.begin(), text.end(), '\n');
+  auto r = boundflow({"verify", acas("sat"), nonlinear, "--quiet", "--result", dir + "/nl.txt"});
+  expect_one_line_error(r, fmt::format("nonlinear_v2.vnnlib:{}: a product of two variables", line));
+  EXPECT_EQ(bytes_of(dir + "/nl.txt"), "unknown\n");
+  // Property 3 with its output constraints under a 20,000-deep `or` (it crashed the recursive reader).
+  std::string deep = bytes_of(acas_prop());
+  deep += "(assert ";
+  for (int i = 0; i < 20000; ++i) deep += "(or (<= Y_0 -1000) ";
+  deep += "(<= Y_0 Y_1)" + std::string(20000, ')') + ")\n";
+  auto d = boundflow({"verify", acas("unsat"), write("deep_or.vnnlib", deep), "--quiet", "--timeout", "60"});
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_TRUE(d.out == "unsat\n" || d.out == "timeout\n" || d.out == "unknown\n") << d.out;
 }
 
 // Bad input to verify: one line, non-zero exit, and `error` in the result file.
