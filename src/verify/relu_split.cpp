@@ -16,6 +16,7 @@
 #include "verify/domain_attack.h"
 #include "verify/falsify.h"
 #include "verify/recheck.h"
+#include "verify/relu_domain_store.h"
 
 namespace bf {
 
@@ -29,122 +30,6 @@ constexpr std::size_t kDomainAttacks = 4;
 // on average, so calls were half full). 2 measured faster than 4 there (133.8k
 // against 127.0k domains in 60 s) and holds less memory.
 constexpr std::int64_t kDomainHeadroom = 2;
-
-struct Domain {
-  std::vector<BranchSplit> splits;
-  std::vector<float> lo, hi;       // bounds of every bounded value (--relu-tighten; else the root's, not stored)
-  std::vector<std::int64_t> rows;  // rows of the polytopes still open
-  std::vector<double> row_lower;   // per open row: the best lower bound so far
-  std::vector<std::vector<float>> params;  // per open row: alpha and beta (BranchDomain::params)
-  double score = 0.0;                      // least slack over open polytopes (more negative: harder)
-  std::int64_t next = -1;                  // the unstable neuron to split next (-1: none left)
-
-  std::int64_t bytes() const {
-    std::int64_t b = static_cast<std::int64_t>(sizeof(Domain) + splits.size() * sizeof(BranchSplit) +
-                                               (lo.size() + hi.size()) * sizeof(float) +
-                                               rows.size() * (2 * sizeof(double) + sizeof(std::vector<float>)));
-    for (const auto& p : params) b += static_cast<std::int64_t>(p.size() * sizeof(float));
-    return b;
-  }
-};
-
-// Hardest first (best-first search); under memory pressure deepest first.
-class DomainStore {
- public:
-  explicit DomainStore(std::int64_t cap) : cap_(cap) {}
-
-  bool fits(std::int64_t more) const { return bytes_ + more <= cap_; }
-  void push(Domain d) {
-    bytes_ += d.bytes();
-    peak_bytes_ = std::max(peak_bytes_, bytes_);
-    heap_.push_back(std::move(d));
-    std::push_heap(heap_.begin(), heap_.end(), order());
-    peak_count_ = std::max(peak_count_, static_cast<std::int64_t>(heap_.size()));
-    switch_mode();
-  }
-  Domain pop() {
-    std::pop_heap(heap_.begin(), heap_.end(), order());
-    Domain d = std::move(heap_.back());
-    heap_.pop_back();
-    bytes_ -= d.bytes();
-    switch_mode();
-    return d;
-  }
-  const Domain& top() const { return heap_.front(); }
-  bool empty() const { return heap_.empty(); }
-  std::size_t size() const { return heap_.size(); }
-  std::int64_t bytes() const { return bytes_; }
-  std::int64_t peak_bytes() const { return peak_bytes_; }
-  std::int64_t peak_count() const { return peak_count_; }
-  std::int64_t cap() const { return cap_; }
-  bool depth_first() const { return depth_first_; }
-  bool went_depth_first() const { return went_depth_first_; }
-  // The hardest open domain's slack (a scan in depth-first mode).
-  double worst_score() const {
-    double w = std::numeric_limits<double>::infinity();
-    if (!depth_first_) return heap_.empty() ? w : heap_.front().score;
-    for (const auto& d : heap_) w = std::min(w, d.score);
-    return w;
-  }
-
- private:
-  std::function<bool(const Domain&, const Domain&)> order() const {
-    if (depth_first_) {
-      return [](const Domain& a, const Domain& b) {
-        return a.splits.size() != b.splits.size() ? a.splits.size() < b.splits.size() : a.score > b.score;
-      };
-    }
-    return [](const Domain& a, const Domain& b) { return a.score > b.score; };
-  }
-  void switch_mode() {
-    const bool want = depth_first_ ? bytes_ > cap_ / 2 : bytes_ > cap_ / 4 * 3;
-    if (want == depth_first_) return;
-    depth_first_ = want;
-    went_depth_first_ = went_depth_first_ || want;
-    std::make_heap(heap_.begin(), heap_.end(), order());
-  }
-
-  std::vector<Domain> heap_;
-  std::int64_t cap_ = 0, bytes_ = 0, peak_bytes_ = 0, peak_count_ = 0;
-  bool depth_first_ = false, went_depth_first_ = false;
-};
-
-// Closes the polytopes that a row refutes; sets the score. True when none is left open.
-bool settle(const CaseProblem& p, Domain& d, bool margin) {
-  std::vector<std::int64_t> rows;
-  std::vector<double> lower;
-  std::vector<std::vector<float>> params;
-  double least = std::numeric_limits<double>::infinity();
-  std::size_t i = 0;
-  while (i < d.rows.size()) {
-    // The open rows of one polytope are consecutive.
-    std::int64_t poly = 0;
-    while (p.polytope_start[static_cast<std::size_t>(poly) + 1] <= d.rows[i]) ++poly;
-    const std::int64_t end = p.polytope_start[static_cast<std::size_t>(poly) + 1];
-    std::size_t j = i;
-    bool refuted = false;
-    double best = -std::numeric_limits<double>::infinity();
-    for (; j < d.rows.size() && d.rows[j] < end; ++j) {
-      const double b = p.rhs[static_cast<std::size_t>(d.rows[j])];
-      refuted = refuted || row_refuted(d.row_lower[j], b, margin);
-      if (!std::isnan(d.row_lower[j])) best = std::max(best, d.row_lower[j] - b);
-    }
-    if (!refuted) {
-      least = std::min(least, best);
-      for (std::size_t k = i; k < j; ++k) {
-        rows.push_back(d.rows[k]);
-        lower.push_back(d.row_lower[k]);
-        params.push_back(std::move(d.params[k]));
-      }
-    }
-    i = j;
-  }
-  d.rows = std::move(rows);
-  d.row_lower = std::move(lower);
-  d.params = std::move(params);
-  d.score = least;
-  return d.rows.empty();
-}
 
 // The bounds of one call: lower bound per item, and per domain whether its splits cannot all hold.
 using Bounds = BranchBoundResult;
@@ -209,10 +94,10 @@ class ReluSplitSearch {
     return r;
   }
 
-  static std::vector<BranchDomain> views(std::vector<Domain*>& ds, std::size_t first, std::size_t count) {
+  static std::vector<BranchDomain> views(std::vector<ReluDomain*>& ds, std::size_t first, std::size_t count) {
     std::vector<BranchDomain> out;
     for (std::size_t i = first; i < first + count; ++i) {
-      Domain* d = ds[i];
+      ReluDomain* d = ds[i];
       BranchDomain b;
       b.splits = &d->splits;
       if (!d->lo.empty()) {
@@ -228,7 +113,7 @@ class ReluSplitSearch {
 
   // Bounds `ds` in calls of at most a batch of domains and relu_batch items
   // each (one domain at least); results joined in order.
-  Bounds bound_all(BranchBounds& bb, std::vector<Domain*>& ds, const BranchBoundOptions& o) {
+  Bounds bound_all(BranchBounds& bb, std::vector<ReluDomain*>& ds, const BranchBoundOptions& o) {
     Bounds all;
     const auto per_call = static_cast<std::size_t>(bb.domains_per_call());
     for (std::size_t first = 0, count = 0; first < ds.size(); first += count) {
@@ -252,7 +137,7 @@ class ReluSplitSearch {
   // The search's bounds of `ds`; with `proofs`, every row whose f32 bound
   // clears its right-hand side (and every domain it finds infeasible) bounded
   // again by the sound program before anything counts on it.
-  Bounds bound(std::vector<Domain*>& ds, int iterations, bool tighten, bool extras, bool proofs = true) {
+  Bounds bound(std::vector<ReluDomain*>& ds, int iterations, bool tighten, bool extras, bool proofs = true) {
     BranchBoundOptions o;
     o.iterations = iterations;
     o.tighten = tighten;
@@ -275,7 +160,7 @@ class ReluSplitSearch {
       stats_.relu_proof_ms += proof_watch.elapsed_ms();
     }
     std::size_t at = 0;
-    for (Domain* d : ds) {
+    for (ReluDomain* d : ds) {
       for (std::size_t k = 0; k < d->rows.size(); ++k, ++at) {
         d->row_lower[k] = std::isnan(d->row_lower[k]) ? r.lower[at] : std::max(d->row_lower[k], r.lower[at]);
       }
@@ -286,16 +171,16 @@ class ReluSplitSearch {
   // The claims of `r` (rows refuted, domains infeasible) through the sound
   // program, from the sound root bounds (the search's own are not sound);
   // what it does not confirm is replaced by what it found.
-  void certify(std::vector<Domain*>& ds, Bounds& r, bool tighten) {
+  void certify(std::vector<ReluDomain*>& ds, Bounds& r, bool tighten) {
     if (!certify_) return;                              // --fast-unsound-fp: the f32 bounds and the margin
-    std::vector<Domain> claims;                         // copies holding the claimed rows only
+    std::vector<ReluDomain> claims;                     // copies holding the claimed rows only
     std::vector<std::size_t> owner;                     // per claim: its domain in ds
     std::vector<std::pair<std::size_t, double>> items;  // per claimed row: its item in r, its right-hand side
     std::size_t at = 0;
     for (std::size_t i = 0; i < ds.size(); ++i) {
-      const Domain& d = *ds[i];
+      const ReluDomain& d = *ds[i];
       const bool infeasible = i < r.infeasible.size() && r.infeasible[i];
-      Domain c;
+      ReluDomain c;
       for (std::size_t k = 0; k < d.rows.size(); ++k, ++at) {
         const double rhs = problem_.rhs[static_cast<std::size_t>(d.rows[k])];
         if (!infeasible && !row_refuted(r.lower[at], rhs, margin_)) continue;
@@ -309,7 +194,7 @@ class ReluSplitSearch {
       owner.push_back(i);
     }
     if (claims.empty()) return;
-    std::vector<Domain*> cp;
+    std::vector<ReluDomain*> cp;
     for (auto& c : claims) cp.push_back(&c);
     const Bounds sound = sound_bounds(claims, tighten);
     std::size_t e = 0;
@@ -336,22 +221,22 @@ class ReluSplitSearch {
   // proves at least a fifth of the rows it is given, and on every eighth batch
   // of claims to see whether that has changed (counts, not times: the search
   // stays deterministic).
-  Bounds sound_bounds(std::vector<Domain>& claims, bool tighten) {
+  Bounds sound_bounds(std::vector<ReluDomain>& claims, bool tighten) {
     BranchBoundOptions o;
     o.tighten = tighten;
-    std::vector<Domain*> cp;
+    std::vector<ReluDomain*> cp;
     for (auto& c : claims) cp.push_back(&c);
     const bool try_f32 = proof_batches_++ % 8 == 0 || 5 * f32_proved_ >= f32_rows_;
     if (!try_f32) return bound_all(*certify_, cp, o);
     Bounds out = bound_all(*certify32_, cp, o);
     for (const auto& c : claims) f32_rows_ += static_cast<std::int64_t>(c.rows.size());
-    std::vector<Domain> again;
+    std::vector<ReluDomain> again;
     std::vector<std::size_t> again_of;               // per claim bounded again: its claim
     std::vector<std::vector<std::size_t>> again_at;  // ... and its rows' items in `out`
     std::size_t e = 0;
     for (std::size_t c = 0; c < claims.size(); ++c) {
       const bool infeasible = tighten && out.infeasible.at(c);
-      Domain d;
+      ReluDomain d;
       std::vector<std::size_t> at;
       for (std::size_t k = 0; k < claims[c].rows.size(); ++k, ++e) {
         const double rhs = problem_.rhs[static_cast<std::size_t>(claims[c].rows[k])];
@@ -371,7 +256,7 @@ class ReluSplitSearch {
       again_at.push_back(std::move(at));
     }
     if (again.empty()) return out;
-    std::vector<Domain*> ap;
+    std::vector<ReluDomain*> ap;
     for (auto& d : again) ap.push_back(&d);
     const Bounds f64 = bound_all(*certify_, ap, o);
     std::size_t f = 0;
@@ -386,8 +271,8 @@ class ReluSplitSearch {
     return out;
   }
 
-  Domain child(const Domain& parent, std::int64_t u, std::int8_t sign) const {
-    Domain c = parent;
+  ReluDomain child(const ReluDomain& parent, std::int64_t u, std::int8_t sign) const {
+    ReluDomain c = parent;
     c.splits.push_back({static_cast<std::int32_t>(u), sign});
     for (auto& p : c.params) p[static_cast<std::size_t>(U_ + u)] = 0.0f;  // the new split's beta
     c.next = -1;
@@ -397,7 +282,7 @@ class ReluSplitSearch {
   // The branching decision of a bounded, open domain: `scores` holds one row of
   // unstable() scores per row in `bound_rows` (the rows it was bounded with);
   // those of the rows still open (d.rows, a subsequence) are summed.
-  void choose(Domain& d, const std::vector<std::int64_t>& bound_rows, const float* scores,
+  void choose(ReluDomain& d, const std::vector<std::int64_t>& bound_rows, const float* scores,
               std::vector<std::int64_t>* top) const {
     std::vector<char> split(static_cast<std::size_t>(U_), 0);
     for (const auto& s : d.splits) split[static_cast<std::size_t>(s.neuron)] = 1;
@@ -426,8 +311,8 @@ class ReluSplitSearch {
 
   // FSB: bound both children of each candidate cheaply (the parameters as they
   // are), keep the candidate whose worse child is best.
-  void fsb(std::vector<Domain*>& ds, const std::vector<std::vector<std::int64_t>>& tops) {
-    std::vector<Domain> trial;
+  void fsb(std::vector<ReluDomain*>& ds, const std::vector<std::vector<std::int64_t>>& tops) {
+    std::vector<ReluDomain> trial;
     std::vector<std::pair<std::size_t, std::int64_t>> owner;  // (domain, candidate) per trial pair
     for (std::size_t i = 0; i < ds.size(); ++i) {
       for (std::int64_t u : tops[i]) {
@@ -437,13 +322,13 @@ class ReluSplitSearch {
       }
     }
     if (trial.empty()) return;
-    std::vector<Domain*> tp;
+    std::vector<ReluDomain*> tp;
     for (auto& t : trial) tp.push_back(&t);
     bound(tp, 0, false, false, /*proofs=*/false);
     std::vector<double> best(ds.size(), -std::numeric_limits<double>::infinity());
     for (std::size_t t = 0; t < owner.size(); ++t) {
-      Domain& a = trial[2 * t];
-      Domain& b = trial[2 * t + 1];
+      ReluDomain& a = trial[2 * t];
+      ReluDomain& b = trial[2 * t + 1];
       const bool pa = settle(problem_, a, margin_), pb = settle(problem_, b, margin_);
       const double worst = std::min(pa ? std::numeric_limits<double>::infinity() : a.score,
                                     pb ? std::numeric_limits<double>::infinity() : b.score);
@@ -475,10 +360,10 @@ class ReluSplitSearch {
   }
 
   // Minimisers of the hardest items' bounds: real points to test (and PGD starts).
-  std::optional<Counterexample> test_points(const std::vector<Domain*>& ds, const Bounds& r) {
+  std::optional<Counterexample> test_points(const std::vector<ReluDomain*>& ds, const Bounds& r) {
     std::vector<std::pair<double, std::size_t>> hard;
     std::size_t at = 0;
-    for (Domain* d : ds) {
+    for (ReluDomain* d : ds) {
       for (std::size_t k = 0; k < d->rows.size(); ++k, ++at) {
         hard.emplace_back(r.lower[at] - problem_.rhs[static_cast<std::size_t>(d->rows[k])], at);
       }
@@ -576,7 +461,7 @@ class ReluSplitSearch {
   // only clear the right-hand side; --fast-unsound-fp: the margin.
   bool margin_;
   std::int64_t budget_;
-  DomainStore store_;
+  ReluDomainStore store_;
   // sound_bounds: batches of claims, rows given to f32, rows it proved.
   std::int64_t proof_batches_ = 0, f32_rows_ = 0, f32_proved_ = 0;
   std::unique_ptr<BranchBounds> search_, certify32_, certify_;  // the search's program, the sound ones (f32, f64)
@@ -592,7 +477,7 @@ class ReluSplitSearch {
 
 // The root: every row, parameters from CROWN's choice, optimised longer.
 std::optional<SplitOutcome> ReluSplitSearch::root() {
-  Domain d;
+  ReluDomain d;
   for (std::int64_t r = 0; r < problem_.num_rows(); ++r) {
     d.rows.push_back(r);
     d.row_lower.push_back(std::numeric_limits<double>::quiet_NaN());
@@ -600,7 +485,7 @@ std::optional<SplitOutcome> ReluSplitSearch::root() {
     std::fill(p.begin(), p.begin() + U_, std::numeric_limits<float>::quiet_NaN());
     d.params.push_back(std::move(p));
   }
-  std::vector<Domain*> ds{&d};
+  std::vector<ReluDomain*> ds{&d};
   const Bounds r = bound(ds, 3 * options_.relu_iterations, false, true);
   ++stats_.domains_bounded;
   if (auto cex = test_points(ds, r)) return ends(Verdict::Sat, std::move(cex));
@@ -622,7 +507,7 @@ std::optional<SplitOutcome> ReluSplitSearch::root() {
 // One round: the hardest parents split, their children bounded, tested and stored.
 std::optional<SplitOutcome> ReluSplitSearch::round() {
   // Parents whose children fill one call: domains and items (each child keeps its parent's rows).
-  std::vector<Domain> parents;
+  std::vector<ReluDomain> parents;
   const std::int64_t per_call = search_->domains_per_call();
   std::int64_t items = 0;
   while (!store_.empty() && (parents.empty() || (2 * static_cast<std::int64_t>(parents.size() + 1) <= per_call &&
@@ -631,8 +516,8 @@ std::optional<SplitOutcome> ReluSplitSearch::round() {
     parents.push_back(store_.pop());
     items += 2 * static_cast<std::int64_t>(parents.back().rows.size());
   }
-  std::vector<Domain> children;
-  for (const Domain& p : parents) {
+  std::vector<ReluDomain> children;
+  for (const ReluDomain& p : parents) {
     if (p.next < 0) {
       exhausted_ = true;
       continue;
@@ -640,7 +525,7 @@ std::optional<SplitOutcome> ReluSplitSearch::round() {
     children.push_back(child(p, p.next, 1));
     children.push_back(child(p, p.next, -1));
   }
-  std::vector<Domain*> cs;
+  std::vector<ReluDomain*> cs;
   for (auto& c : children) cs.push_back(&c);
   const Bounds r = bound(cs, options_.relu_iterations, options_.relu_tighten, true);
   stats_.domains_bounded += static_cast<std::int64_t>(children.size());
@@ -651,13 +536,13 @@ std::optional<SplitOutcome> ReluSplitSearch::round() {
     if (auto cex = test_points(cs, r)) return ends(Verdict::Sat, std::move(cex));
   }
   // Branching decisions for the children left open (scores of the rows they keep).
-  std::vector<Domain*> open;
+  std::vector<ReluDomain*> open;
   std::vector<std::vector<std::int64_t>> tops;
   targets_.clear();
   std::vector<std::tuple<double, std::size_t, std::size_t>> hardest;  // (score, index in open, weakest item)
   std::size_t first = 0;
   for (std::size_t ci = 0; ci < cs.size(); ++ci) {
-    Domain* c = cs[ci];
+    ReluDomain* c = cs[ci];
     const std::vector<std::int64_t> rows_before = c->rows;
     const std::size_t at = first;
     first += rows_before.size();
@@ -694,7 +579,7 @@ std::optional<SplitOutcome> ReluSplitSearch::round() {
     targets_.push_back({open[which]->splits, std::vector<double>(x, x + n_)});
   }
   if (options_.relu_branching == ReluBranching::Fsb) fsb(open, tops);
-  for (Domain* c : open) {
+  for (ReluDomain* c : open) {
     if (!store_.fits(c->bytes())) return ends(Verdict::Unknown);  // the store would outgrow its cap
     store_.push(std::move(*c));
   }
