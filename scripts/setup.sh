@@ -18,8 +18,8 @@ packages=(
   # COIN-OR CBC: mixed-integer programs refining ReLU split's root bounds (verify/mip_refine).
   coinor-libcbc-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  # libFuzzer targets (`make fuzz`): clang and its runtime libraries.
-  clang libclang-rt-14-dev
+  # libFuzzer targets (`make fuzz`): clang, its runtime libraries and its OpenMP.
+  clang libclang-rt-14-dev libomp-14-dev
   libonnx-testdata
 )
 
