@@ -18,6 +18,8 @@ namespace bf {
 namespace {
 
 constexpr std::size_t kMaxCases = 1000000;
+// Cases x (inputs + atoms per case), at most: what enumerating the cases costs.
+constexpr double kMaxCaseWork = 1e7;
 // Elements of a declared tensor, at most: 4M (a 3x1024x1024 image). Every
 // output row and input bound vector is that long in doubles (32 MB).
 constexpr std::int64_t kMaxElements = std::int64_t{1} << 22;
@@ -407,7 +409,20 @@ class Parser {
       }
     }
     if (always_false_) bad(end_line, "an assert that is always false: nothing can violate the property");
-    // Every combination of one disjunct per `or` assert.
+    // Every combination of one disjunct per `or` assert, each a box of every
+    // input and its atoms: bounded work (a 3 KB file of 20 small `or`s makes
+    // a million cases, and a million 784-input boxes would not fit in memory).
+    double work = 1.0, per_case = static_cast<double>(p.num_inputs + static_cast<std::int64_t>(common_.size()));
+    for (const auto& d : disjunctions_) {
+      work *= static_cast<double>(d.size());
+      std::size_t widest = 0;
+      for (const auto& c : d) widest = std::max(widest, c.size());
+      per_case += static_cast<double>(widest);
+    }
+    if (work * per_case > kMaxCaseWork) {
+      unsupported(end_line, fmt::format("{:.0f} cases of {} inputs: more than this reader enumerates ({:.0e} values)",
+                                        work, p.num_inputs, kMaxCaseWork));
+    }
     std::vector<std::size_t> pick(disjunctions_.size(), 0);
     std::map<std::pair<std::vector<double>, std::vector<double>>, std::size_t> case_of_box;
     std::size_t empty = 0, total = 0;

@@ -13,6 +13,9 @@ namespace {
 enum class Op { Assert, And, Or, Not, Compare, Plus, Minus, Times, Divide };
 enum class Cmp { Le, Ge, Lt, Gt, Eq, Ne };
 
+// Atoms in the clauses of one normal form, at most (ints: 128 MB).
+constexpr std::size_t kMaxProductAtoms = std::size_t{1} << 25;
+
 bool boolean_op(Op op) { return op == Op::Assert || op == Op::And || op == Op::Or || op == Op::Not; }
 
 // A linear term: sum c_v v + k.
@@ -190,6 +193,15 @@ class AssertReader {
 
   VnnlibDnf product(const VnnlibDnf& a, const VnnlibDnf& b, std::int64_t line) const {
     if (a.size() * b.size() > max_cases_) bad(line, fmt::format("more than {} cases", max_cases_));
+    // The product's atoms, counted before they are copied: a clause count under the cap can still hold too many.
+    std::size_t atoms_a = 0, atoms_b = 0;
+    for (const auto& x : a) atoms_a += x.size();
+    for (const auto& y : b) atoms_b += y.size();
+    if (static_cast<double>(atoms_a) * static_cast<double>(b.size()) +
+            static_cast<double>(atoms_b) * static_cast<double>(a.size()) >
+        static_cast<double>(kMaxProductAtoms))
+      bad(line,
+          fmt::format("a conjunction of disjunctions with more than {} atoms in its normal form", kMaxProductAtoms));
     VnnlibDnf out;
     for (const auto& x : a) {
       for (const auto& y : b) {

@@ -145,6 +145,16 @@ std::string eight_way_ors(int count) {
   return out;
 }
 
+// 100 inputs in [0, 1] and one output.
+std::string hundred_inputs() {
+  std::string out;
+  for (int i = 0; i < 100; ++i) out += "(declare-const X_" + std::to_string(i) + " Real)\n";
+  out += "(declare-const Y_0 Real)\n";
+  for (int i = 0; i < 100; ++i)
+    out += "(assert (>= X_" + std::to_string(i) + " 0))\n(assert (<= X_" + std::to_string(i) + " 1))\n";
+  return out;
+}
+
 TEST(Vnnlib, EveryBadFileIsOneLineNamingFileAndLine) {
   const std::string decl = kDecl2x3;
   struct Bad {
@@ -190,6 +200,7 @@ TEST(Vnnlib, EveryBadFileIsOneLineNamingFileAndLine) {
        ":11: a symbol quoted with | is not closed on its line"},
       {"always_false", decl + kBox + "(assert (<= 1 0))\n", "always false"},
       {"too_many_cases", decl + kBox + eight_way_ors(7), "more than 1000000 cases"},
+      {"too_much_work", hundred_inputs() + eight_way_ors(6), "262144 cases of 100 inputs: more than this reader"},
       // 2.0.
       {"v2_const", "(vnnlib-version <2.0>)\n(declare-const X_0 Real)\n", ":2: declare-const is VNN-LIB 1.0"},
       {"v2_version", "(vnnlib-version <3.0>)\n", ":1: VNN-LIB version 3.0 is not supported"},
