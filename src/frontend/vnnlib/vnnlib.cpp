@@ -35,11 +35,15 @@ struct Constraint {
   std::vector<std::pair<std::int64_t, double>> coeffs;  // OutputRow: sum coeffs . y <= value
 };
 
-// c x <= r as a bound on x, rounded outward where the quotient is inexact.
+// c x <= r as a bound on x, rounded outward unless the quotient is exact:
+// the residual r - q c of a rounded division is a double, so fma gives it
+// exactly (away from underflow, where the bound is nudged regardless).
 std::pair<bool, double> bound_of(double c, double r) {
   const bool upper = c > 0.0;
   double q = r / c;
-  if (q * c != r || !std::isfinite(q)) {
+  const bool exact =
+      std::isfinite(q) && (r == 0.0 || (std::fabs(r) > 1e-290 && std::fabs(q) > 1e-290 && std::fma(q, c, -r) == 0.0));
+  if (!exact) {
     q = std::nextafter(q, upper ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity());
   }
   return {upper, q};

@@ -22,8 +22,23 @@ bool boolean_op(Op op) { return op == Op::Assert || op == Op::And || op == Op::O
 struct Linear {
   std::map<VnnlibVar, double> c;
   double k = 0.0;
+  // Every number above is the exact real result of the arithmetic on the
+  // literals (each checked by its rounding error): an atom is built only from
+  // exact terms, so no bound ends an ulp inside the property's region.
+  bool exact = true;
   bool constant() const { return c.empty(); }
 };
+
+// a + b, and whether double addition was exact (TwoSum's error term is 0).
+bool exact_sum(double a, double b, double s) {
+  const double bb = s - a;
+  return std::isfinite(s) && (a - (s - bb)) + (b - bb) == 0.0;
+}
+// a * b, and whether double multiplication was exact (the fma residual is 0; 0 products exact).
+bool exact_product(double a, double b, double p) {
+  if (a == 0.0 || b == 0.0) return true;
+  return std::isfinite(p) && std::fabs(p) > 1e-290 && std::fma(a, b, -p) == 0.0;
+}
 
 struct Frame {
   Op op = Op::Assert;
@@ -226,16 +241,23 @@ class AssertReader {
         case Op::Minus:
           out = sum(out, f.op == Op::Plus ? x : scaled(x, -1.0, f.line), f.line);
           break;
-        case Op::Times:
+        case Op::Times: {
           if (!out.constant() && !x.constant())
             unsupported(f.line, "a product of two variables: nonlinear terms are not supported yet");
+          const bool factor_exact = out.constant() ? out.exact : x.exact;
           out = out.constant() ? scaled(x, out.k, f.line) : scaled(out, x.k, f.line);
+          out.exact = out.exact && factor_exact;
           break;
-        case Op::Divide:
+        }
+        case Op::Divide: {
           if (!x.constant()) unsupported(f.line, "a division by a variable: nonlinear terms are not supported yet");
           if (x.k == 0.0) bad(f.line, "a division by zero");
-          out = scaled(out, 1.0 / x.k, f.line);
+          const double inverse = 1.0 / x.k;
+          const bool inverse_exact = x.exact && exact_product(inverse, x.k, 1.0) && inverse * x.k == 1.0;
+          out = scaled(out, inverse, f.line);
+          out.exact = out.exact && inverse_exact;
           break;
+        }
         default:
           bad(f.line, "internal: not an arithmetic operator");
       }
@@ -245,18 +267,25 @@ class AssertReader {
 
   Linear scaled(const Linear& x, double s, std::int64_t line) const {
     Linear out;
+    out.exact = x.exact;
     out.k = finite(x.k * s, line);
+    out.exact = out.exact && exact_product(x.k, s, out.k);
     for (const auto& [v, c] : x.c) {
       const double m = finite(c * s, line);
+      out.exact = out.exact && exact_product(c, s, m);
       if (m != 0.0) out.c[v] = m;
     }
     return out;
   }
 
   Linear sum(Linear a, const Linear& b, std::int64_t line) const {
-    a.k = finite(a.k + b.k, line);
+    const double k = finite(a.k + b.k, line);
+    a.exact = a.exact && b.exact && exact_sum(a.k, b.k, k);
+    a.k = k;
     for (const auto& [v, c] : b.c) {
-      const double s = finite(a.c[v] + c, line);
+      const double before = a.c.count(v) ? a.c[v] : 0.0;
+      const double s = finite(before + c, line);
+      a.exact = a.exact && exact_sum(before, c, s);
       if (s == 0.0) {
         a.c.erase(v);
       } else {
@@ -296,6 +325,12 @@ class AssertReader {
       cmp = kNot.at(cmp);
     }
     const Linear d = sum(a, scaled(b, -1.0, line), line);  // a - b
+    // A comparison stands on exact numbers only: a rounded constant or
+    // coefficient could move its boundary an ulp inside the region.
+    if (!d.exact)
+      unsupported(line,
+                  "arithmetic on constants here rounds in double precision (a bound or a coefficient that "
+                  "doubles cannot hold exactly)");
     if (d.constant()) {
       const double v = d.k;
       bool truth = false;

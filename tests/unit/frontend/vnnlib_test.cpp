@@ -193,6 +193,9 @@ TEST(Vnnlib, EveryBadFileIsOneLineNamingFileAndLine) {
       {"inf", decl + kBox + "(assert (<= Y_0 inf))\n", "'inf' is neither a declared variable nor a number"},
       {"hex", decl + kBox + "(assert (<= Y_0 0x10))\n", "'0x10' is neither a declared variable nor a number"},
       {"huge_coeff", decl + kBox + "(assert (<= (* 1e300 1e300 Y_0) 0))\n", "a coefficient out of range"},
+      {"rounded_bound", decl + kBox + "(assert (<= (+ Y_0 1e-20) 1))\n", ":11: arithmetic on constants here rounds"},
+      {"rounded_coeff", decl + kBox + "(assert (<= (* 0.1 3 Y_0) 1))\n", ":11: arithmetic on constants here rounds"},
+      {"rounded_divide", decl + kBox + "(assert (<= (/ Y_0 3) 1))\n", ":11: arithmetic on constants here rounds"},
       {"open_head", decl + kBox + "(assert ((<= Y_0 0)))\n", "expected an operator after '('"},
       {"long_token", decl + kBox + "(assert (<= Y_0 " + std::string(300, '1') + "))\n", "longer than 256"},
       {"binary", decl + kBox + "(assert (<= Y_0 \x01))\n", "a byte 0x01 that is not text"},
@@ -362,6 +365,11 @@ TEST(Vnnlib, LinearTermsNotChainsAndEqualities) {
   const auto& poly = p.cases[0].polytopes[0];
   EXPECT_EQ(poly.rows, (std::vector<std::vector<double>>{{1, -1, 0}, {0, 0, -1}, {0, -1, 0}, {0, 1, -1}, {0, 0, 1}}));
   EXPECT_EQ(poly.rhs, (std::vector<double>{1, 0, 0, 1, 7}));
+  // Exact constant arithmetic is accepted: Y_0 + 0.5 <= 1 is Y_0 <= 0.5, Y_0 / 4 <= 1 is Y_0 <= 4.
+  const auto e = parse_vnnlib(write_property(
+      "terms_exact", std::string(kDecl2x3) + kBox + "(assert (<= (+ Y_0 0.5) 1))\n(assert (<= (/ Y_1 4) 1))\n"));
+  EXPECT_EQ(e.cases[0].polytopes[0].rhs, (std::vector<double>{0.5, 1.0}));
+  EXPECT_EQ(e.cases[0].polytopes[0].rows, (std::vector<std::vector<double>>{{1, 0, 0}, {0, 0.25, 0}}));
   // != is either side; not (a == b) too; a bound through an inexact quotient is rounded outward.
   const auto q = parse_vnnlib(write_property(
       "terms_ne", std::string(kDecl2x3) + "(assert (<= (* 3 X_0) 1))\n(assert (>= X_0 -1))\n(assert (<= X_1 1))\n"
