@@ -118,7 +118,7 @@ Counterexample parse_counterexample(std::string_view text) {
   const Token rest = lex.next();
   if (rest.kind != Token::End) parse_error(rest, "end of file after the assignment");
   BF_CHECK(!xs.empty(), ErrorKind::Parse, "counterexample: no X_i values");
-  return {in_index_order(xs, 'X'), in_index_order(ys, 'Y')};
+  return {in_index_order(xs, 'X'), in_index_order(ys, 'Y'), {}};
 }
 
 Counterexample read_counterexample(const std::string& path) {

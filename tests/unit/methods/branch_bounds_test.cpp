@@ -82,6 +82,18 @@ Grid evaluate_grid(const Graph& g, const std::vector<ValueId>& relu_inputs, cons
   return grid;
 }
 
+// Domains of these splits, each bounding `rows` with its own parameters (domain after domain).
+std::vector<BranchDomain> domains_of(std::vector<std::vector<BranchSplit>>& splits,
+                                     const std::vector<std::int64_t>& rows, std::vector<std::vector<float>>& params) {
+  std::vector<BranchDomain> doms(splits.size());
+  for (std::size_t d = 0; d < splits.size(); ++d) {
+    doms[d].splits = &splits[d];
+    doms[d].rows = &rows;
+    for (std::size_t r = 0; r < rows.size(); ++r) doms[d].params.push_back(&params[d * rows.size() + r]);
+  }
+  return doms;
+}
+
 TEST(BranchBounds, BoundsHoldOnEveryGridPointOfTheDomainOnRandomGraphs) {
   const Tensor spec = Tensor::from_vector<float>({3, 3}, {1, -1, 0, 0, 1, -1, 1, 0, 0});
   int checked = 0, domains_with_points = 0, tighter = 0, infeasible_claims = 0, graphs = 0;
@@ -134,12 +146,7 @@ TEST(BranchBounds, BoundsHoldOnEveryGridPointOfTheDomainOnRandomGraphs) {
           p[unstable.size() + i] = beta(rng);
         }
       }
-      std::vector<BranchDomain> doms(splits.size());
-      for (std::size_t d = 0; d < splits.size(); ++d) {
-        doms[d].splits = &splits[d];
-        doms[d].rows = &rows;
-        for (std::size_t r = 0; r < rows.size(); ++r) doms[d].params.push_back(&params[d * rows.size() + r]);
-      }
+      std::vector<BranchDomain> doms = domains_of(splits, rows, params);
       BranchBoundOptions o;
       o.iterations = iterations;
       o.tighten = tighten;
@@ -208,12 +215,7 @@ TEST(BranchBounds, ThreadsAndLeftOutScoreStepsChangeNoBit) {
         splits.size() * rows.size(),
         std::vector<float>(static_cast<std::size_t>(search.params_per_row()), std::numeric_limits<float>::quiet_NaN()));
     for (auto& p : params) std::fill(p.begin() + static_cast<std::ptrdiff_t>(search.unstable().size()), p.end(), 0.0f);
-    std::vector<BranchDomain> doms(splits.size());
-    for (std::size_t d = 0; d < splits.size(); ++d) {
-      doms[d].splits = &splits[d];
-      doms[d].rows = &rows;
-      for (std::size_t r = 0; r < rows.size(); ++r) doms[d].params.push_back(&params[d * rows.size() + r]);
-    }
+    std::vector<BranchDomain> doms = domains_of(splits, rows, params);
     BranchBoundOptions o;
     o.iterations = 4;
     o.scores = scores;
